@@ -1,0 +1,134 @@
+//! Parser surface: one call per batch; columns come back as typed arrays of offsets into the
+//! caller's buffer, so no string crosses the boundary unless JS asks for it.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use wflg_core::family::{family_hex, family_id_of_key};
+use wflg_core::{Columns, Format, Limits, Options, Parser};
+
+/// Offsets are u32 in the columns: a batch must stay below 4 GiB; 1 GiB leaves room.
+const MAX_BATCH: usize = 1 << 30;
+
+#[napi(object)]
+pub struct ParseOptions {
+    /// auto | wavefront | histogram | trace | spanLogs | event
+    pub format: Option<String>,
+    /// proxy-defaults | saas-defaults
+    pub limits: Option<String>,
+    /// Receiving clock for the WF-402 time window; absent disables the window.
+    pub now_ms: Option<f64>,
+    pub custom_source_tags: Option<Vec<String>>,
+    pub max_line_bytes: Option<u32>,
+    /// 2878 (default: spans pass the host annotator) | trace-port
+    pub listener: Option<String>,
+}
+
+fn usage(msg: String) -> Error {
+    Error::new(Status::InvalidArg, format!("WFLG_E_USAGE: {msg}"))
+}
+
+fn to_options(o: Option<ParseOptions>) -> Result<Options> {
+    let mut opts = Options::default();
+    let Some(o) = o else { return Ok(opts) };
+    if let Some(f) = o.format {
+        opts.format = Format::parse(&f).ok_or_else(|| usage(format!("unknown format '{f}'")))?;
+    }
+    if let Some(l) = o.limits {
+        opts.limits = match l.as_str() {
+            "proxy-defaults" => Limits::PROXY_DEFAULTS,
+            "saas-defaults" => Limits::SAAS_DEFAULTS,
+            _ => return Err(usage(format!("unknown limits '{l}'"))),
+        };
+    }
+    if let Some(n) = o.now_ms {
+        if !n.is_finite() {
+            return Err(usage("nowMs must be finite".into()));
+        }
+        opts.now_ms = Some(n as i64);
+    }
+    if let Some(c) = o.custom_source_tags {
+        opts.custom_source_tags = c.into_iter().map(String::into_bytes).collect();
+    }
+    if let Some(l) = o.listener {
+        opts.span_annotator = match l.as_str() {
+            "2878" => true,
+            "trace-port" => false,
+            _ => return Err(usage(format!("unknown listener '{l}'"))),
+        };
+    }
+    if let Some(m) = o.max_line_bytes {
+        opts.max_line_bytes = m as usize;
+    }
+    Ok(opts)
+}
+
+#[napi(object)]
+pub struct ParsedColumns {
+    pub lines: Uint32Array,
+    pub tags: Uint32Array,
+    pub nums: Float64Array,
+    pub aux: Float64Array,
+}
+
+/// A reusable parser: options validated once, family cache kept across batches.
+#[napi]
+pub struct WavefrontParser {
+    parser: Parser,
+    cols: Columns,
+}
+
+#[napi]
+impl WavefrontParser {
+    #[napi(constructor)]
+    pub fn new(options: Option<ParseOptions>) -> Result<Self> {
+        Ok(WavefrontParser {
+            parser: Parser::new(to_options(options)?),
+            cols: Columns::default(),
+        })
+    }
+
+    /// Parses every line of `buf` into columns (layout in `src/lib/wavefront.ts`).
+    #[napi]
+    pub fn parse(&mut self, buf: &[u8]) -> Result<ParsedColumns> {
+        if buf.len() > MAX_BATCH {
+            return Err(usage(format!(
+                "batch of {} bytes is over the 1 GiB limit",
+                buf.len()
+            )));
+        }
+        self.cols.clear();
+        self.parser.parse_batch(buf, &mut self.cols);
+        Ok(ParsedColumns {
+            lines: Uint32Array::with_data_copied(&self.cols.lines),
+            tags: Uint32Array::with_data_copied(&self.cols.tags),
+            nums: Float64Array::with_data_copied(&self.cols.nums),
+            aux: Float64Array::with_data_copied(&self.cols.aux),
+        })
+    }
+
+    /// Every line of `buf` as one JSON object per line in the vectors' `expect` form.
+    #[napi]
+    pub fn describe(&mut self, buf: &[u8]) -> Result<Buffer> {
+        if buf.len() > MAX_BATCH {
+            return Err(usage(format!(
+                "batch of {} bytes is over the 1 GiB limit",
+                buf.len()
+            )));
+        }
+        let mut out = Vec::with_capacity(buf.len() * 2);
+        self.parser.describe_batch(buf, &mut out);
+        Ok(out.into())
+    }
+}
+
+/// `family_id` of a family key (DESIGN §2.2), as 16 lowercase hex chars.
+#[napi]
+pub fn family_id(key: String) -> String {
+    family_hex(family_id_of_key(key.as_bytes()))
+}
+
+/// Baseline for benchmarks: what one boundary crossing with a Buffer costs.
+#[napi]
+pub fn noop(buf: &[u8]) -> u32 {
+    buf.len() as u32
+}

@@ -1,0 +1,64 @@
+// `wflg`: one CLI for every role. Each command lives in its own module and returns its exit code.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isWflgError } from '../lib/errors.js';
+import { packageRoot } from '../lib/native-loader.js';
+import { exitCodeOf, processIo, type Io } from './io.js';
+import { lint } from './lint.js';
+import { demo } from './demo.js';
+
+type Command = (argv: string[], io: Io) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  lint: { run: lint, summary: 'check Wavefront lines as the proxy parses them' },
+  demo: { run: demo, summary: 'run the end-to-end demonstration on the bundled sample' },
+};
+
+function help(): string {
+  const rows = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+  return `wflg ${version()} — Wavefront load generator
+
+Usage: wflg <command> [options]   (wflg <command> --help for a command's options)
+
+Commands:
+${rows.join('\n')}
+
+Options:
+  -h, --help     this help
+  -V, --version  print the version
+`;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+      io.out(help());
+      return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === '-V' || cmd === '--version') {
+      io.out(`${version()}\n`);
+      return 0;
+    }
+    const c = COMMANDS[cmd];
+    if (!c) {
+      io.err(`wflg: unknown command '${cmd}'\n\n${help()}`);
+      return 2;
+    }
+    return await c.run(rest, io);
+  } catch (err) {
+    const code = isWflgError(err)
+      ? err.code
+      : ((err as { code?: string }).code ?? 'WFLG_E_INTERNAL');
+    const message = err instanceof Error ? err.message : String(err);
+    io.err(`wflg ${cmd}: ${code}: ${message}\n`);
+    return exitCodeOf(err);
+  }
+}

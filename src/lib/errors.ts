@@ -1,0 +1,39 @@
+// The one catalogue of error codes. Codes are a public contract (tests, logs, alerts and exit-code
+// mapping match on them), so a code is never renamed or reused; retire it and add a new one.
+export const ErrorCode = {
+  WFLG_E_NATIVE_MISSING: 'The wflg native addon is not built for this platform',
+  WFLG_E_NATIVE_FALLBACK: 'uWebSockets.js loaded its slow JS shim instead of the native build',
+  WFLG_E_USAGE: 'Bad command-line usage',
+  WFLG_E_CONFIG_INVALID: 'Configuration failed validation',
+  WFLG_E_INPUT_READ: 'An input file or stream could not be read',
+  WFLG_E_FRAME_CORRUPT: 'A capture-part frame failed its checksum or could not be decoded',
+  WFLG_E_FRAME_TRUNCATED: 'A capture part ends inside a frame',
+  WFLG_E_INTERNAL: 'A bug in wflg: an invariant did not hold',
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCode;
+
+export class WflgError extends Error {
+  override name = 'WflgError';
+  readonly code: ErrorCodeName;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: ErrorCodeName,
+    message: string,
+    details?: Readonly<Record<string, unknown>>,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+// Generic so that a false result for one code does not narrow the value to "not a WflgError".
+export function isWflgError<C extends ErrorCodeName = ErrorCodeName>(
+  err: unknown,
+  code?: C,
+): err is WflgError & { readonly code: C } {
+  return err instanceof WflgError && (code === undefined || err.code === code);
+}

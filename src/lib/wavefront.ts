@@ -1,0 +1,258 @@
+// Typed view over the native batch parser. One native call parses a whole buffer; strings are
+// decoded lazily from offsets, only for the lines and fields a caller asks about.
+import { createHash } from 'node:crypto';
+import { WflgError } from './errors.js';
+import { native, type NativeColumns, type NativeWavefrontParser } from './native.js';
+
+/** Line kinds; numbering is the native contract (native/core/src/model.rs `Kind`). */
+export const Kind = {
+  blank: 0,
+  metric: 1,
+  delta: 2,
+  histogram_m: 3,
+  histogram_h: 4,
+  histogram_d: 5,
+  span: 6,
+  span_logs: 7,
+  event: 8,
+  source_tag: 9,
+  logs: 10,
+} as const;
+export type KindName = keyof typeof Kind;
+export const KIND_NAMES = Object.keys(Kind) as KindName[];
+
+export const STAGE_NAMES = ['ok', 'parse', 'filter', 'validate', 'discard', 'frame'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export const FORMATS = ['auto', 'wavefront', 'histogram', 'trace', 'spanLogs', 'event'] as const;
+export type WavefrontFormat = (typeof FORMATS)[number];
+export const LIMIT_SETS = ['proxy-defaults', 'saas-defaults'] as const;
+export type LimitSet = (typeof LIMIT_SETS)[number];
+
+export interface ParseOptions {
+  format?: WavefrontFormat;
+  limits?: LimitSet;
+  /** Receiving clock for the proxy's time window (WF-402); absent: no window. */
+  nowMs?: number;
+  customSourceTags?: string[];
+  maxLineBytes?: number;
+  /** 2878 (default: spans naming no source fail, as the host annotator makes them) | trace-port */
+  listener?: '2878' | 'trace-port';
+}
+
+// Column layout, mirrored from native/core/src/batch.rs (`slot`, strides).
+const LS = 26;
+const TS = 5;
+const NS = 3;
+const S = {
+  lineS: 0,
+  lineE: 1,
+  ksc: 2,
+  nameS: 4,
+  nameE: 5,
+  sourceS: 6,
+  sourceE: 7,
+  tokf: 8,
+  tagsFirst: 9,
+  tagsCount: 10,
+  auxFirst: 11,
+  auxCount: 12,
+  familyHi: 13,
+  familyLo: 14,
+  traceS: 19,
+  traceE: 20,
+  spanS: 21,
+  spanE: 22,
+  seriesHi: 24,
+  seriesLo: 25,
+} as const;
+const TAG_UNDERSCORE = 1;
+const TAG_TRUNCATED = 2;
+const TAG_SYNTHETIC = 4;
+/** Span tag values over this many UTF-16 units are cut by the proxy (both limit sets use 128). */
+const SPAN_VALUE_LIMIT = 128;
+
+function hex32(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+/** Result of one batch: columns plus the input they point into. */
+export class ParsedBatch {
+  readonly length: number;
+  private readonly lines: Uint32Array;
+  private readonly tagCols: Uint32Array;
+  private readonly nums: Float64Array;
+  private readonly aux: Float64Array;
+
+  constructor(
+    readonly input: Buffer,
+    cols: NativeColumns,
+  ) {
+    this.lines = cols.lines;
+    this.tagCols = cols.tags;
+    this.nums = cols.nums;
+    this.aux = cols.aux;
+    this.length = cols.lines.length / LS;
+  }
+
+  private u(i: number, slot: number): number {
+    return this.lines[i * LS + slot] ?? 0;
+  }
+
+  kindCode(i: number): number {
+    return this.u(i, S.ksc) & 0xff;
+  }
+  kind(i: number): KindName {
+    return KIND_NAMES[this.kindCode(i)] ?? 'blank';
+  }
+  stageCode(i: number): number {
+    return (this.u(i, S.ksc) >>> 8) & 0xff;
+  }
+  stage(i: number): StageName {
+    return STAGE_NAMES[this.stageCode(i)] ?? 'parse';
+  }
+  ok(i: number): boolean {
+    return this.stageCode(i) === 0;
+  }
+  /** 0 accepted, 1 rejected without a WF code, else the WF number (300 = WF-300). */
+  codeNumber(i: number): number {
+    return this.u(i, S.ksc) >>> 16;
+  }
+  code(i: number): string {
+    const c = this.codeNumber(i);
+    return c === 0 ? 'ok' : c === 1 ? 'n/a' : `WF-${c}`;
+  }
+  /** Byte range of the trimmed line in `input`. */
+  lineStart(i: number): number {
+    return this.u(i, S.lineS);
+  }
+  lineEnd(i: number): number {
+    return this.u(i, S.lineE);
+  }
+  lineText(i: number): string {
+    return this.input.toString('utf8', this.lineStart(i), this.lineEnd(i));
+  }
+
+  // Token flag nibble: bit0 escaped, bits1-2 quote (1 ", 2 '), bit3 present.
+  private tok(s: number, e: number, nibble: number): string | undefined {
+    if ((nibble & 8) === 0) return undefined;
+    const raw = this.input.toString('utf8', s, e);
+    if ((nibble & 1) === 0) return raw;
+    const q = (nibble >> 1) & 3 ? (((nibble >> 1) & 3) === 1 ? '"' : "'") : '';
+    return raw.replaceAll(`\\${q}`, q);
+  }
+  private tokAt(i: number, sSlot: number, eSlot: number, shift: number): string | undefined {
+    return this.tok(this.u(i, sSlot), this.u(i, eSlot), (this.u(i, S.tokf) >>> shift) & 0xf);
+  }
+
+  name(i: number): string {
+    return this.tokAt(i, S.nameS, S.nameE, 0) ?? '';
+  }
+  /** The resolved source, or undefined when none was supplied. */
+  source(i: number): string | undefined {
+    return this.tokAt(i, S.sourceS, S.sourceE, 4);
+  }
+  value(i: number): number {
+    return this.nums[i * NS] ?? NaN;
+  }
+  /** Timestamp in ms (histograms: floored to the bin; spans: start); undefined when absent. */
+  timestampMs(i: number): number | undefined {
+    const v = this.nums[i * NS + 1] ?? NaN;
+    return Number.isNaN(v) ? undefined : v;
+  }
+  /** Spans: duration in ms. Events: end in ms. */
+  durationMs(i: number): number {
+    return this.nums[i * NS + 2] ?? NaN;
+  }
+  familyId(i: number): string {
+    return hex32(this.u(i, S.familyHi)) + hex32(this.u(i, S.familyLo));
+  }
+  hasFamily(i: number): boolean {
+    return (this.u(i, S.familyHi) | this.u(i, S.familyLo)) !== 0;
+  }
+  /** Stable 64-bit series hash as hex (family, source and tag values). */
+  seriesId(i: number): string {
+    return hex32(this.u(i, S.seriesHi)) + hex32(this.u(i, S.seriesLo));
+  }
+  traceId(i: number): string | undefined {
+    return this.tokAt(i, S.traceS, S.traceE, 16);
+  }
+  spanId(i: number): string | undefined {
+    return this.tokAt(i, S.spanS, S.spanE, 20);
+  }
+  tagCount(i: number): number {
+    return this.u(i, S.tagsCount);
+  }
+  /** Point tags as the proxy forwards them (renamed keys, span tags in order, repeats kept). */
+  tags(i: number): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    const first = this.u(i, S.tagsFirst);
+    const n = this.u(i, S.tagsCount);
+    const t = this.tagCols;
+    for (let j = first; j < first + n; j++) {
+      const o = j * TS;
+      const flags = t[o + 4] ?? 0;
+      if (flags & TAG_SYNTHETIC) {
+        out.push(['_spanLogs', 'true']);
+        continue;
+      }
+      const k = this.tok(t[o] ?? 0, t[o + 1] ?? 0, (flags >>> 8) & 0xf) ?? '';
+      let v = this.tok(t[o + 2] ?? 0, t[o + 3] ?? 0, (flags >>> 12) & 0xf) ?? '';
+      if (flags & TAG_TRUNCATED) v = v.slice(0, SPAN_VALUE_LIMIT);
+      out.push([flags & TAG_UNDERSCORE ? `_${k}` : k, v]);
+    }
+    return out;
+  }
+  /** Histogram centroids as [count, mean] pairs in input order. */
+  centroids(i: number): Array<[number, number]> {
+    const first = this.u(i, S.auxFirst);
+    const n = this.u(i, S.auxCount);
+    const out: Array<[number, number]> = [];
+    for (let j = first; j < first + n; j++)
+      out.push([this.aux[2 * j] ?? 0, this.aux[2 * j + 1] ?? 0]);
+    return out;
+  }
+}
+
+/** A parser with validated, fixed options; keeps its family cache across batches. */
+export class WavefrontParser {
+  private readonly inner: NativeWavefrontParser;
+
+  constructor(options: ParseOptions = {}) {
+    try {
+      this.inner = new (native().WavefrontParser)(options);
+    } catch (err) {
+      throw asUsage(err);
+    }
+  }
+
+  parse(input: Buffer): ParsedBatch {
+    return new ParsedBatch(input, this.inner.parse(input));
+  }
+
+  /** NDJSON, one object per input line, in the shared vectors' `expect` form. */
+  describe(input: Buffer): Buffer {
+    return this.inner.describe(input);
+  }
+}
+
+function asUsage(err: unknown): unknown {
+  if (err instanceof Error && err.message.startsWith('WFLG_E_USAGE: ')) {
+    return new WflgError('WFLG_E_USAGE', err.message.slice(14), undefined, { cause: err });
+  }
+  return err;
+}
+
+/**
+ * family_id of a family key (DESIGN §2.2): the first 16 hex chars of SHA-256. Computed here with
+ * node:crypto, independently of the native core, so tests can hold the two against each other.
+ */
+export function familyIdOfKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 16);
+}
+
+/** family_key of (kind, name, keys): keys sorted by UTF-8 bytes and deduplicated. */
+export function familyKey(kind: KindName, name: string, keys: Iterable<string>): string {
+  const sorted = [...new Set(keys)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return [kind, name, ...sorted].join('\u001f');
+}
