@@ -28,7 +28,47 @@ export interface NativeZstdStreamDecoder {
   readonly complete: boolean;
 }
 
+export interface FrameProblem {
+  offset: number;
+  len: number;
+  code: 'WFLG_E_FRAME_TRUNCATED' | 'WFLG_E_FRAME_CORRUPT';
+  reason: string;
+}
+
+export interface FrameScan {
+  offsets: Float64Array;
+  compressedLens: Float64Array;
+  contentLens: Float64Array;
+  skippableOffsets: Float64Array;
+  skippableLens: Float64Array;
+  corrupt: FrameProblem[];
+  tail?: FrameProblem | null;
+  validEnd: number;
+}
+
+export interface FrameDecode {
+  data: Buffer;
+  contentOffsets: Float64Array;
+  frameOffsets: Float64Array;
+  corrupt: FrameProblem[];
+  tail?: FrameProblem | null;
+  validEnd: number;
+}
+
+export interface NativeFrameEncoder {
+  /** Compresses `payload` into one checksummed frame at `target[offset..]`; returns its length. */
+  encodeInto(payload: Uint8Array, target: Buffer, offset: number): number;
+  /** Same on the libuv pool; neither buffer may be touched until it settles. */
+  encodeIntoAsync(payload: Uint8Array, target: Buffer, offset: number): Promise<number>;
+  encode(payload: Uint8Array): Buffer;
+}
+
 export interface NativeModule {
+  FrameEncoder: new (level: number) => NativeFrameEncoder;
+  frameBound(payloadLen: number): number;
+  maxFrameContentLen(): number;
+  scanFrames(buf: Uint8Array, verifyMaxContentLen?: number): FrameScan;
+  decodeFrames(buf: Uint8Array, maxContentLen: number): FrameDecode;
   WavefrontParser: new (options?: NativeParseOptions) => NativeWavefrontParser;
   ZstdStreamDecoder: new () => NativeZstdStreamDecoder;
   familyId(key: string): string;

@@ -156,6 +156,11 @@ pub fn is_java_ws(cp: u32) -> bool {
 
 /// Java's `StringUtils.isBlank`: empty or only whitespace.
 pub fn is_blank(b: &[u8]) -> bool {
+    if let Some(&c) = b.first() {
+        if c < 0x80 && !matches!(c, 0x09..=0x0D | 0x1C..=0x20) {
+            return false;
+        }
+    }
     let mut i = 0;
     while i < b.len() {
         let (cp, n) = decode_char(b, i);

@@ -149,9 +149,12 @@ fn finish_span(buf: &[u8], rec: &mut Rec, opts: &Options) {
 fn names_source(buf: &[u8], rec: &Rec, opts: &Options) -> bool {
     let line = &buf[rec.line_s as usize..rec.line_e as usize];
     let hit = |needle: &[u8]| {
-        memchr::memmem::find_iter(line, needle).any(|i| line.get(i + needle.len()).is_some_and(|&c| c > b' '))
+        memchr::memmem::find_iter(line, needle)
+            .any(|i| line.get(i + needle.len()).is_some_and(|&c| c > b' '))
     };
-    [&b"source="[..], b"host=", b"\"source\"=", b"\"host\"="].iter().any(|n| hit(n))
+    [&b"source="[..], b"host=", b"\"source\"=", b"\"host\"="]
+        .iter()
+        .any(|n| hit(n))
         || opts.custom_source_tags.iter().any(|t| {
             let mut n = t.clone();
             n.push(b'=');

@@ -128,8 +128,16 @@ fn verify(buf: &[u8]) -> ScanReport {
 // ---------------------------------------------------------------------------------------------
 // Round trips
 
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    // 64 cases by default; PROPTEST_CASES raises it for a longer soak.
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn round_trip_random_payloads(

@@ -74,7 +74,8 @@ pub struct ParsedColumns {
 #[napi]
 pub struct WavefrontParser {
     parser: Parser,
-    cols: Columns,
+    /// Capacity guess for the next batch's tag column (last batch's size plus slack).
+    tag_hint: usize,
 }
 
 #[napi]
@@ -83,7 +84,7 @@ impl WavefrontParser {
     pub fn new(options: Option<ParseOptions>) -> Result<Self> {
         Ok(WavefrontParser {
             parser: Parser::new(to_options(options)?),
-            cols: Columns::default(),
+            tag_hint: 0,
         })
     }
 
@@ -96,13 +97,22 @@ impl WavefrontParser {
                 buf.len()
             )));
         }
-        self.cols.clear();
-        self.parser.parse_batch(buf, &mut self.cols);
+        // Sized from the newline count so the vectors handed to JS need no reallocation: the
+        // typed arrays take ownership of them, with no copy.
+        let lines = memchr::memchr_iter(b'\n', buf).count() + 1;
+        let mut cols = Columns {
+            lines: Vec::with_capacity(lines * wflg_core::batch::LINE_STRIDE),
+            tags: Vec::with_capacity(self.tag_hint.max(16)),
+            nums: Vec::with_capacity(lines * wflg_core::batch::NUM_STRIDE),
+            aux: Vec::new(),
+        };
+        self.parser.parse_batch(buf, &mut cols);
+        self.tag_hint = cols.tags.len() + cols.tags.len() / 8;
         Ok(ParsedColumns {
-            lines: Uint32Array::with_data_copied(&self.cols.lines),
-            tags: Uint32Array::with_data_copied(&self.cols.tags),
-            nums: Float64Array::with_data_copied(&self.cols.nums),
-            aux: Float64Array::with_data_copied(&self.cols.aux),
+            lines: Uint32Array::new(cols.lines),
+            tags: Uint32Array::new(cols.tags),
+            nums: Float64Array::new(cols.nums),
+            aux: Float64Array::new(cols.aux),
         })
     }
 

@@ -1,0 +1,26 @@
+//! `cargo run --release --example parse_speed -- FILE`: parse throughput of the core alone
+//! (no Node), for comparing with the N-API figure in bench/.
+use std::time::Instant;
+use wflg_core::{Columns, Options, Parser};
+
+fn main() {
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: parse_speed FILE (decompressed)");
+    let buf = std::fs::read(path).expect("readable file");
+    let mut p = Parser::new(Options::default());
+    let mut cols = Columns::default();
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        cols.clear();
+        let t = Instant::now();
+        p.parse_batch(&buf, &mut cols);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "{} lines, {:.0} MB/s, {:.2} M lines/s",
+        cols.len(),
+        buf.len() as f64 / best / 1e6,
+        cols.len() as f64 / best / 1e6
+    );
+}
