@@ -8,7 +8,11 @@ fn main() {
         .nth(1)
         .expect("usage: parse_speed FILE (decompressed)");
     let buf = std::fs::read(path).expect("readable file");
-    let mut p = Parser::new(Options::default());
+    let ids = std::env::args().nth(2).as_deref() != Some("--no-ids");
+    let mut p = Parser::new(Options {
+        ids,
+        ..Options::default()
+    });
     let mut cols = Columns::default();
     let mut best = f64::MAX;
     for _ in 0..5 {

@@ -144,7 +144,7 @@ impl Parser {
                 }
             }
         }
-        if self.rec.kind.has_family() && self.rec.stage != Stage::Parse {
+        if self.opts.ids && self.rec.kind.has_family() && self.rec.stage != Stage::Parse {
             let (f, s) = self.families.ids(buf, &self.rec);
             self.rec.family = f;
             self.rec.series = s;

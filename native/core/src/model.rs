@@ -259,6 +259,9 @@ pub struct Options {
     /// line naming no source; after a span's two numbers that is extra input. The trace port
     /// has no annotator.
     pub span_annotator: bool,
+    /// Compute family ids and series hashes (callers that only count kinds and codes, like the
+    /// capture agent, skip them).
+    pub ids: bool,
 }
 
 impl Default for Options {
@@ -272,6 +275,7 @@ impl Default for Options {
             custom_source_tags: vec![b"fqdn".to_vec()],
             max_line_bytes: 0,
             span_annotator: true,
+            ids: true,
         }
     }
 }
