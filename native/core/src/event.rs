@@ -2,25 +2,13 @@
 //! span-log JSON objects and JSON-array logs. None of them forms a family.
 
 use crate::lex::{Lexer, Tok, Unmatched};
-use crate::metric::{read_pairs, read_timestamp};
+use crate::metric::{read_pairs, read_timestamp, run_body};
 use crate::model::*;
 use crate::num::metric_timestamp_ms;
 use crate::validate::chars_valid;
 
 pub fn decode_event(buf: &[u8], rec: &mut Rec) {
-    let mut lx = Lexer::new(buf, rec.line_s as usize, rec.line_e as usize);
-    rec.kind = Kind::Event;
-    if let Err(Unmatched(q)) = event_body(buf, &mut lx, rec) {
-        rec.fail(
-            Stage::Parse,
-            300,
-            Reason::UnmatchedQuote,
-            Tok {
-                q,
-                ..Tok::default()
-            },
-        );
-    }
+    run_body(buf, rec, Kind::Event, event_body);
     if !rec.ok() {
         return;
     }

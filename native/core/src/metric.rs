@@ -6,6 +6,29 @@ use crate::model::*;
 use crate::num::{metric_timestamp_ms, parse_java_double, parse_java_int};
 use crate::validate::{chars_valid, is_delta_name, is_delta_only};
 
+/// Runs one decoder body over the line: the proxy abandons a line on an unmatched quote wherever
+/// it occurs, so every decoder maps it to the same parse failure here.
+pub(crate) fn run_body(
+    buf: &[u8],
+    rec: &mut Rec,
+    kind: Kind,
+    body: fn(&[u8], &mut Lexer, &mut Rec) -> Result<(), Unmatched>,
+) {
+    let mut lx = Lexer::new(buf, rec.line_s as usize, rec.line_e as usize);
+    rec.kind = kind;
+    if let Err(Unmatched(q)) = body(buf, &mut lx, rec) {
+        rec.fail(
+            Stage::Parse,
+            300,
+            Reason::UnmatchedQuote,
+            Tok {
+                q,
+                ..Tok::default()
+            },
+        );
+    }
+}
+
 /// Reads `key = value` pairs until the end of the line into `rec.tags`.
 pub(crate) fn read_pairs(
     buf: &[u8],
@@ -72,19 +95,7 @@ pub(crate) fn read_timestamp(
 }
 
 pub fn decode_metric(buf: &[u8], rec: &mut Rec, opts: &Options) {
-    let mut lx = Lexer::new(buf, rec.line_s as usize, rec.line_e as usize);
-    rec.kind = Kind::Metric;
-    if let Err(Unmatched(q)) = metric_body(buf, &mut lx, rec) {
-        rec.fail(
-            Stage::Parse,
-            300,
-            Reason::UnmatchedQuote,
-            Tok {
-                q,
-                ..Tok::default()
-            },
-        );
-    }
+    run_body(buf, rec, Kind::Metric, metric_body);
     if rec.ok() {
         finish_point(buf, rec, opts, false);
     }
@@ -130,19 +141,7 @@ fn set_timestamp(buf: &[u8], lx: &mut Lexer, rec: &mut Rec) -> Result<(), Unmatc
 }
 
 pub fn decode_histogram(buf: &[u8], rec: &mut Rec, opts: &Options) {
-    let mut lx = Lexer::new(buf, rec.line_s as usize, rec.line_e as usize);
-    rec.kind = Kind::HistogramM;
-    if let Err(Unmatched(q)) = histogram_body(buf, &mut lx, rec) {
-        rec.fail(
-            Stage::Parse,
-            300,
-            Reason::UnmatchedQuote,
-            Tok {
-                q,
-                ..Tok::default()
-            },
-        );
-    }
+    run_body(buf, rec, Kind::HistogramM, histogram_body);
     if rec.ok() {
         if rec.ts.is_some() {
             // The decoder floors the timestamp to its bin before anything else looks at it.

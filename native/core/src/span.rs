@@ -2,25 +2,13 @@
 //! `Validation.validateSpan`): an ordered tag list with repeats kept, then two numbers.
 
 use crate::lex::{is_blank, Lexer, Tok, Unmatched};
-use crate::metric::{read_pairs, read_timestamp};
+use crate::metric::{read_pairs, read_timestamp, run_body};
 use crate::model::*;
 use crate::num::span_times_ms;
 use crate::validate::chars_valid;
 
 pub fn decode_span(buf: &[u8], rec: &mut Rec, opts: &Options) {
-    let mut lx = Lexer::new(buf, rec.line_s as usize, rec.line_e as usize);
-    rec.kind = Kind::Span;
-    if let Err(Unmatched(q)) = span_body(buf, &mut lx, rec) {
-        rec.fail(
-            Stage::Parse,
-            300,
-            Reason::UnmatchedQuote,
-            Tok {
-                q,
-                ..Tok::default()
-            },
-        );
-    }
+    run_body(buf, rec, Kind::Span, span_body);
     if rec.ok() {
         finish_span(buf, rec, opts);
     }
