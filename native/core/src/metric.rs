@@ -210,26 +210,39 @@ fn histogram_body(buf: &[u8], lx: &mut Lexer, rec: &mut Rec) -> Result<(), Unmat
 
 /// Map semantics (last key wins), source resolution, renames, time window and validation.
 fn finish_point(buf: &[u8], rec: &mut Rec, opts: &Options, histogram: bool) {
-    // Last wins: mark earlier duplicates dead.
+    // One pass: last key wins (earlier duplicates die; the length check rejects most pairs before
+    // any byte compare), and `source`/`host`/`tag` are recognised on their way past.
     let n = rec.tags.len();
+    let mut source = None;
+    let mut host = None;
     for i in 0..n {
+        let k = rec.tags[i].k;
+        let klen = k.len();
         for j in i + 1..n {
-            if rec.tags[i].k.text(buf) == rec.tags[j].k.text(buf) {
+            let kj = rec.tags[j].k;
+            if (kj.len() == klen || k.esc || kj.esc) && k.text(buf) == kj.text(buf) {
                 rec.tags[i].flags |= TAG_DEAD;
                 break;
             }
         }
-    }
-    let mut source = None;
-    let mut host = None;
-    for (i, t) in rec.tags.iter().enumerate() {
-        if t.flags & TAG_DEAD != 0 {
+        if rec.tags[i].flags & TAG_DEAD != 0 {
             continue;
         }
-        if t.k.eq(buf, b"source") {
-            source = Some(i);
-        } else if t.k.eq(buf, b"host") {
-            host = Some(i);
+        match klen {
+            6 if k.eq(buf, b"source") => source = Some(i),
+            4 if k.eq(buf, b"host") => host = Some(i),
+            3 if k.eq(buf, b"tag") => rec.tags[i].flags |= TAG_UNDERSCORE,
+            _ if k.esc => {
+                // An escaped key's raw length differs from its text; compare the text.
+                let t = k.text(buf);
+                match t.as_ref() {
+                    b"source" => source = Some(i),
+                    b"host" => host = Some(i),
+                    b"tag" => rec.tags[i].flags |= TAG_UNDERSCORE,
+                    _ => {}
+                }
+            }
+            _ => {}
         }
     }
     if let Some(si) = source {
@@ -253,11 +266,6 @@ fn finish_point(buf: &[u8], rec: &mut Rec, opts: &Options, histogram: bool) {
                     break 'outer;
                 }
             }
-        }
-    }
-    for t in rec.tags.iter_mut() {
-        if t.flags & TAG_DEAD == 0 && t.k.eq(buf, b"tag") {
-            t.flags |= TAG_UNDERSCORE;
         }
     }
     if let (Some(now), true) = (opts.now_ms, rec.ts.is_some()) {
