@@ -28,5 +28,6 @@ export async function demo(argv: string[], io: Io): Promise<number> {
   const code = await lint([corpus], io);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   io.out(`\nparsed in ${s.toFixed(2)} s (zstd decode, native parse, family ids, series hashes)\n`);
-  return code;
+  // Rejected lines are part of what the demo shows (real traffic has them), not a failure.
+  return code === 1 ? 0 : code;
 }
