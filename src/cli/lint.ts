@@ -122,10 +122,9 @@ export async function lint(argv: string[], io: Io): Promise<number> {
     }
     first = false;
     if (values.json) {
-      const out = parser.describe(batch);
-      lineNo += countLines(batch);
-      rejected += countRejects(out);
-      await io.write(out);
+      const d = parser.describe(batch);
+      rejected += d.rejected;
+      await io.write(d.ndjson);
       continue;
     }
     const b = parser.parse(batch);
@@ -158,26 +157,6 @@ export async function lint(argv: string[], io: Io): Promise<number> {
   if (!values.json)
     io.out(summary(file, bytes, lineNo, rejected, byKind, byCode, families.size, series.size));
   return rejected > 0 ? 1 : 0;
-}
-
-function countLines(b: Buffer): number {
-  let n = 0;
-  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
-  return b.length && b[b.length - 1] !== 10 ? n + 1 : n;
-}
-
-const REJECT_MARK = Buffer.from('{"code":');
-function countRejects(ndjson: Buffer): number {
-  // Failure objects serialise with sorted keys, so they start with `{"code":`.
-  let n = 0;
-  let at = 0;
-  while (at + REJECT_MARK.length <= ndjson.length) {
-    if (ndjson.compare(REJECT_MARK, 0, REJECT_MARK.length, at, at + REJECT_MARK.length) === 0) n++;
-    const nl = ndjson.indexOf(10, at);
-    if (nl < 0) break;
-    at = nl + 1;
-  }
-  return n;
 }
 
 function summary(

@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { WflgError } from './errors.js';
-import { native } from './native.js';
+import { native, type NativeZstdStreamDecoder } from './native.js';
 
 const ZSTD_MAGIC = 0xfd2fb528;
 /** Target batch size handed to the parser. */
@@ -27,40 +27,58 @@ export async function* lineBatches(
   name: string,
   onBytes?: (n: number) => void,
 ): AsyncGenerator<Buffer> {
-  let decoder: ReturnType<typeof newDecoder> | undefined;
-  let sniffed = false;
-  let carry: Buffer = Buffer.alloc(0);
+  let decoder: NativeZstdStreamDecoder | undefined;
+  // Bytes held until four are in and the zstd magic can be checked (stdin may deliver less).
+  let head: Buffer | undefined = Buffer.alloc(0);
+  const pending: Buffer[] = [];
+  let pendingLen = 0;
+  // Pending bytes are joined once per batch, and again only after they double, so a very long
+  // line costs linear, not quadratic, copying.
+  let threshold = BATCH_BYTES;
   try {
     for await (const raw of stream as AsyncIterable<Buffer>) {
       onBytes?.(raw.length);
       let chunk = raw;
-      if (!sniffed) {
-        sniffed = true;
-        if (chunk.length >= 4 && chunk.readUInt32LE(0) === ZSTD_MAGIC) decoder = newDecoder();
+      if (head) {
+        head = head.length ? Buffer.concat([head, chunk]) : chunk;
+        if (head.length < 4) continue;
+        if (head.readUInt32LE(0) === ZSTD_MAGIC) decoder = newDecoder();
+        chunk = head;
+        head = undefined;
       }
       if (decoder) chunk = decoder.push(chunk, MAX_EXPANSION);
-      carry = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      while (carry.length >= BATCH_BYTES) {
-        let cut = carry.lastIndexOf(10, BATCH_BYTES * 2);
-        if (cut < 0) {
-          if (carry.length < MAX_CARRY) break;
-          cut = MAX_CARRY - 1;
-        }
-        yield carry.subarray(0, cut + 1);
-        carry = carry.subarray(cut + 1);
+      pending.push(chunk);
+      pendingLen += chunk.length;
+      if (pendingLen < threshold) continue;
+      let buf = Buffer.concat(pending, pendingLen);
+      pending.length = 0;
+      let cut = buf.lastIndexOf(10);
+      if (cut < 0 && buf.length >= MAX_CARRY) cut = buf.length - 1;
+      if (cut >= 0) {
+        yield buf.subarray(0, cut + 1);
+        buf = buf.subarray(cut + 1);
+        threshold = BATCH_BYTES;
+      } else {
+        threshold = Math.min(buf.length * 2, MAX_CARRY);
       }
+      pendingLen = buf.length;
+      if (pendingLen) pending.push(buf);
     }
   } catch (err) {
     if (err instanceof WflgError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     throw new WflgError('WFLG_E_INPUT_READ', `${name}: ${message}`, { name }, { cause: err });
   }
+  if (head?.length) {
+    pending.push(head);
+    pendingLen += head.length;
+  }
   if (decoder && !decoder.complete) {
     throw new WflgError('WFLG_E_INPUT_READ', `${name}: zstd stream is truncated`, { name });
   }
-  if (carry.length) yield carry;
+  if (pendingLen) yield Buffer.concat(pending, pendingLen);
 }
 
-function newDecoder() {
+function newDecoder(): NativeZstdStreamDecoder {
   return new (native().ZstdStreamDecoder)();
 }

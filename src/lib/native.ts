@@ -20,7 +20,7 @@ export interface NativeColumns {
 
 export interface NativeWavefrontParser {
   parse(buf: Uint8Array): NativeColumns;
-  describe(buf: Uint8Array): Buffer;
+  describe(buf: Uint8Array): { ndjson: Buffer; rejected: number };
 }
 
 export interface NativeZstdStreamDecoder {
@@ -71,7 +71,6 @@ export interface NativeModule {
   decodeFrames(buf: Uint8Array, maxContentLen: number): FrameDecode;
   WavefrontParser: new (options?: NativeParseOptions) => NativeWavefrontParser;
   ZstdStreamDecoder: new () => NativeZstdStreamDecoder;
-  familyId(key: string): string;
   noop(buf: Uint8Array): number;
 }
 

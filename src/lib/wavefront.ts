@@ -138,7 +138,8 @@ export class ParsedBatch {
     if ((nibble & 8) === 0) return undefined;
     const raw = this.input.toString('utf8', s, e);
     if ((nibble & 1) === 0) return raw;
-    const q = (nibble >> 1) & 3 ? (((nibble >> 1) & 3) === 1 ? '"' : "'") : '';
+    // Only quoted tokens carry escapes.
+    const q = ((nibble >> 1) & 3) === 2 ? "'" : '"';
     return raw.replaceAll(`\\${q}`, q);
   }
   private tokAt(i: number, sSlot: number, eSlot: number, shift: number): string | undefined {
@@ -179,9 +180,6 @@ export class ParsedBatch {
   }
   spanId(i: number): string | undefined {
     return this.tokAt(i, S.spanS, S.spanE, 20);
-  }
-  tagCount(i: number): number {
-    return this.u(i, S.tagsCount);
   }
   /** Point tags as the proxy forwards them (renamed keys, span tags in order, repeats kept). */
   tags(i: number): Array<[string, string]> {
@@ -230,8 +228,9 @@ export class WavefrontParser {
     return new ParsedBatch(input, this.inner.parse(input));
   }
 
-  /** NDJSON, one object per input line, in the shared vectors' `expect` form. */
-  describe(input: Buffer): Buffer {
+  /** NDJSON, one object per input line in the shared vectors' `expect` form, and the number of
+   * rejected lines. */
+  describe(input: Buffer): { ndjson: Buffer; rejected: number } {
     return this.inner.describe(input);
   }
 }

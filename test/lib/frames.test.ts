@@ -60,7 +60,7 @@ test('a corrupt middle frame is skipped and counted; the others are kept', () =>
   assert.deepEqual(d.data, Buffer.concat([payloads[0]!, payloads[2]!, payloads[3]!]));
 });
 
-test('hostile parts: empty, random bytes, absurd caps never throw or allocate wildly', () => {
+test('hostile parts: empty, random bytes and frames over the cap are refused, not decoded', () => {
   assert.equal(addon.decodeFrames(Buffer.alloc(0), 1024).validEnd, 0);
   const junk = Buffer.from(Array.from({ length: 10_000 }, (_, i) => (i * 31 + 7) % 251));
   const d = addon.decodeFrames(junk, 1 << 20);
@@ -68,4 +68,12 @@ test('hostile parts: empty, random bytes, absurd caps never throw or allocate wi
   const { bytes } = part(payloads);
   const small = addon.decodeFrames(bytes, 16);
   assert.equal(small.data.length, 0, 'frames over the caller cap are refused, not decoded');
+});
+
+test('encodeIntoAsync writes the same frame as encode, off the event loop', async () => {
+  const enc = new addon.FrameEncoder(3);
+  const target = Buffer.alloc(addon.frameBound(payloads[1]!.length) + 8);
+  const n = await enc.encodeIntoAsync(payloads[1]!, target, 8);
+  assert.deepEqual(target.subarray(8, 8 + n), enc.encode(payloads[1]!));
+  assert.deepEqual(addon.decodeFrames(target.subarray(8, 8 + n), 1 << 20).data, payloads[1]);
 });

@@ -47,7 +47,7 @@ test('column getters agree with the native describer on every corpus line', asyn
     for (const format of ['auto', 'trace'] as const) {
       const parser = new WavefrontParser({ format });
       const b = parser.parse(batch);
-      const described = parser.describe(batch).toString().trimEnd().split('\n');
+      const described = parser.describe(batch).ndjson.toString().trimEnd().split('\n');
       assert.equal(described.length, b.length);
       for (let i = 0; i < b.length; i++) {
         const d = JSON.parse(described[i]!) as Record<string, unknown>;

@@ -165,18 +165,28 @@ impl Parser {
 }
 
 impl Parser {
-    /// Every line of `buf` as one JSON object per line in the vectors' `expect` form.
-    pub fn describe_batch(&mut self, buf: &[u8], out: &mut Vec<u8>) {
+    /// Every line of `buf` as one JSON object per line in the vectors' `expect` form; returns how
+    /// many lines were rejected.
+    pub fn describe_batch(&mut self, buf: &[u8], out: &mut Vec<u8>) -> usize {
+        let mut rejected = 0;
         let mut s = 0;
         while s < buf.len() {
             let e = memchr::memchr(b'\n', &buf[s..]).map_or(buf.len(), |k| s + k);
             self.parse_line(buf, s, e);
+            rejected += !self.rec.ok() as usize;
             let v = crate::describe::describe(buf, &self.rec, &self.opts);
             // A `Value` built by `describe` always serializes (string keys, finite numbers).
             serde_json::to_writer(&mut *out, &v).expect("serializable value");
             out.push(b'\n');
             s = e + 1;
         }
+        rejected
+    }
+
+    /// How many records `parse_batch` writes for `buf`: one per line, a final unterminated line
+    /// included.
+    pub fn line_count(buf: &[u8]) -> usize {
+        memchr::memchr_iter(b'\n', buf).count() + (buf.last().is_some_and(|&c| c != b'\n')) as usize
     }
 }
 

@@ -211,7 +211,9 @@ fn histogram_body(buf: &[u8], lx: &mut Lexer, rec: &mut Rec) -> Result<(), Unmat
 /// Map semantics (last key wins), source resolution, renames, time window and validation.
 fn finish_point(buf: &[u8], rec: &mut Rec, opts: &Options, histogram: bool) {
     // One pass: last key wins (earlier duplicates die; the length check rejects most pairs before
-    // any byte compare), and `source`/`host`/`tag` are recognised on their way past.
+    // any byte compare), and `source`/`host`/`tag` are recognised on their way past. Matching on
+    // the raw length is exact for them: an escape only ever decodes to a quote char, which none
+    // of the three contains.
     let n = rec.tags.len();
     let mut source = None;
     let mut host = None;
@@ -232,16 +234,6 @@ fn finish_point(buf: &[u8], rec: &mut Rec, opts: &Options, histogram: bool) {
             6 if k.eq(buf, b"source") => source = Some(i),
             4 if k.eq(buf, b"host") => host = Some(i),
             3 if k.eq(buf, b"tag") => rec.tags[i].flags |= TAG_UNDERSCORE,
-            _ if k.esc => {
-                // An escaped key's raw length differs from its text; compare the text.
-                let t = k.text(buf);
-                match t.as_ref() {
-                    b"source" => source = Some(i),
-                    b"host" => host = Some(i),
-                    b"tag" => rec.tags[i].flags |= TAG_UNDERSCORE,
-                    _ => {}
-                }
-            }
             _ => {}
         }
     }

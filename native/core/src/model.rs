@@ -23,19 +23,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
-        Kind::Blank,
-        Kind::Metric,
-        Kind::Delta,
-        Kind::HistogramM,
-        Kind::HistogramH,
-        Kind::HistogramD,
-        Kind::Span,
-        Kind::SpanLogs,
-        Kind::Event,
-        Kind::SourceTag,
-        Kind::Logs,
-    ];
     /// Names used in family keys and reports (DESIGN §2.2).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,9 +38,6 @@ impl Kind {
             Kind::SourceTag => "source_tag",
             Kind::Logs => "logs",
         }
-    }
-    pub fn is_histogram(self) -> bool {
-        matches!(self, Kind::HistogramM | Kind::HistogramH | Kind::HistogramD)
     }
     /// Kinds that form families (DESIGN §2.2).
     pub fn has_family(self) -> bool {

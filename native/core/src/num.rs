@@ -318,6 +318,16 @@ mod tests {
         assert!(parse_java_double(b"-0").unwrap().is_sign_negative());
     }
 
+    proptest::proptest! {
+        // The Clinger fast path must round exactly like the general algorithm (std's parser).
+        #[test]
+        fn fast_path_agrees_with_std(int in "[0-9]{1,16}", frac in proptest::option::of("[0-9]{0,15}")) {
+            let s = match &frac { Some(f) => format!("{int}.{f}"), None => int.clone() };
+            let want: f64 = s.parse().expect("std parses plain decimals");
+            proptest::prop_assert_eq!(parse_java_double(s.as_bytes()).map(f64::to_bits), Some(want.to_bits()), "{}", s);
+        }
+    }
+
     #[test]
     fn java_int_grammar() {
         assert_eq!(parse_java_int(b"+5"), Some(5));

@@ -3,7 +3,6 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use wflg_core::family::{family_hex, family_id_of_key};
 use wflg_core::{Columns, Format, Limits, Options, Parser};
 
 /// Offsets are u32 in the columns: a batch must stay below 4 GiB; 1 GiB leaves room.
@@ -70,6 +69,12 @@ pub struct ParsedColumns {
     pub aux: Float64Array,
 }
 
+#[napi(object)]
+pub struct Described {
+    pub ndjson: Buffer,
+    pub rejected: u32,
+}
+
 /// A reusable parser: options validated once, family cache kept across batches.
 #[napi]
 pub struct WavefrontParser {
@@ -99,7 +104,7 @@ impl WavefrontParser {
         }
         // Sized from the newline count so the vectors handed to JS need no reallocation: the
         // typed arrays take ownership of them, with no copy.
-        let lines = memchr::memchr_iter(b'\n', buf).count() + 1;
+        let lines = Parser::line_count(buf);
         let mut cols = Columns {
             lines: Vec::with_capacity(lines * wflg_core::batch::LINE_STRIDE),
             tags: Vec::with_capacity(self.tag_hint.max(16)),
@@ -116,9 +121,10 @@ impl WavefrontParser {
         })
     }
 
-    /// Every line of `buf` as one JSON object per line in the vectors' `expect` form.
+    /// Every line of `buf` as one JSON object per line in the vectors' `expect` form, with the
+    /// number of rejected lines.
     #[napi]
-    pub fn describe(&mut self, buf: &[u8]) -> Result<Buffer> {
+    pub fn describe(&mut self, buf: &[u8]) -> Result<Described> {
         if buf.len() > MAX_BATCH {
             return Err(usage(format!(
                 "batch of {} bytes is over the 1 GiB limit",
@@ -126,15 +132,12 @@ impl WavefrontParser {
             )));
         }
         let mut out = Vec::with_capacity(buf.len() * 2);
-        self.parser.describe_batch(buf, &mut out);
-        Ok(out.into())
+        let rejected = self.parser.describe_batch(buf, &mut out) as u32;
+        Ok(Described {
+            ndjson: out.into(),
+            rejected,
+        })
     }
-}
-
-/// `family_id` of a family key (DESIGN §2.2), as 16 lowercase hex chars.
-#[napi]
-pub fn family_id(key: String) -> String {
-    family_hex(family_id_of_key(key.as_bytes()))
 }
 
 /// Baseline for benchmarks: what one boundary crossing with a Buffer costs.
