@@ -9,6 +9,11 @@ export const ErrorCode = {
   WFLG_E_FRAME_CORRUPT: 'A capture-part frame failed its checksum or could not be decoded',
   WFLG_E_FRAME_TRUNCATED: 'A capture part ends inside a frame',
   WFLG_E_INTERNAL: 'A bug in wflg: an invariant did not hold',
+  // Object stores (src/lib/store)
+  WFLG_E_STORE_CONFLICT: 'An object already exists with different content',
+  WFLG_E_STORE_PRECONDITION: 'An object changed under a generation precondition',
+  WFLG_E_STORE_UNAVAILABLE: 'The object store could not be reached or refused the request',
+  WFLG_E_STORE_VERIFY: 'A stored object does not match the size or checksum of its source',
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

@@ -72,6 +72,8 @@ export interface NativeModule {
   WavefrontParser: new (options?: NativeParseOptions) => NativeWavefrontParser;
   ZstdStreamDecoder: new () => NativeZstdStreamDecoder;
   noop(buf: Uint8Array): number;
+  /** CRC32C (Castagnoli) of `buf`, continuing from `initial` (default 0); hardware-accelerated. */
+  crc32c(buf: Uint8Array, initial?: number): number;
 }
 
 export function native(): NativeModule {

@@ -4,6 +4,7 @@
 // Under `cargo test` the #[napi] registrations are compiled out, leaving exports "unused".
 #![cfg_attr(test, allow(dead_code))]
 
+mod checksum;
 mod frame;
 mod parse;
 mod zstd;
