@@ -32,6 +32,7 @@ export function exitCodeOf(err: unknown): number {
       case 'WFLG_E_INPUT_READ':
       case 'WFLG_E_FRAME_CORRUPT':
       case 'WFLG_E_FRAME_TRUNCATED':
+      case 'WFLG_E_CAPTURE_RECORD':
         return 3;
       default:
         return 70;
