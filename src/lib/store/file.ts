@@ -20,6 +20,7 @@ import { FileLock } from './file-lock.js';
 import { CrcCache, generationOf, META_DIR, nextStampUs, stampSeconds } from './file-meta.js';
 import { listTree } from './file-list.js';
 import { checkName } from './names.js';
+import { conflict, notFound, precondition, settle } from './outcome.js';
 import type { ObjectInfo, ObjectStore, PutFileOptions, PutOutcome, ReadRange } from './types.js';
 
 type Errno = NodeJS.ErrnoException;
@@ -272,35 +273,6 @@ async function lstatOf(path: string): Promise<BigIntStats | undefined> {
 
 function infoOf(name: string, st: BigIntStats, crc: number): ObjectInfo {
   return { name, size: Number(st.size), crc32c: crc >>> 0, generation: generationOf(st) };
-}
-
-/** An object already there: the same bytes make the put idempotent, anything else is a conflict. */
-export function settle(
-  existing: ObjectInfo,
-  opts: PutFileOptions,
-): ObjectInfo & { readonly outcome: PutOutcome } {
-  if (existing.size === opts.size && existing.crc32c === opts.crc32c >>> 0)
-    return { ...existing, outcome: 'existed' };
-  throw conflict(
-    existing.name,
-    `holds ${existing.size} bytes crc32c ${existing.crc32c}, not ${opts.size} bytes crc32c ${opts.crc32c}`,
-  );
-}
-
-function conflict(name: string, why: string): WflgError {
-  return new WflgError('WFLG_E_STORE_CONFLICT', `${name}: ${why}`, { name });
-}
-
-function precondition(name: string, generation: string): WflgError {
-  return new WflgError(
-    'WFLG_E_STORE_PRECONDITION',
-    `${name}: generation is no longer ${generation === '0' ? "'absent'" : generation}`,
-    { name, ifGenerationMatch: generation },
-  );
-}
-
-export function notFound(name: string): WflgError {
-  return new WflgError('WFLG_E_STORE_NOT_FOUND', `${name}: no such object`, { name });
 }
 
 function nameError(name: string, e: unknown): unknown {
