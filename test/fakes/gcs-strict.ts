@@ -130,7 +130,14 @@ export class StrictGcs extends EventEmitter {
   async insert(bucket: string, name: string, data: Buffer): Promise<FakeObject> {
     const tmp = join(this.dir, `insert-${randomBytes(6).toString('hex')}`);
     await writeFile(tmp, data);
-    return this.#commit(bucket, name, tmp, data, 'application/octet-stream', {});
+    return (await this.#commit(
+      bucket,
+      name,
+      tmp,
+      data,
+      'application/octet-stream',
+      {},
+    )) as FakeObject;
   }
 
   #nextGeneration(): string {
@@ -146,10 +153,16 @@ export class StrictGcs extends EventEmitter {
     data: Buffer,
     contentType: string,
     metadata: Record<string, string>,
-  ): Promise<FakeObject> {
+    ifGenerationMatch?: string | null,
+  ): Promise<FakeObject | undefined> {
     const generation = this.#nextGeneration();
     const path = join(this.dir, `object-${generation}`);
     await rename(src, path);
+    // Checked and applied with no await in between: GCS preconditions are atomic.
+    if (this.#preconditionFails(bucket, name, ifGenerationMatch)) {
+      await rm(path, { force: true });
+      return undefined;
+    }
     const old = this.object(bucket, name);
     const o: FakeObject = {
       bucket,
@@ -235,7 +248,8 @@ export class StrictGcs extends EventEmitter {
       await readBody(req, MAX_BODY);
       return error(res, f.status, `injected ${f.status}`);
     }
-    if (f?.kind === 'stall') await sleep(f.ms, undefined, { signal: this.#closing.signal }).catch(() => undefined);
+    if (f?.kind === 'stall')
+      await sleep(f.ms, undefined, { signal: this.#closing.signal }).catch(() => undefined);
     if (this.#closing.signal.aborted) return void req.socket.destroy();
     if (f?.kind === 'drop-response') {
       res.writeHead = () => res;
@@ -377,7 +391,16 @@ export class StrictGcs extends EventEmitter {
     const tmp = join(this.dir, `final-${s.id}`);
     await rename(s.path, tmp);
     await writeFile(s.path, ''); // the session file stays for forget() to remove
-    const o = await this.#commit(s.bucket, s.name, tmp, data, s.contentType, s.metadata);
+    const o = await this.#commit(
+      s.bucket,
+      s.name,
+      tmp,
+      data,
+      s.contentType,
+      s.metadata,
+      s.ifGenerationMatch,
+    );
+    if (!o) return fail(412, 'At least one of the pre-conditions you specified did not hold.');
     this.stats.finalized++;
     s.finalized = this.#resource(o);
     send(res, 200, s.finalized);
@@ -423,7 +446,10 @@ export class StrictGcs extends EventEmitter {
       data,
       meta.contentType ?? 'application/octet-stream',
       meta.metadata ?? {},
+      url.searchParams.get('ifGenerationMatch'),
     );
+    if (!o)
+      return error(res, 412, 'At least one of the pre-conditions you specified did not hold.');
     send(res, 200, this.#resource(o));
   }
 

@@ -210,9 +210,11 @@ export class GcsStore implements ObjectStore {
     } catch (e) {
       if (status(e) !== 412) throw mapError(name, e);
       const [meta] = await file.getMetadata().catch((err: unknown) => {
+        if (status(err) === 404) return [undefined];
         throw mapError(name, err);
       });
-      if ((meta as Meta).metadata?.[WRITE_ID_KEY] === writeId) return this.#info(name, meta);
+      if (meta && (meta as Meta).metadata?.[WRITE_ID_KEY] === writeId)
+        return this.#info(name, meta);
       throw precondition(name, ifGenerationMatch);
     }
   }

@@ -12,6 +12,12 @@ export interface Backend {
   stop(): Promise<void>;
   /** fake-gcs-server ignores ifGenerationMatch on DELETE (v1.56.1, fakestorage/object.go). */
   readonly deleteIgnoresGeneration?: boolean;
+  /**
+   * fake-gcs-server forgets the declared crc32c after the first non-final chunk (v1.56.1,
+   * fakestorage/upload.go re-stores the session without it), so it finalizes wrong bytes that
+   * GCS would refuse. The store must still report VERIFY; only "nothing stored" cannot hold.
+   */
+  readonly keepsBadChecksumUploads?: boolean;
 }
 
 export const HOSTILE_NAMES = [
@@ -80,9 +86,11 @@ export function contractSuite(label: string, start: () => Promise<Backend>): voi
         s.putFile('bad-size', src.path, { size: src.size + 1, crc32c: src.crc32c }),
         'WFLG_E_STORE_VERIFY',
       );
-      assert.equal(await s.stat('bad-crc'), undefined);
+      if (!backend.keepsBadChecksumUploads) {
+        assert.equal(await s.stat('bad-crc'), undefined);
+        assert.deepEqual(await collect(s.list('')), []);
+      }
       assert.equal(await s.stat('bad-size'), undefined);
-      assert.deepEqual(await collect(s.list('')), []);
     });
 
     test('empty objects round-trip', async () => {
