@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WflgError } from '../errors.js';
 import { crc32c, IO_CHUNK } from './crc.js';
-import { fsyncDir, mkdirDurable, tempName } from './durable.js';
+import { fsyncDir, mkdirDurable, sweepTemps, tempName } from './durable.js';
 import { FileLock } from './file-lock.js';
 import { CrcCache, generationOf, META_DIR, nextStampUs, stampSeconds } from './file-meta.js';
 import { listTree } from './file-list.js';
@@ -29,6 +29,8 @@ const errno = (e: unknown): string | undefined => (e as Errno).code;
 export class FileStore implements ObjectStore {
   readonly #lock: FileLock;
   readonly #crc: CrcCache;
+  // Directories this process has cleared of dead writers' temp files (once each, not per put).
+  readonly #swept = new Set<string>();
 
   private constructor(
     readonly url: string,
@@ -74,7 +76,6 @@ export class FileStore implements ObjectStore {
     const tmp = await this.#tempIn(name, target);
     try {
       const st = await copyVerified(path, tmp, opts);
-      await this.#crc.put(name, generationOf(st), opts.size, opts.crc32c);
       try {
         await link(tmp, target);
       } catch (e) {
@@ -85,6 +86,7 @@ export class FileStore implements ObjectStore {
       }
       await unlink(tmp);
       await fsyncDir(dirname(target));
+      await this.#crc.put(name, generationOf(st), opts.size, opts.crc32c);
       return { ...infoOf(name, st, opts.crc32c), outcome: 'created' };
     } finally {
       await unlink(tmp).catch(() => undefined);
@@ -98,11 +100,11 @@ export class FileStore implements ObjectStore {
       const tmp = await this.#tempIn(name, target);
       try {
         const st = await writeTemp(tmp, data, nextStampUs());
-        await this.#crc.put(name, generationOf(st), data.length, crc);
         await link(tmp, target).catch((e: unknown) => {
           throw errno(e) === 'EEXIST' ? precondition(name, ifGenerationMatch) : e;
         });
         await fsyncDir(dirname(target));
+        await this.#crc.put(name, generationOf(st), data.length, crc);
         return infoOf(name, st, crc);
       } finally {
         await unlink(tmp).catch(() => undefined);
@@ -115,9 +117,9 @@ export class FileStore implements ObjectStore {
       const tmp = await this.#tempIn(name, target);
       try {
         const st = await writeTemp(tmp, data, nextStampUs(cur.mtimeNs));
-        await this.#crc.put(name, generationOf(st), data.length, crc);
         await rename(tmp, target);
         await fsyncDir(dirname(target));
+        await this.#crc.put(name, generationOf(st), data.length, crc);
         return infoOf(name, st, crc);
       } finally {
         await unlink(tmp).catch(() => undefined);
@@ -199,7 +201,12 @@ export class FileStore implements ObjectStore {
       if (errno(e) === 'ENOTDIR') throw conflict(name, 'a parent segment is an object');
       throw nameError(name, e);
     }
-    return tempName(dirname(target), 'tmp');
+    const dir = dirname(target);
+    if (!this.#swept.has(dir)) {
+      this.#swept.add(dir);
+      await sweepTemps(dir);
+    }
+    return tempName(dir, 'tmp');
   }
 
   /** Opens the object's regular file, or undefined where nothing (or a directory) is. */

@@ -125,6 +125,11 @@ describe('FileStore beyond the contract', () => {
       const put = await s.putFile('part', src.path, src);
       assert.equal(put.outcome, 'created');
       assert.ok((await s.readAll('part')).data.equals(src.data));
+      assert.deepEqual(
+        readdirSync(root).filter((f) => f.startsWith('.wflg-tmp-')),
+        [],
+        "the dead writer's temp file was swept",
+      );
     });
   }
 
