@@ -9,12 +9,13 @@
 // A process killed at any point leaves at most a temp file, which listings never show.
 import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { link, lstat, open, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WflgError } from '../errors.js';
-import { crc32c, IO_CHUNK } from './crc.js';
+import { crc32c, crc32cOfHandle } from './crc.js';
 import { fsyncDir, mkdirDurable, sweepTemps, tempName } from './durable.js';
 import { FileLock } from './file-lock.js';
 import { CrcCache, generationOf, META_DIR, nextStampUs, stampSeconds } from './file-meta.js';
@@ -226,22 +227,17 @@ export class FileStore implements ObjectStore {
   }
 }
 
-/** Copies `src` to the new file `tmp`, checksumming on the way; the source must match `opts`. */
+/**
+ * Copies `src` to the new file `tmp` in the kernel (copy_file_range, reflinks where the
+ * filesystem has them), then checksums the copy itself: what gets verified is exactly what will
+ * be published, and a source rewritten mid-copy fails instead of landing half-old.
+ */
 async function copyVerified(src: string, tmp: string, opts: PutFileOptions): Promise<BigIntStats> {
-  const input = await open(src, 'r');
-  const out = await open(tmp, 'wx', 0o644);
+  opts.signal?.throwIfAborted();
+  await copyFile(src, tmp, constants.COPYFILE_EXCL);
+  const out = await open(tmp, 'r+');
   try {
-    const buf = Buffer.allocUnsafe(IO_CHUNK);
-    let crc = 0;
-    let size = 0;
-    for (;;) {
-      opts.signal?.throwIfAborted();
-      const { bytesRead } = await input.read(buf, 0, buf.length, size);
-      if (bytesRead === 0) break;
-      crc = crc32c(buf.subarray(0, bytesRead), crc);
-      await out.write(buf, 0, bytesRead, size);
-      size += bytesRead;
-    }
+    const { crc32c: crc, size } = await crc32cOfHandle(out, 0, Infinity, opts.signal);
     if (size !== opts.size || crc !== opts.crc32c >>> 0)
       throw new WflgError(
         'WFLG_E_STORE_VERIFY',
@@ -254,7 +250,6 @@ async function copyVerified(src: string, tmp: string, opts: PutFileOptions): Pro
     return await out.stat({ bigint: true });
   } finally {
     await out.close();
-    await input.close();
   }
 }
 

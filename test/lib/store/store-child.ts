@@ -2,7 +2,8 @@
 // argv[2] is a JSON Job. The process prints one JSON line: {"ok":true,"value":...} or
 // {"ok":false,"code":...}. `hang` freezes it at a chosen point (after printing "hanging") so the
 // parent can kill it in a known state; `goFile` makes racers start together.
-import { existsSync } from 'node:fs';
+import fs, { existsSync, type PathLike } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isWflgError } from '../../../src/lib/errors.js';
@@ -19,8 +20,11 @@ export interface Job {
   readonly data?: string;
   readonly generation?: string;
   readonly sessionPath?: string;
-  /** 'write': freeze on the second file write (mid-copy); 'sync': on the first fsync. */
-  readonly hang?: 'write' | 'sync';
+  /**
+   * 'copy': the copy stops half-way (half the bytes in the temp file) and freezes;
+   * 'sync': freezes on the first fsync (the temp file complete, not yet published).
+   */
+  readonly hang?: 'copy' | 'sync';
   readonly goFile?: string;
   readonly gcsEndpoint?: string;
   readonly chunkSize?: number;
@@ -33,20 +37,24 @@ const never = (): Promise<never> => {
 };
 
 async function main(): Promise<unknown> {
-  if (job.hang) {
+  if (job.hang === 'copy') {
+    // Builtin ESM exports follow the CJS object after syncBuiltinESMExports, so the store's
+    // imported copyFile becomes this half-copy.
+    fs.promises.copyFile = async (src: PathLike, dst: PathLike) => {
+      const data = await fs.promises.readFile(src);
+      await fs.promises.writeFile(dst, data.subarray(0, data.length >> 1), { flag: 'wx' });
+      return never();
+    };
+    syncBuiltinESMExports();
+  }
+  if (job.hang === 'sync') {
     const probe = await open(process.execPath, 'r');
     const proto = Object.getPrototypeOf(probe) as Record<
       string,
       (...a: unknown[]) => Promise<unknown>
     >;
     await probe.close();
-    const key = job.hang;
-    const original = proto[key] as (...a: unknown[]) => Promise<unknown>;
-    let calls = 0;
-    proto[key] = function (this: unknown, ...a: unknown[]) {
-      if (++calls > (key === 'write' ? 1 : 0)) return never();
-      return original.apply(this, a);
-    };
+    proto.sync = () => never();
   }
   const store = job.url.startsWith('gs://')
     ? await GcsStore.open(job.url, {
