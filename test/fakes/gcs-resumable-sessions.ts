@@ -30,6 +30,8 @@ export interface Session {
   finalized: Record<string, unknown> | undefined;
   /** Set when finalize failed (checksum, precondition): the session accepts nothing more. */
   dead: boolean;
+  /** Serialises the session's requests. */
+  queue: Promise<unknown>;
 }
 
 export type ChunkResult =
@@ -69,7 +71,7 @@ export class Sessions {
   ) {}
 
   async create(
-    init: Omit<Session, 'id' | 'createdAt' | 'path' | 'persisted' | 'finalized' | 'dead'>,
+    init: Omit<Session, 'id' | 'createdAt' | 'path' | 'persisted' | 'finalized' | 'dead' | 'queue'>,
   ): Promise<Session> {
     const id = randomBytes(12).toString('hex');
     const s: Session = {
@@ -80,6 +82,7 @@ export class Sessions {
       persisted: 0,
       finalized: undefined,
       dead: false,
+      queue: Promise.resolve(),
     };
     await writeFile(s.path, '');
     this.#byId.set(id, s);

@@ -319,13 +319,27 @@ export class StrictGcs extends EventEmitter {
     });
   }
 
-  async #put(
+  #put(
     id: string | null,
     req: IncomingMessage,
     res: ServerResponse,
     f: Fault | undefined,
   ): Promise<void> {
+    // One request per session at a time: a status query must see the bytes an earlier, cut
+    // request persisted, as GCS's answer reflects everything it has committed.
     const s = this.#sessions.get(id);
+    if (!s) return this.#putTo(undefined, req, res, f);
+    const run = s.queue.then(() => this.#putTo(s, req, res, f));
+    s.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #putTo(
+    s: Session | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+    f: Fault | undefined,
+  ): Promise<void> {
     if (!s) {
       await readBody(req, MAX_BODY);
       return error(res, 404, 'No such upload session (expired or unknown)');
