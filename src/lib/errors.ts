@@ -16,6 +16,9 @@ export const ErrorCode = {
   WFLG_E_STORE_PRECONDITION: 'An object changed under a generation precondition',
   WFLG_E_STORE_UNAVAILABLE: 'The object store could not be reached or refused the request',
   WFLG_E_STORE_VERIFY: 'A stored object does not match the size or checksum of its source',
+  WFLG_E_STORE_NOT_FOUND: 'The named object does not exist in the store',
+  WFLG_E_STORE_NAME_INVALID:
+    'An object name or prefix is empty, absolute, escapes the root or is reserved',
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
