@@ -61,15 +61,16 @@ export function logLikelihood(
   for (const s of segs) {
     const t = s.times;
     let a = 0;
-    let excite = 0;
-    for (let i = 0; i < t.length; i++) {
+    const n = t.length;
+    for (let i = 0; i < n; i++) {
       if (i > 0) a = Math.exp(-beta * (t[i]! - t[i - 1]!)) * (1 + a);
       const lam = mu * nu.at(t[i]!) + alpha * a;
       if (!(lam > 0)) return -Infinity;
       ll += Math.log(lam);
-      excite += 1 - Math.exp(-beta * (s.end - t[i]!));
     }
-    ll -= mu * nu.integral(s.start, s.end) + (alpha / beta) * excite;
+    // Σᵢ (1 − e^{−β(T−tᵢ)}) = n − e^{−β(T−tₙ)}(1 + Aₙ): one exp per segment, not per event.
+    const tail = n > 0 ? Math.exp(-beta * (s.end - t[n - 1]!)) * (1 + a) : 0;
+    ll -= mu * nu.integral(s.start, s.end) + (alpha / beta) * (n - tail);
   }
   return ll;
 }
