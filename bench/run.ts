@@ -4,11 +4,13 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { framesBench } from './frames.bench.js';
 import { parseBench } from './parse.bench.js';
+import { profileBench } from './profile.bench.js';
 
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
 const parse = await parseBench();
 const frames = framesBench();
+const prof = await profileBench(10, 1);
 const targets = [
   [
     'native parse >= 1000 MB/s per core',
@@ -26,8 +28,13 @@ const targets = [
     frames.writerRatio >= frames.cliRatio * 0.98,
     `${frames.writerRatio.toFixed(2)} vs ${frames.cliRatio.toFixed(2)}`,
   ],
+  [
+    'embedded profiler >= 150 MB/s raw per core',
+    prof.profileMBpsPerCore >= 150,
+    `${prof.profileMBpsPerCore.toFixed(0)} MB/s (${(100 * prof.ratioToParse).toFixed(0)}% of parse-only)`,
+  ],
 ] as const;
 console.log('\ntargets:');
 for (const [name, ok, fig] of targets) console.log(`  ${ok ? 'MET ' : 'MISS'} ${name}: ${fig}`);
 const out = process.argv[2];
-if (out) writeFileSync(out, JSON.stringify({ machine, parse, frames }, null, 2));
+if (out) writeFileSync(out, JSON.stringify({ machine, parse, frames, profile: prof }, null, 2));

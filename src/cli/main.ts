@@ -6,12 +6,17 @@ import { packageRoot } from '../lib/native-loader.js';
 import { exitCodeOf, processIo, type Io } from './io.js';
 import { lint } from './lint.js';
 import { demo } from './demo.js';
+import { profileCommand } from './profile.js';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   lint: { run: lint, summary: 'check Wavefront lines as the proxy parses them' },
   demo: { run: demo, summary: 'run the end-to-end demonstration on the bundled sample' },
+  profile: {
+    run: (argv, io) => profileCommand(argv, io, process.env, version(), process.stderr.isTTY),
+    summary: 'learn recipes from capture parts or Wavefront files',
+  },
 };
 
 function help(): string {
