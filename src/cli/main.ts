@@ -7,11 +7,13 @@ import { exitCodeOf, processIo, type Io } from './io.js';
 import { lint } from './lint.js';
 import { demo } from './demo.js';
 import { profileCommand } from './profile.js';
+import { replayCommand } from './replay.js';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   lint: { run: lint, summary: 'check Wavefront lines as the proxy parses them' },
+  replay: { run: replayCommand, summary: 'send captured requests to a target as they arrived' },
   demo: { run: demo, summary: 'run the end-to-end demonstration on the bundled sample' },
   profile: {
     run: (argv, io) => profileCommand(argv, io, process.env, version(), process.stderr.isTTY),
