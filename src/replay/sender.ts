@@ -42,7 +42,7 @@ class HttpSender implements Sender {
     const secure = base.protocol === 'https:';
     const A = secure ? HttpsAgent : Agent;
     this.agent = new A({ keepAlive: true, maxSockets: opts.maxSockets });
-    this.request = secure ? (httpsRequest) : httpRequest;
+    this.request = secure ? httpsRequest : httpRequest;
   }
 
   send(h: RequestHeader, body: Buffer): Promise<SendResult> {
