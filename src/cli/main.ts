@@ -5,6 +5,7 @@ import { isWflgError } from '../lib/errors.js';
 import { packageRoot } from '../lib/native-loader.js';
 import { exitCodeOf, processIo, type Io } from './io.js';
 import { lint } from './lint.js';
+import { compareCommand } from './compare.js';
 import { demo } from './demo.js';
 import { profileCommand } from './profile.js';
 import { replayCommand } from './replay.js';
@@ -18,6 +19,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   profile: {
     run: (argv, io) => profileCommand(argv, io, process.env, version(), process.stderr.isTTY),
     summary: 'learn recipes from capture parts or Wavefront files',
+  },
+  compare: {
+    run: (argv, io) => compareCommand(argv, io, process.env, version(), process.stdout.isTTY),
+    summary: 'measure how closely B’s traffic reproduces A’s (recipes or captures)',
   },
 };
 

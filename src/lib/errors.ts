@@ -19,6 +19,9 @@ export const ErrorCode = {
   WFLG_E_STORE_NOT_FOUND: 'The named object does not exist in the store',
   WFLG_E_STORE_NAME_INVALID:
     'An object name or prefix is empty, absolute, escapes the root or is reserved',
+  // Fidelity comparison (src/compare)
+  WFLG_E_COMPARE_INPUT:
+    'A compare input is neither a recipes root nor capture parts or Wavefront files it can profile',
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

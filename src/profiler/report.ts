@@ -3,18 +3,7 @@
 // histograms, and the worst-fitting families first.
 import type { GlobalRecipe, Recipe } from '../lib/recipe.js';
 import type { DDSketch } from '../lib/stats/ddsketch.js';
-
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-const fmt = (x: number, d = 3) =>
-  !Number.isFinite(x)
-    ? '–'
-    : Math.abs(x) >= 1e5 || (x !== 0 && Math.abs(x) < 1e-3)
-      ? x.toExponential(2)
-      : x.toFixed(d).replace(/\.?0+$/, '') || '0';
+import { esc, fmt } from '../lib/svg.js';
 
 const W = 520;
 const H = 160;
