@@ -33,10 +33,23 @@ function familySection(o: CompareOutcome, f: FamilyResult): string {
   const b = row?.pair.b;
   if (!c || !a || !b) return '';
   const at = (i: number) => c.startSec + (i + 0.5) * c.widthSec;
+  // Only the stretch where either side has traffic: a family may live a day of a year's window.
+  let first = c.a.length;
+  let last = -1;
+  for (let i = 0; i < c.a.length; i++)
+    if (c.a[i]! > 0 || c.b[i]! > 0) {
+      first = Math.min(first, i);
+      last = i;
+    }
+  const span = (xs: Float64Array) =>
+    Array.from(
+      xs.subarray(Math.max(0, first - 1), last + 2),
+      (v, i) => [at(i + Math.max(0, first - 1)), v] as const,
+    );
   const intensity = lineChart(
     [
-      { points: Array.from(c.a, (v, i) => [at(i), v] as const), cls: 'a', label: 'A' },
-      { points: Array.from(c.b, (v, i) => [at(i), v] as const), cls: 'b', label: 'B' },
+      { points: span(c.a), cls: 'a', label: 'A' },
+      { points: span(c.b), cls: 'b', label: 'B' },
     ],
     {
       aria: `intensity ${f.name}`,
@@ -104,7 +117,7 @@ export function renderCompareHtml(o: CompareOutcome): string {
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fff}
 h1{font-size:20px}h2{font-size:17px;margin-top:28px}h3{font-size:15px;margin:18px 0 4px}small{color:#666;font-weight:normal}
-table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}td:first-child,th:first-child,.l{text-align:left}
+table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}td:first-child,th:first-child,.l,th.l{text-align:left}
 .green{background:#ebfbee}.amber{background:#fff3bf}.red{background:#ffe3e3}.na{color:#999}
 .dot{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:6px;background:#adb5bd}
 .dot.green{background:#2f9e44}.dot.amber{background:#f59f00}.dot.red{background:#e03131}
@@ -120,12 +133,12 @@ ${side('B', r.b)}</table>
 ${r.options.timeScale !== 1 || r.options.multiplier !== 1 ? `<p>B generated with timeScale ${r.options.timeScale} and multiplier ${r.options.multiplier}: B’s time t is compared with A’s t / timeScale, B’s rates divided by the multiplier.</p>` : ''}
 <p class="verdict ${r.verdict}">${r.verdict === 'pass' ? 'PASS — every metric within its threshold' : `FAIL — ${r.breaches.length} threshold breach${r.breaches.length === 1 ? '' : 'es'}`}</p>
 ${r.breaches.length ? `<ul>${r.breaches.map((b) => `<li>${esc(b.name)}: ${LABEL[b.metric]} ${esc(formatValue(b.metric, b.value))} (threshold ${esc(formatValue(b.metric, b.threshold))})</li>`).join('')}</ul>` : ''}
-<p>Grades: green within ${fmt(100 * t.amber, 0)} % of a threshold, amber between that and the threshold, red beyond it (coverage: its shortfall from 100 % against the allowed shortfall). Families below ${pct(t.minFamilyShare)} of lines are marked “small” and do not fail the run.</p>
+<p>Grades: green within ${100 * t.amber} % of a threshold, amber between that and the threshold, red beyond it (coverage: its shortfall from 100 % against the allowed shortfall). Families below ${pct(t.minFamilyShare)} of lines are marked “small” and do not fail the run.</p>
 <h2>Overall</h2>
-<table><tr><th>metric</th><th>value</th><th>threshold</th><th>compared</th><th>meaning</th></tr>
+<table><tr><th>metric</th><th>value</th><th>threshold</th><th class="l">compared</th><th class="l">meaning</th></tr>
 ${overall}</table>
 <h2>Families (worst first)</h2>
-<table><tr><th>family</th><th>kind</th><th>A share</th><th>B share</th><th>match</th>${FAMILY_METRICS.map((m) => `<th title="${esc(METRIC_HELP[m])}">${SHORT[m]}</th>`).join('')}<th>findings</th></tr>
+<table><tr><th>family</th><th>kind</th><th>A share</th><th>B share</th><th>match</th>${FAMILY_METRICS.map((m) => `<th title="${esc(METRIC_HELP[m])}">${SHORT[m]}</th>`).join('')}<th class="l">findings</th></tr>
 ${rows}</table>
 <h2>Plots</h2><p>Blue: A; orange, dashed: B. Intensity in lines per second over time since each side’s window start; value CDFs from the recipes’ sketches (or quantiles). Worst ${PLOTTED} matched families shown.</p>
 ${sections}
