@@ -12,6 +12,12 @@ import type { Arrivals } from '../lib/recipe.js';
 import { autocorrelation, indexOfDispersion } from '../lib/stats/dispersion.js';
 
 export const MAPE_FLOOR = 0.05;
+/**
+ * Grid buckets at most (twice the schema's cap on curve length): a hostile or mismatched pair —
+ * a nanosecond resolution, a curve starting decades before its window — widens the buckets
+ * instead of allocating without bound.
+ */
+export const MAX_GRID = 40_320;
 
 /** How one side's time axis maps onto the common (A's) one. */
 export interface Axis {
@@ -129,10 +135,10 @@ function pairOf(
 export function alignArrivals(a: Arrivals, axA: Axis, b: Arrivals, axB: Axis): AlignedCurves {
   const ma = mapped(a, axA);
   const mb = mapped(b, axB);
-  const w = Math.max(ma.res, mb.res);
   const g0 = Math.min(ma.startSec, mb.startSec);
-  const end = Math.min(ma.span, mb.span);
-  const n = Math.max(1, Math.ceil((end - g0) / w));
+  const end = Math.max(g0, Math.min(ma.span, mb.span));
+  const w = Math.max(ma.res, mb.res, (end - g0) / MAX_GRID);
+  const n = Math.min(MAX_GRID, Math.max(1, Math.ceil((end - g0) / w)));
   const ra = resample(ma, g0, w, n);
   const rb = resample(mb, g0, w, n);
   let sa = 0;

@@ -16,10 +16,48 @@ export interface DistComparison {
   readonly method: 'sketch' | 'quantiles';
 }
 
+/** Sketch bins decoded at most per store: far beyond what a 2048-bin DDSketch writes. */
+const MAX_SKETCH_BINS = 1 << 16;
+
+/**
+ * Walks the encoded sketch's layout (48-byte header, then per store a zigzag offset, a bin count
+ * and that many varints) without building anything, so that damaged or hostile bytes — a varint
+ * running off the end, a bin count beyond the bytes present — are refused before the decoder,
+ * which trusts its input, can loop on them.
+ */
+function wellFormedSketch(b: Buffer): boolean {
+  let at = 48;
+  const varint = (): number | undefined => {
+    let v = 0;
+    let m = 1;
+    for (let i = 0; i < 8 && at < b.length; i++) {
+      const x = b[at++]!;
+      v += (x & 127) * m;
+      if (x < 128) return v;
+      m *= 128;
+    }
+    return undefined;
+  };
+  if (b.length < at) return false;
+  for (let store = 0; store < 2; store++) {
+    if (varint() === undefined) return false;
+    const n = varint();
+    if (n === undefined || n > MAX_SKETCH_BINS || n > b.length - at) return false;
+    for (let i = 0; i < n; i++) if (varint() === undefined) return false;
+  }
+  return at === b.length;
+}
+
 export function sketchOf(q: Quantiles): DDSketch | undefined {
   if (q.sketch?.type !== 'ddsketch') return undefined;
+  if (!wellFormedSketch(Buffer.from(q.sketch.data, 'base64'))) return undefined;
   try {
-    return decodeSketch(q.sketch.data);
+    const s = decodeSketch(q.sketch.data);
+    return Number.isFinite(s.count) &&
+      s.count > 0 &&
+      s.count === s.points().reduce((a, [, n]) => a + n, 0)
+      ? s
+      : undefined;
   } catch {
     // A damaged sketch leaves the quantiles, which the schema has already vouched for.
     return undefined;

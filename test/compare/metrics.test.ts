@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
-import { alignArrivals, type Axis } from '../../src/compare/curves.js';
+import { alignArrivals, MAX_GRID, type Axis } from '../../src/compare/curves.js';
 import { compareDistributions, quantileErrors } from '../../src/compare/distributions.js';
 import { matchFamilies } from '../../src/compare/match.js';
 import {
@@ -145,6 +145,19 @@ test('value KS and JS: sketches and bare quantiles both find a shift; identical 
   };
   type Q = Parameters<typeof compareDistributions>[0];
   assert.ok(Math.abs(compareDistributions(point as Q, spread as Q)!.ks - 0.75) < 1e-9);
+  // Damaged or hostile sketch bytes (a varint running off the end, a bin count beyond the data,
+  // a count disagreeing with the bins) fall back to the quantiles instead of hanging or lying.
+  const head = Buffer.from(qa.sketch!.data, 'base64').subarray(0, 48);
+  const hostile = [
+    Buffer.concat([head, Buffer.alloc(16, 0x80)]),
+    Buffer.concat([head, Buffer.from([0, 0x80, 0x80, 0x80, 0x01, 5])]),
+    Buffer.concat([head, Buffer.from([0, 2, 1, 1, 0, 0])]),
+    head.subarray(0, 20),
+  ];
+  for (const h of hostile) {
+    const bad = { ...qa, sketch: { type: 'ddsketch' as const, data: h.toString('base64') } };
+    assert.equal(compareDistributions(bad, qb)!.method, 'quantiles', h.toString('hex'));
+  }
   const qe = quantileErrors(qa, { ...qa, q: qa.q.map(([p, v]) => [p, v * 1.1]) })!;
   assert.ok(Math.abs(qe.worst - 0.1) < 1e-9);
 });
@@ -199,6 +212,17 @@ test('intensity: B generated at timeScale 1/24 and multiplier 3 lines up with A 
   assert.ok(Math.abs(d.rateRatio! - 2) < 1e-9);
   assert.ok(Math.abs(d.dispersion!.error - 1) < 0.01, JSON.stringify(d.dispersion));
   assert.ok(d.lag1!.error < 0.01);
+  // Hostile shapes stay bounded: a nanosecond resolution, a curve starting 50 years early.
+  const tiny = arrivals(t0, 1e-9, [1, 2, 3]);
+  const early = arrivals(0, 60, [1, 2, 3]);
+  for (const [x, y] of [
+    [tiny, A],
+    [A, early],
+  ] as const) {
+    const h = alignArrivals(x, axA, y, axA);
+    assert.ok(h.a.length <= MAX_GRID && h.a.length >= 1);
+    assert.ok(h.mape === null || Number.isFinite(h.mape));
+  }
 });
 
 function recipe(
