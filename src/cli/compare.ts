@@ -47,7 +47,7 @@ const SPEC = {
     type: 'enum',
     values: ['auto', 'always', 'never'],
     default: 'auto',
-    help: 'colour the table (auto: when stdout is a terminal)',
+    help: 'colour the table (auto: when stdout is a terminal and NO_COLOR is unset)',
   },
   workers: {
     type: 'int',
@@ -158,7 +158,9 @@ export async function compareCommand(
   const r = outcome.report;
   const json = JSON.stringify(r, null, 1) + '\n';
   const table = renderTable(r, {
-    color: c.color === 'always' || (c.color === 'auto' && tty && c.json !== '-'),
+    color:
+      c.color === 'always' ||
+      (c.color === 'auto' && tty && c.json !== '-' && env.NO_COLOR === undefined),
     top: c.top,
   });
   if (c.json === '-') {

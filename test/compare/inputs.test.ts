@@ -2,7 +2,15 @@
 // model compared), recipe roots that are empty, partial or damaged (each error names the file and
 // field), thresholds files with problems, and usage errors — with the documented exit codes.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -12,7 +20,9 @@ import { DEFAULT_THRESHOLDS } from '../../src/compare/thresholds.js';
 import { encodeHeader } from '../../src/lib/capture-format.js';
 import { isWflgError } from '../../src/lib/errors.js';
 import { native } from '../../src/lib/native.js';
+import { openStore } from '../../src/lib/store/index.js';
 import { profile } from '../../src/profiler/run.js';
+import { StrictGcs } from '../fakes/gcs-strict.js';
 import { runCli } from '../helpers.js';
 
 const LOAD: LoadOptions = { workers: 0, k: 1, salt: '', format: 'auto', version: 'test' };
@@ -199,6 +209,27 @@ test('malformed recipe roots: each refusal names the file and the field', async 
     assert.equal(none.code, 4);
     assert.match(none.stderr, /WFLG_E_COMPARE_INPUT/);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a recipes root in an object store (gs://, strict fake) reads like the local one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wflg-compare-gs-'));
+  const fake = await StrictGcs.start(['wflg-test']);
+  try {
+    const root = await smallRoot(dir);
+    const store = await openStore('gs://wflg-test/r', { gcsEndpoint: fake.endpoint });
+    for (const f of readdirSync(join(root, 'recipes', 'v1')))
+      await store.putBytes(`recipes/v1/${f}`, readFileSync(join(root, 'recipes', 'v1', f)), '0');
+    await store.close();
+    const local = await loadSide(root, LOAD);
+    const remote = await loadSide('gs://wflg-test/r', { ...LOAD, gcsEndpoint: fake.endpoint });
+    assert.equal(remote.origin, 'recipes');
+    assert.deepEqual(remote.recipes, local.recipes);
+    assert.deepEqual(remote.global, local.global);
+    assert.equal(compare(local, remote, OPTS).report.verdict, 'pass');
+  } finally {
+    await fake.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
