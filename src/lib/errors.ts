@@ -14,6 +14,10 @@ export const ErrorCode = {
   WFLG_E_STORE_PRECONDITION: 'An object changed under a generation precondition',
   WFLG_E_STORE_UNAVAILABLE: 'The object store could not be reached or refused the request',
   WFLG_E_STORE_VERIFY: 'A stored object does not match the size or checksum of its source',
+  // xDS controller (src/xds)
+  WFLG_E_XDS_INVALID: 'An xDS resource failed validation; the snapshot was not published',
+  WFLG_E_XDS_INVENTORY: 'The inventory source failed or returned an incomplete listing',
+  WFLG_E_XDS_CAPTURE_VALUE: 'capture.enabled must be a number from 0 to 100',
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
