@@ -59,11 +59,18 @@ export async function startTestXds(
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `cond` every 10 ms until true or `timeoutMs` passes. */
-export async function until(cond: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
+/** Polls `cond` every 10 ms (after running `probe`, when given) until true or `timeoutMs` passes. */
+export async function until(
+  cond: () => boolean,
+  timeoutMs = 3000,
+  what = 'condition',
+  probe?: () => Promise<void>,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!cond()) {
+  for (;;) {
+    if (probe) await probe().catch(() => undefined);
+    if (cond()) return;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
+    await sleep(probe ? 50 : 10);
   }
 }
