@@ -5,6 +5,7 @@
 // Never partial: a MIG whose listing (or an IP lookup) fails this poll reuses its last good
 // listing, and the poll reports the failure so the poller backs off. Until every MIG has had one
 // good listing there is nothing to publish.
+import { createRequire } from 'node:module';
 import { WflgError } from '../lib/errors.js';
 import { localityOf, mapManagedInstance, type ClusterName, type Host, type Inventory, type MigMapping } from './inventory.js';
 import type { InventorySource } from './static-source.js';
@@ -72,22 +73,25 @@ export async function computeApi(opts: ComputeOptions): Promise<ComputeApi> {
     };
   }
   if (opts.authClient !== undefined) clientOpts.authClient = opts.authClient as object;
+  // Credentials are never sent over plain HTTP: an http:// endpoint is an emulator or a fake.
+  else if (opts.endpoint?.startsWith('http:')) clientOpts.authClient = noAuthClient() as object;
   const zonal = new compute.InstanceGroupManagersClient(clientOpts);
   const regional = new compute.RegionInstanceGroupManagersClient(clientOpts);
   const instances = new compute.InstancesClient(clientOpts);
   // listManagedInstances is a POST, which gax neither retries nor times out before 600 s.
-  const call = { timeout: opts.timeoutMs, maxRetries: 0, retry: null };
+  const call = { timeout: opts.timeoutMs, maxRetries: 0 };
+  const paged = { ...call, autoPaginate: false };
   return {
     async listManaged(ref) {
       const out: ManagedInstance[] = [];
       const iter = ref.zone
         ? zonal.listManagedInstancesAsync(
             { project: ref.project, zone: ref.zone, instanceGroupManager: ref.name, maxResults: 500 },
-            call,
+            paged,
           )
         : regional.listManagedInstancesAsync(
             { project: ref.project, region: ref.region!, instanceGroupManager: ref.name, maxResults: 500 },
-            call,
+            paged,
           );
       for await (const mi of iter) out.push(mi as ManagedInstance);
       return out;
@@ -100,6 +104,19 @@ export async function computeApi(opts: ComputeOptions): Promise<ComputeApi> {
       await Promise.all([zonal.close(), regional.close(), instances.close()]);
     },
   };
+}
+
+/**
+ * google-auth-library's PassThroughClient, taken from the copy google-gax itself loads (the
+ * compute client calls that version's fetch(); the top-level copy may be another major).
+ */
+export function noAuthClient(): unknown {
+  const require = createRequire(import.meta.url);
+  const gaxRequire = createRequire(require.resolve('google-gax'));
+  const { PassThroughClient } = gaxRequire('google-auth-library') as {
+    PassThroughClient: new () => unknown;
+  };
+  return new PassThroughClient();
 }
 
 /** HTTP status of a Compute failure (GaxiosError.status, or a GoogleError's mapped code). */
@@ -165,8 +182,14 @@ export class GceSource implements InventorySource {
       list.push(...this.last.get(this.key(ref))!.hosts);
       inv.set(ref.cluster, list);
     }
-    if (errors.length)
-      throw new PartialListing(inv, errors);
+    if (errors.length === this.refs.length)
+      throw new WflgError(
+        'WFLG_E_XDS_INVENTORY',
+        `every instance group failed: ${this.lastErrors[0] ?? ''}`,
+        { retryable: errors.every(isRetryable), errors: this.lastErrors },
+        { cause: errors[0] },
+      );
+    if (errors.length) throw new PartialListing(inv, errors);
     return inv;
   }
 

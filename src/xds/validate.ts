@@ -107,6 +107,8 @@ export function validateCluster(c: Obj): string[] {
       errors.push(`${where}.http_health_check.path must start with /`);
   });
   const od = obj(c.outlier_detection);
+  if (od && wrapped(od.enforcing_success_rate) !== 0)
+    errors.push(`${at}: outlier_detection.enforcing_success_rate must be 0 (grpc-js 1.14 crashes on success-rate ejection)`);
   const mep = wrapped(od?.max_ejection_percent);
   if (mep !== undefined && (mep < 0 || mep > 100))
     errors.push(`${at}: max_ejection_percent ${mep} not in 0..100`);
