@@ -3,7 +3,15 @@
 // bearer token when one is configured (the CLI insists on one beyond loopback).
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { HostPort } from '../lib/config.js';
-import { authorized, guard, listen, readJson, send, sendJson, type Listening } from '../lib/http.js';
+import {
+  authorized,
+  guard,
+  listen,
+  readJson,
+  send,
+  sendJson,
+  type Listening,
+} from '../lib/http.js';
 import { loadUws } from '../lib/uws.js';
 import { clampCapture } from './builder.js';
 import { describeSnapshot } from './snapshot.js';
@@ -51,13 +59,19 @@ export function startAdmin(at: HostPort, d: AdminDeps): Promise<Listening> {
       (err: unknown) => send(res, state, 500, String(err)),
     );
   });
-  app.get('/v1/capture', v1((res, _req, state) => sendJson(res, state, 200, capture())));
+  app.get(
+    '/v1/capture',
+    v1((res, _req, state) => sendJson(res, state, 200, capture())),
+  );
   app.put(
     '/v1/capture',
     v1((res, _req, state) => {
       void readJson(res, state).then((body) => {
         if (body === undefined) return;
-        const raw = (body as { percent?: unknown } | null)?.percent;
+        const raw =
+          body !== null && typeof body === 'object' && !Array.isArray(body)
+            ? (body as { percent?: unknown }).percent
+            : undefined;
         const value = clampCapture(raw);
         if (value === undefined || typeof raw === 'boolean') {
           sendJson(res, state, 400, {

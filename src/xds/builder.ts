@@ -115,7 +115,10 @@ export function buildClusters(s: BuildSettings): Record<string, unknown>[] {
  * invalid for Envoy and grpc-go, and grpc-js silently drops an unweighted locality). Endpoint
  * weights are never set: draining is `health_status: DRAINING`, never weight 0.
  */
-export function buildLoadAssignment(cluster: string, hosts: readonly Host[]): Record<string, unknown> {
+export function buildLoadAssignment(
+  cluster: string,
+  hosts: readonly Host[],
+): Record<string, unknown> {
   const byZone = new Map<string, Host[]>();
   for (const h of sortHosts(hosts)) {
     const key = `${h.region}\u001f${h.zone}`;

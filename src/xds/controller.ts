@@ -79,7 +79,8 @@ export class Controller {
   private newDrains(before: Inventory, after: Inventory): boolean {
     for (const [cluster, hosts] of after) {
       const was = new Map((before.get(cluster) ?? []).map((h) => [h.id, h.health]));
-      for (const h of hosts) if (h.health === 'DRAINING' && was.get(h.id) === 'HEALTHY') return true;
+      for (const h of hosts)
+        if (h.health === 'DRAINING' && was.get(h.id) === 'HEALTHY') return true;
     }
     return false;
   }

@@ -7,7 +7,14 @@
 // good listing there is nothing to publish.
 import { createRequire } from 'node:module';
 import { WflgError } from '../lib/errors.js';
-import { localityOf, mapManagedInstance, type ClusterName, type Host, type Inventory, type MigMapping } from './inventory.js';
+import {
+  localityOf,
+  mapManagedInstance,
+  type ClusterName,
+  type Host,
+  type Inventory,
+  type MigMapping,
+} from './inventory.js';
 import type { InventorySource } from './static-source.js';
 
 export interface MigRef {
@@ -86,11 +93,21 @@ export async function computeApi(opts: ComputeOptions): Promise<ComputeApi> {
       const out: ManagedInstance[] = [];
       const iter = ref.zone
         ? zonal.listManagedInstancesAsync(
-            { project: ref.project, zone: ref.zone, instanceGroupManager: ref.name, maxResults: 500 },
+            {
+              project: ref.project,
+              zone: ref.zone,
+              instanceGroupManager: ref.name,
+              maxResults: 500,
+            },
             paged,
           )
         : regional.listManagedInstancesAsync(
-            { project: ref.project, region: ref.region!, instanceGroupManager: ref.name, maxResults: 500 },
+            {
+              project: ref.project,
+              region: ref.region!,
+              instanceGroupManager: ref.name,
+              maxResults: 500,
+            },
             paged,
           );
       for await (const mi of iter) out.push(mi as ManagedInstance);
@@ -135,7 +152,10 @@ export function isRetryable(err: unknown): boolean {
   const status = errorStatus(err);
   if (status === undefined) return true;
   if (status === 429 || status >= 500) return true;
-  return status === 403 && /rateLimitExceeded|userRateLimitExceeded|quota/i.test(String((err as Error).message));
+  return (
+    status === 403 &&
+    /rateLimitExceeded|userRateLimitExceeded|quota/i.test(String((err as Error).message))
+  );
 }
 
 interface MigState {
@@ -220,7 +240,8 @@ export class GceSource implements InventorySource {
       );
       if (unknown) {
         const k = `${mi.currentAction ?? ''}/${mi.instanceStatus ?? ''}`;
-        if (!this.unknownStates.has(k)) this.log(`unknown managed-instance state ${k}; kept its last mapping`);
+        if (!this.unknownStates.has(k))
+          this.log(`unknown managed-instance state ${k}; kept its last mapping`);
         this.unknownStates.add(k);
       }
       mapping.set(id, m);
@@ -251,8 +272,12 @@ export class PartialListing extends WflgError {
     readonly inventory: Inventory,
     readonly errors: unknown[],
   ) {
-    super('WFLG_E_XDS_INVENTORY', `${errors.length} instance group(s) failed; their last good listing was kept`, {
-      retryable: errors.every(isRetryable),
-    });
+    super(
+      'WFLG_E_XDS_INVENTORY',
+      `${errors.length} instance group(s) failed; their last good listing was kept`,
+      {
+        retryable: errors.every(isRetryable),
+      },
+    );
   }
 }

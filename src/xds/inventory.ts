@@ -33,7 +33,14 @@ const DRAIN_ACTIONS = new Set([
 ]);
 /** Actions of a VM not yet serving: leave it out. */
 const STARTING_ACTIONS = new Set(['CREATING', 'CREATING_WITHOUT_RETRIES', 'STARTING', 'RESUMING']);
-const DRAIN_STATUSES = new Set(['STOPPING', 'STOPPED', 'SUSPENDING', 'SUSPENDED', 'TERMINATED', 'REPAIRING']);
+const DRAIN_STATUSES = new Set([
+  'STOPPING',
+  'STOPPED',
+  'SUSPENDING',
+  'SUSPENDED',
+  'TERMINATED',
+  'REPAIRING',
+]);
 
 export type MigMapping = Health | 'OMIT';
 
@@ -76,7 +83,10 @@ export function localityOf(
 export function sortHosts(hosts: readonly Host[]): Host[] {
   return [...hosts].sort(
     (a, b) =>
-      cmp(a.region, b.region) || cmp(a.zone, b.zone) || cmp(a.address, b.address) || a.port - b.port,
+      cmp(a.region, b.region) ||
+      cmp(a.zone, b.zone) ||
+      cmp(a.address, b.address) ||
+      a.port - b.port,
   );
 }
 

@@ -100,7 +100,9 @@ export class Poller {
       if (tripped.length) {
         this.held = inv;
         this.metrics.polls.inc({ result: 'guardrail' });
-        this.log(`guardrail: over half of ${tripped.join(', ')} would go; waiting for the next poll to agree`);
+        this.log(
+          `guardrail: over half of ${tripped.join(', ')} would go; waiting for the next poll to agree`,
+        );
         // Confirm soon rather than a whole interval later.
         delay = Math.min(this.opts.intervalMs, 2_000);
       } else {
@@ -135,7 +137,10 @@ export class Poller {
 
   private backoff(): number {
     this.failures++;
-    const ceiling = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (this.failures - 1));
+    const ceiling = Math.min(
+      this.opts.backoffMaxMs,
+      this.opts.backoffBaseMs * 2 ** (this.failures - 1),
+    );
     return ceiling * (0.5 + 0.5 * this.opts.random());
   }
 

@@ -87,7 +87,10 @@ export function envoyProtos(): PackageDefinition {
 }
 
 export function method(service: string, name: string): MethodDefinition<unknown, unknown> {
-  const svc = envoyProtos()[service] as unknown as Record<string, MethodDefinition<unknown, unknown>>;
+  const svc = envoyProtos()[service] as unknown as Record<
+    string,
+    MethodDefinition<unknown, unknown>
+  >;
   const m = svc[name];
   if (!m) throw new WflgError('WFLG_E_INTERNAL', `proto method ${service}/${name} missing`);
   return m;
@@ -135,10 +138,10 @@ function lost(input: unknown, decoded: unknown, path: string): string | undefine
   if (input === undefined || input === null) return undefined;
   if (typeof input === 'number' || typeof input === 'bigint')
     return Number(decoded) === Number(input) ? undefined : path;
-  if (typeof input === 'boolean')
-    return (decoded ?? false) === input ? undefined : path;
+  if (typeof input === 'boolean') return (decoded ?? false) === input ? undefined : path;
   if (typeof input === 'string') return (decoded ?? '') === input ? undefined : path;
-  if (Buffer.isBuffer(input)) return Buffer.isBuffer(decoded) && input.equals(decoded) ? undefined : path;
+  if (Buffer.isBuffer(input))
+    return Buffer.isBuffer(decoded) && input.equals(decoded) ? undefined : path;
   if (Array.isArray(input)) {
     if (input.length === 0 && decoded === undefined) return undefined;
     if (!Array.isArray(decoded) || decoded.length !== input.length) return path;

@@ -30,7 +30,7 @@ function definition(service: string, name: string): ServiceDefinition {
       ...m,
       responseSerialize: (b: Buffer) => b,
     },
-  } as unknown as ServiceDefinition;
+  };
 }
 
 export class XdsServer {
@@ -68,10 +68,17 @@ export class XdsServer {
   listen(at: HostPort): Promise<number> {
     return new Promise((resolve, reject) => {
       const host = at.host.includes(':') ? `[${at.host}]` : at.host;
-      this.server.bindAsync(`${host}:${at.port}`, ServerCredentials.createInsecure(), (err, port) => {
-        if (err) reject(new WflgError('WFLG_E_USAGE', `cannot listen on ${host}:${at.port}: ${err.message}`));
-        else resolve(port);
-      });
+      this.server.bindAsync(
+        `${host}:${at.port}`,
+        ServerCredentials.createInsecure(),
+        (err, port) => {
+          if (err)
+            reject(
+              new WflgError('WFLG_E_USAGE', `cannot listen on ${host}:${at.port}: ${err.message}`),
+            );
+          else resolve(port);
+        },
+      );
     });
   }
 
@@ -95,7 +102,12 @@ export class XdsServer {
     return this.streams.size;
   }
 
-  private open(call: Call, allowed: ReadonlySet<TypeUrl>, defaultType: TypeUrl | undefined, service: string): void {
+  private open(
+    call: Call,
+    allowed: ReadonlySet<TypeUrl>,
+    defaultType: TypeUrl | undefined,
+    service: string,
+  ): void {
     const id = this.nextId++;
     const stream = new XdsStream(
       id,

@@ -40,8 +40,7 @@ export function makeSnapshot(
 ): Snapshot {
   const problems: string[] = [];
   for (const t of TYPE_URLS) problems.push(...validateType(t, resources[t], runtimeLayer));
-  if (problems.length)
-    throw new WflgError('WFLG_E_XDS_INVALID', problems.join('; '), { problems });
+  if (problems.length) throw new WflgError('WFLG_E_XDS_INVALID', problems.join('; '), { problems });
   const types = new Map<TypeUrl, TypeSnapshot>();
   for (const t of TYPE_URLS) {
     const map = new Map<string, Resource>();

@@ -60,20 +60,22 @@ export function parseStaticInventory(text: string, where: string): Inventory {
         return;
       }
       const h = raw as Record<string, unknown>;
-      for (const k of Object.keys(h)) if (!HOST_KEYS.has(k)) problems.push(`${at}: unknown key '${k}'`);
+      for (const k of Object.keys(h))
+        if (!HOST_KEYS.has(k)) problems.push(`${at}: unknown key '${k}'`);
       const address = h.address;
       const port = h.port;
-      const zone = h.zone ?? 'default-zone-a';
+      const zone =
+        typeof h.zone === 'string' ? h.zone : h.zone === undefined ? 'default-zone-a' : '';
       const health = h.health ?? 'HEALTHY';
       if (typeof address !== 'string' || isIP(address) === 0)
         problems.push(`${at}.address must be an IP literal`);
       if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
         problems.push(`${at}.port must be 1..65535`);
-      if (typeof zone !== 'string' || zone.length === 0) problems.push(`${at}.zone must be a string`);
+      if (typeof zone !== 'string' || zone.length === 0)
+        problems.push(`${at}.zone must be a string`);
       if (health !== 'HEALTHY' && health !== 'DRAINING')
         problems.push(`${at}.health must be HEALTHY or DRAINING`);
-      const region =
-        typeof h.region === 'string' ? h.region : String(zone).replace(/-[a-z]$/, '');
+      const region = typeof h.region === 'string' ? h.region : zone.replace(/-[a-z]$/, '');
       const key = `${String(address)}:${String(port)}`;
       if (seen.has(key)) problems.push(`${at}: duplicate address ${key}`);
       seen.add(key);
@@ -83,7 +85,7 @@ export function parseStaticInventory(text: string, where: string): Inventory {
         address: String(address),
         port: Number(port),
         region,
-        zone: String(zone),
+        zone,
         health: health as Host['health'],
       });
     });

@@ -201,13 +201,20 @@ export class XdsStream {
       const names = st.owedAll
         ? [...st.names]
         : [...st.names].filter(
-            (n) => st.owedNames.has(n) || (current(n) !== undefined && current(n) !== st.sentResources.get(n)),
+            (n) =>
+              st.owedNames.has(n) ||
+              (current(n) !== undefined && current(n) !== st.sentResources.get(n)),
           );
       if (!st.owedAll && names.length === 0) return true;
       for (const n of names.sort()) pick(n);
     }
     const nonce = (++this.nonce).toString(36);
-    const bytes = encodeResponse({ versionInfo: ts.version, typeUrl: type, nonce, resources: anys });
+    const bytes = encodeResponse({
+      versionInfo: ts.version,
+      typeUrl: type,
+      nonce,
+      resources: anys,
+    });
     st.sentNonce = nonce;
     st.sentVersion = ts.version;
     if (FULL_SET.has(type)) st.sentResources.clear();

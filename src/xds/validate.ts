@@ -15,6 +15,8 @@ const wrapped = (v: unknown): number | undefined => {
   const o = obj(v);
   return o === undefined ? undefined : Number(o.value ?? 0);
 };
+const text = (v: unknown): string =>
+  typeof v === 'string' || typeof v === 'number' ? String(v) : '';
 const isDuration = (v: unknown): boolean => {
   const o = obj(v);
   return o !== undefined && (Number(o.seconds ?? 0) > 0 || Number(o.nanos ?? 0) > 0);
@@ -40,16 +42,18 @@ export function validateLoadAssignment(cla: Obj): string[] {
     if (!loc) errors.push(`${where}.locality unset`);
     const priority = Number(le.priority ?? 0);
     priorities.add(priority);
-    const locKey = `${priority}/${String(loc?.region ?? '')}/${String(loc?.zone ?? '')}/${String(loc?.sub_zone ?? '')}`;
+    const locKey = `${priority}/${text(loc?.region)}/${text(loc?.zone)}/${text(loc?.sub_zone)}`;
     if (localities.has(locKey)) errors.push(`${where}: duplicate locality at priority ${priority}`);
     localities.add(locKey);
     const lw = wrapped(le.load_balancing_weight);
-    if (lw === undefined) errors.push(`${where}: locality weight unset (the locality gets no load)`);
+    if (lw === undefined)
+      errors.push(`${where}: locality weight unset (the locality gets no load)`);
     else if (!Number.isInteger(lw) || lw < 1 || lw > U32)
       errors.push(`${where}: locality weight ${lw} not in 1..2^32-1`);
     const sum = (weightPerPriority.get(priority) ?? 0) + (lw ?? 0);
     weightPerPriority.set(priority, sum);
-    if (sum > U32) errors.push(`${where}: locality weights overflow uint32 at priority ${priority}`);
+    if (sum > U32)
+      errors.push(`${where}: locality weights overflow uint32 at priority ${priority}`);
     let endpointSum = 0;
     arr(le.lb_endpoints).forEach((rawEp, j) => {
       const ep = obj(rawEp) ?? {};
@@ -60,7 +64,7 @@ export function validateLoadAssignment(cla: Obj): string[] {
       endpointSum += ew ?? 1;
       const health = ep.health_status;
       if (health !== undefined && health !== 'HEALTHY' && health !== 'DRAINING')
-        errors.push(`${w}: health_status ${String(health)} is not HEALTHY or DRAINING`);
+        errors.push(`${w}: health_status ${text(health)} is not HEALTHY or DRAINING`);
       const sa = obj(obj(obj(ep.endpoint)?.address)?.socket_address);
       const address = sa?.address;
       const port = Number(sa?.port_value);
@@ -108,7 +112,9 @@ export function validateCluster(c: Obj): string[] {
   });
   const od = obj(c.outlier_detection);
   if (od && wrapped(od.enforcing_success_rate) !== 0)
-    errors.push(`${at}: outlier_detection.enforcing_success_rate must be 0 (grpc-js 1.14 crashes on success-rate ejection)`);
+    errors.push(
+      `${at}: outlier_detection.enforcing_success_rate must be 0 (grpc-js 1.14 crashes on success-rate ejection)`,
+    );
   const mep = wrapped(od?.max_ejection_percent);
   if (mep !== undefined && (mep < 0 || mep > 100))
     errors.push(`${at}: max_ejection_percent ${mep} not in 0..100`);
@@ -124,7 +130,10 @@ export function validateRuntime(r: Obj, layer: string): string[] {
   const fields = obj(obj(r.layer)?.fields) ?? {};
   for (const [k, v] of Object.entries(fields)) {
     const n = obj(v)?.numberValue;
-    if (k === 'capture.enabled' && (typeof n !== 'number' || n < 0 || n > 100 || !Number.isInteger(n)))
+    if (
+      k === 'capture.enabled' &&
+      (typeof n !== 'number' || n < 0 || n > 100 || !Number.isInteger(n))
+    )
       errors.push(`Runtime ${layer}: capture.enabled ${String(n)} not an integer in 0..100`);
   }
   return errors;

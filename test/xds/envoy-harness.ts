@@ -13,7 +13,10 @@ import { sleep } from './harness.js';
 
 /** Path of a runnable Envoy: ENVOY_BIN or the setup script's project-local install. */
 export function ensureEnvoy(): string {
-  const r = spawnSync('bash', [join(ROOT, 'scripts', 'setup-envoy.sh')], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync('bash', [join(ROOT, 'scripts', 'setup-envoy.sh')], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   if (r.status !== 0) throw new Error(`scripts/setup-envoy.sh failed (${r.status}): ${r.stderr}`);
   const path = r.stdout.trim().split('\n').at(-1)!;
   return path;
@@ -54,11 +57,23 @@ export async function startEnvoy(bin: string, xdsPort: number, nodeId: string): 
   );
   const proc = spawn(
     bin,
-    ['-c', config, '--disable-hot-restart', '--concurrency', '1', '--drain-time-s', '1', '-l', 'warning', '--admin-address-path', addressFile],
+    [
+      '-c',
+      config,
+      '--disable-hot-restart',
+      '--concurrency',
+      '1',
+      '--drain-time-s',
+      '1',
+      '-l',
+      'warning',
+      '--admin-address-path',
+      addressFile,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
-  proc.stderr!.on('data', (c: Buffer) => {
+  proc.stderr.on('data', (c: Buffer) => {
     log = (log + c.toString()).slice(-20_000);
   });
   let adminPort = 0;
@@ -72,13 +87,19 @@ export async function startEnvoy(bin: string, xdsPort: number, nodeId: string): 
     if (adminPort === 0) await sleep(50);
   }
   if (adminPort === 0) throw new Error(`envoy admin did not come up: ${log}`);
-  const admin = async (path: string): Promise<string> => (await fetch(`http://127.0.0.1:${adminPort}${path}`)).text();
+  const admin = async (path: string): Promise<string> =>
+    (await fetch(`http://127.0.0.1:${adminPort}${path}`)).text();
   let port = 0;
   for (let i = 0; i < 200 && port === 0; i++) {
     const j = JSON.parse(await admin('/listeners?format=json')) as {
-      listener_statuses?: { name: string; local_address?: { socket_address?: { port_value?: number } } }[];
+      listener_statuses?: {
+        name: string;
+        local_address?: { socket_address?: { port_value?: number } };
+      }[];
     };
-    port = j.listener_statuses?.find((l) => l.name === 'wavefront')?.local_address?.socket_address?.port_value ?? 0;
+    port =
+      j.listener_statuses?.find((l) => l.name === 'wavefront')?.local_address?.socket_address
+        ?.port_value ?? 0;
     if (port === 0) await sleep(50);
   }
   if (port === 0) throw new Error(`envoy listener did not bind: ${log}`);
@@ -108,12 +129,16 @@ export interface Controller {
 
 /** `wflg xds` as a real child process; resolves once it printed its ports. */
 export async function startController(args: string[]): Promise<Controller> {
-  const proc = spawn(process.execPath, [BIN, 'xds', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [BIN, 'xds', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
-  proc.stderr!.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-20_000)));
-  const lines = createInterface({ input: proc.stdout! });
+  proc.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-20_000)));
+  const lines = createInterface({ input: proc.stdout });
   const first = await Promise.race([
     once(lines, 'line').then(([l]) => String(l)),
     once(proc, 'exit').then(() => {

@@ -27,7 +27,12 @@ interface Sent {
   latencies: number[];
 }
 
-function send(port: number, n: number, concurrency: number, body: Buffer | string = 'cpu.load 1 source=h\n'): Promise<Sent> {
+function send(
+  port: number,
+  n: number,
+  concurrency: number,
+  body: Buffer | string = 'cpu.load 1 source=h\n',
+): Promise<Sent> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const out: Sent = { statuses: [], latencies: [] };
   let next = 0;
@@ -35,7 +40,14 @@ function send(port: number, n: number, concurrency: number, body: Buffer | strin
     new Promise((resolve) => {
       const t0 = performance.now();
       const req = request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/report?f=wavefront', agent, headers: { 'content-length': Buffer.byteLength(body) } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/report?f=wavefront',
+          agent,
+          headers: { 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           res.resume();
           res.on('end', () => {
@@ -82,22 +94,45 @@ describe('real Envoy against wflg xds', () => {
       JSON.stringify({
         clusters: {
           collector_cluster: [
-            { address: '127.0.0.1', port: collectorA.port, zone: 'us-central1-a', name: 'collector-a' },
-            { address: '127.0.0.1', port: collectorB.port, zone: 'us-central1-b', name: 'collector-b', health: bHealth },
+            {
+              address: '127.0.0.1',
+              port: collectorA.port,
+              zone: 'us-central1-a',
+              name: 'collector-a',
+            },
+            {
+              address: '127.0.0.1',
+              port: collectorB.port,
+              zone: 'us-central1-b',
+              name: 'collector-b',
+              health: bHealth,
+            },
           ],
-          capture_cluster: [{ address: '127.0.0.1', port: capture.port, zone: 'us-central1-a', name: 'capture-1' }],
+          capture_cluster: [
+            { address: '127.0.0.1', port: capture.port, zone: 'us-central1-a', name: 'capture-1' },
+          ],
         },
       }),
     );
     renameSync(tmp, file);
   };
   const setCapture = async (percent: number): Promise<void> => {
-    const r = await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/capture`, { method: 'PUT', body: JSON.stringify({ percent }) });
-    assert.equal(r.status, 200);
-    await until(() => runtimeValue === percent, 5000, `Envoy runtime capture.enabled=${percent}`, async () => {
-      const j = await envoy.adminJson<{ entries: Record<string, { final_value: string }> }>('/runtime');
-      runtimeValue = Number(j.entries['capture.enabled']?.final_value);
+    const r = await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/capture`, {
+      method: 'PUT',
+      body: JSON.stringify({ percent }),
     });
+    assert.equal(r.status, 200);
+    await until(
+      () => runtimeValue === percent,
+      5000,
+      `Envoy runtime capture.enabled=${percent}`,
+      async () => {
+        const j = await envoy.adminJson<{ entries: Record<string, { final_value: string }> }>(
+          '/runtime',
+        );
+        runtimeValue = Number(j.entries['capture.enabled']?.final_value);
+      },
+    );
   };
   let runtimeValue = -1;
 
@@ -105,9 +140,20 @@ describe('real Envoy against wflg xds', () => {
     bin = ensureEnvoy();
     dir = mkdtempSync(join(tmpdir(), 'wflg-xds-envoy-'));
     file = join(dir, 'inventory.json');
-    [collectorA, collectorB, capture] = await Promise.all([startBackend(), startBackend(), startBackend()]);
+    [collectorA, collectorB, capture] = await Promise.all([
+      startBackend(),
+      startBackend(),
+      startBackend(),
+    ]);
     writeInventory('HEALTHY');
-    ctl = await startController(['--static-file', file, '--health-interval', '0.5s', '--debounce', '0']);
+    ctl = await startController([
+      '--static-file',
+      file,
+      '--health-interval',
+      '0.5s',
+      '--debounce',
+      '0',
+    ]);
     envoy = await startEnvoy(bin, ctl.grpcPort, 'envoy-test-1');
     // Both clusters warmed with healthy hosts (active health checks passed).
     await until(
@@ -118,7 +164,11 @@ describe('real Envoy against wflg xds', () => {
         const j = await envoy.adminJson<ClustersJson>('/clusters?format=json');
         healthy = (j.cluster_statuses ?? [])
           .flatMap((c) => c.host_statuses ?? [])
-          .filter((h) => !h.health_status?.failed_active_health_check && h.health_status?.eds_health_status === 'HEALTHY').length;
+          .filter(
+            (h) =>
+              !h.health_status?.failed_active_health_check &&
+              h.health_status?.eds_health_status === 'HEALTHY',
+          ).length;
       },
     );
   });
@@ -134,17 +184,26 @@ describe('real Envoy against wflg xds', () => {
   test('Envoy resolves both clusters, with localities, at the controller’s versions', async () => {
     const j = await envoy.adminJson<ClustersJson>('/clusters?format=json');
     const byName = new Map((j.cluster_statuses ?? []).map((c) => [c.name, c]));
-    const zones = (byName.get('collector_cluster')?.host_statuses ?? []).map((h) => h.locality?.zone).sort();
+    const zones = (byName.get('collector_cluster')?.host_statuses ?? [])
+      .map((h) => h.locality?.zone)
+      .sort();
     assert.deepEqual(zones, ['us-central1-a', 'us-central1-b']);
     assert.equal(byName.get('capture_cluster')?.host_statuses?.length, 1);
-    const snap = (await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/snapshot`)).json()) as { types: Record<string, { version: string }> };
-    const dump = await envoy.adminJson<{ configs: { dynamic_active_clusters?: { version_info: string }[] }[] }>(
-      '/config_dump?resource=dynamic_active_clusters',
-    );
+    const snap = (await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/snapshot`)).json()) as {
+      types: Record<string, { version: string }>;
+    };
+    const dump = await envoy.adminJson<{
+      configs: { dynamic_active_clusters?: { version_info: string }[] }[];
+    }>('/config_dump?resource=dynamic_active_clusters');
     const versions = new Set(JSON.stringify(dump).match(/"version_info":"([^"]+)"/g));
     assert.deepEqual([...versions], [`"version_info":"${snap.types[TYPE.cluster]!.version}"`]);
-    const streams = (await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/streams`)).json()) as {
-      streams: { node: { id: string }; types: Record<string, { ackedVersion: string; nacks: number }> }[];
+    const streams = (await (
+      await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/streams`)
+    ).json()) as {
+      streams: {
+        node: { id: string };
+        types: Record<string, { ackedVersion: string; nacks: number }>;
+      }[];
     };
     const mine = streams.streams.find((s) => s.node?.id === 'envoy-test-1')!;
     assert.equal(mine.types.cds!.ackedVersion, snap.types[TYPE.cluster]!.version);
@@ -184,13 +243,18 @@ describe('real Envoy against wflg xds', () => {
   test('DRAINING: Envoy reports it and the host gets no new requests', async () => {
     writeInventory('DRAINING');
     let status = '';
-    await until(() => status === 'DRAINING', 5000, 'eds_health_status DRAINING', async () => {
-      const j = await envoy.adminJson<ClustersJson>('/clusters?format=json');
-      const b = j.cluster_statuses
-        ?.find((c) => c.name === 'collector_cluster')
-        ?.host_statuses?.find((h) => h.address?.socket_address?.port_value === collectorB.port);
-      status = b?.health_status?.eds_health_status ?? '';
-    });
+    await until(
+      () => status === 'DRAINING',
+      5000,
+      'eds_health_status DRAINING',
+      async () => {
+        const j = await envoy.adminJson<ClustersJson>('/clusters?format=json');
+        const b = j.cluster_statuses
+          ?.find((c) => c.name === 'collector_cluster')
+          ?.host_statuses?.find((h) => h.address?.socket_address?.port_value === collectorB.port);
+        status = b?.health_status?.eds_health_status ?? '';
+      },
+    );
     const before = collectorB.requests;
     const sent = await send(envoy.port, 200, 4);
     assert.equal(sent.statuses.filter((s) => s === 200).length, 200);
@@ -211,8 +275,13 @@ describe('real Envoy against wflg xds', () => {
     assert.equal(capture.requests - before, 40, 'exactly one mirror per request: no retries');
     assert.equal(cuts.length, 40, 'every slow mirror was cut by Envoy');
     const sorted = [...cuts].sort((a, b) => a - b);
-    t.diagnostic(`mirror cut after p50 ${sorted[20]!.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms; primary p95 ${p95(sent.latencies).toFixed(1)} ms`);
-    assert.ok(sorted[0]! >= 100 && sorted.at(-1)! < 600, `cut times ${sorted[0]}..${sorted.at(-1)}`);
+    t.diagnostic(
+      `mirror cut after p50 ${sorted[20]!.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms; primary p95 ${p95(sent.latencies).toFixed(1)} ms`,
+    );
+    assert.ok(
+      sorted[0]! >= 100 && sorted.at(-1)! < 600,
+      `cut times ${sorted[0]}..${sorted.at(-1)}`,
+    );
     assert.ok(p95(sent.latencies) < 150, 'the primary path does not wait for the mirror');
   });
 
@@ -223,7 +292,9 @@ describe('real Envoy against wflg xds', () => {
     await setCapture(100);
     const on = await send(envoy.port, 1500, 1);
     const added = p95(on.latencies) - p95(off.latencies);
-    t.diagnostic(`primary p95 off ${p95(off.latencies).toFixed(3)} ms, on ${p95(on.latencies).toFixed(3)} ms, added ${added.toFixed(3)} ms (target < 2 ms)`);
+    t.diagnostic(
+      `primary p95 off ${p95(off.latencies).toFixed(3)} ms, on ${p95(on.latencies).toFixed(3)} ms, added ${added.toFixed(3)} ms (target < 2 ms)`,
+    );
     assert.equal(on.statuses.filter((s) => s === 200).length, 1500);
   });
 

@@ -51,12 +51,22 @@ export class FakeGce {
   }
 
   callsTo(kind: 'list' | 'get'): number {
-    return this.calls.filter((c) => (kind === 'list' ? c.path.endsWith('/listManagedInstances') : c.path.includes('/instances/'))).length;
+    return this.calls.filter((c) =>
+      kind === 'list' ? c.path.endsWith('/listManagedInstances') : c.path.includes('/instances/'),
+    ).length;
   }
 
   private fail(res: ServerResponse, f: Fault): void {
     res.writeHead(f.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { code: f.status, message: f.reason, errors: [{ reason: f.reason, message: f.reason }] } }));
+    res.end(
+      JSON.stringify({
+        error: {
+          code: f.status,
+          message: f.reason,
+          errors: [{ reason: f.reason, message: f.reason }],
+        },
+      }),
+    );
   }
 
   private route(method: string, url: URL, res: ServerResponse): void {
@@ -64,18 +74,26 @@ export class FakeGce {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    const list = new RegExp(`^/compute/v1/projects/${this.project}/(zones|regions)/([a-z0-9-]+)/instanceGroupManagers/([a-z0-9-]+)/listManagedInstances$`).exec(url.pathname);
-    const get = new RegExp(`^/compute/v1/projects/${this.project}/zones/([a-z0-9-]+)/instances/([a-z0-9-]+)$`).exec(url.pathname);
+    const list = new RegExp(
+      `^/compute/v1/projects/${this.project}/(zones|regions)/([a-z0-9-]+)/instanceGroupManagers/([a-z0-9-]+)/listManagedInstances$`,
+    ).exec(url.pathname);
+    const get = new RegExp(
+      `^/compute/v1/projects/${this.project}/zones/([a-z0-9-]+)/instances/([a-z0-9-]+)$`,
+    ).exec(url.pathname);
     if (list) {
       if (method !== 'POST') return json(405, { error: { code: 405, message: 'POST only' } });
       const key = `${list[1]}/${list[2]}/${list[3]}`;
-      const fault = this.faultMig === undefined || this.faultMig === key ? (this.faults.shift() ?? this.sticky) : undefined;
+      const fault =
+        this.faultMig === undefined || this.faultMig === key
+          ? (this.faults.shift() ?? this.sticky)
+          : undefined;
       if (fault) return this.fail(res, fault);
       const all = this.migs.get(key);
       if (!all) return json(404, { error: { code: 404, message: `${key} not found` } });
       const token = url.searchParams.get('pageToken');
       const start = token ? Number(/^p(\d+)$/.exec(token)?.[1] ?? NaN) : 0;
-      if (!Number.isInteger(start)) return json(400, { error: { code: 400, message: 'bad pageToken' } });
+      if (!Number.isInteger(start))
+        return json(400, { error: { code: 400, message: 'bad pageToken' } });
       const page = all.slice(start, start + this.pageSize);
       const more = start + this.pageSize < all.length;
       return json(200, {
@@ -93,7 +111,12 @@ export class FakeGce {
       for (const list of this.migs.values())
         for (const i of list)
           if (i.zone === get[1] && i.name === get[2])
-            return json(200, { id: i.id, name: i.name, status: i.instanceStatus, networkInterfaces: [{ networkIP: i.ip }] });
+            return json(200, {
+              id: i.id,
+              name: i.name,
+              status: i.instanceStatus,
+              networkInterfaces: [{ networkIP: i.ip }],
+            });
       return json(404, { error: { code: 404, message: 'instance not found' } });
     }
     json(404, { error: { code: 404, message: `no route ${method} ${url.pathname}` } });
@@ -109,6 +132,12 @@ export class FakeGce {
 /** The controller's own no-credentials client, as used for any plain-HTTP endpoint. */
 export { noAuthClient as passThroughAuth } from '../../src/xds/gce.js';
 
-export function vm(n: number, zone = 'us-central1-a', currentAction = 'NONE', instanceStatus = 'RUNNING', ip = `127.0.0.${n + 1}`): FakeInstance {
+export function vm(
+  n: number,
+  zone = 'us-central1-a',
+  currentAction = 'NONE',
+  instanceStatus = 'RUNNING',
+  ip = `127.0.0.${n + 1}`,
+): FakeInstance {
   return { id: String(1000 + n), name: `vm-${n}`, zone, ip, currentAction, instanceStatus };
 }

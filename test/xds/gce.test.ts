@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isWflgError } from '../../src/lib/errors.js';
 import { loadXdsConfig } from '../../src/xds/config.js';
-import { computeApi, errorStatus, GceSource, isRetryable, PartialListing, type ComputeApi } from '../../src/xds/gce.js';
+import {
+  computeApi,
+  errorStatus,
+  GceSource,
+  isRetryable,
+  PartialListing,
+  type ComputeApi,
+} from '../../src/xds/gce.js';
 import { TYPE } from '../../src/xds/proto.js';
 import { startXds, type XdsService } from '../../src/xds/service.js';
 import { FakeGce, passThroughAuth, vm } from './fake-gce.js';
@@ -16,7 +23,11 @@ describe('GCE inventory (fake Compute endpoint)', () => {
   let api: ComputeApi;
   before(async () => {
     await gce.start();
-    api = await computeApi({ endpoint: gce.endpoint, authClient: passThroughAuth(), timeoutMs: 2000 });
+    api = await computeApi({
+      endpoint: gce.endpoint,
+      authClient: passThroughAuth(),
+      timeoutMs: 2000,
+    });
   });
   after(async () => {
     await api.close();
@@ -24,8 +35,20 @@ describe('GCE inventory (fake Compute endpoint)', () => {
   });
 
   const refs = [
-    { cluster: 'collector_cluster' as const, project: 'proj', zone: 'us-central1-a', name: 'col', port: 2878 },
-    { cluster: 'capture_cluster' as const, project: 'proj', region: 'us-central1', name: 'cap', port: 8080 },
+    {
+      cluster: 'collector_cluster' as const,
+      project: 'proj',
+      zone: 'us-central1-a',
+      name: 'col',
+      port: 2878,
+    },
+    {
+      cluster: 'capture_cluster' as const,
+      project: 'proj',
+      region: 'us-central1',
+      name: 'cap',
+      port: 8080,
+    },
   ];
 
   test('pages through zonal and regional MIGs; IPs resolved once per instance id', async () => {
@@ -34,7 +57,13 @@ describe('GCE inventory (fake Compute endpoint)', () => {
     gce.pageSize = 2;
     const src = new GceSource(refs, api);
     const inv = await src.poll();
-    assert.deepEqual(inv.get('collector_cluster')!.map((h) => h.address).sort(), ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6']);
+    assert.deepEqual(
+      inv
+        .get('collector_cluster')!
+        .map((h) => h.address)
+        .sort(),
+      ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'],
+    );
     assert.deepEqual(
       inv.get('capture_cluster')!.map((h) => [h.zone, h.region, h.port]),
       [
@@ -52,19 +81,31 @@ describe('GCE inventory (fake Compute endpoint)', () => {
     gce.migs.set('regions/us-central1/cap', [vm(10, 'us-central1-b')]);
     const src = new GceSource(refs, api);
     await src.poll();
-    gce.migs.set('zones/us-central1-a/col', [vm(1, undefined, 'DELETING'), vm(2, undefined, 'RECREATING'), vm(3, undefined, 'CREATING', 'PROVISIONING')]);
+    gce.migs.set('zones/us-central1-a/col', [
+      vm(1, undefined, 'DELETING'),
+      vm(2, undefined, 'RECREATING'),
+      vm(3, undefined, 'CREATING', 'PROVISIONING'),
+    ]);
     const inv = await src.poll();
     assert.deepEqual(
-      inv.get('collector_cluster')!.map((h) => [h.name, h.health]).sort(),
+      inv
+        .get('collector_cluster')!
+        .map((h) => [h.name, h.health])
+        .sort(),
       [
         ['vm-1', 'DRAINING'],
         ['vm-2', 'DRAINING'],
       ],
     );
     // vm-2 recreated: new id, new IP.
-    gce.migs.set('zones/us-central1-a/col', [{ ...vm(2, undefined, 'NONE', 'RUNNING', '127.0.0.99'), id: '9999' }]);
+    gce.migs.set('zones/us-central1-a/col', [
+      { ...vm(2, undefined, 'NONE', 'RUNNING', '127.0.0.99'), id: '9999' },
+    ]);
     const inv2 = await src.poll();
-    assert.deepEqual(inv2.get('collector_cluster')!.map((h) => [h.id, h.address, h.health]), [['9999', '127.0.0.99', 'HEALTHY']]);
+    assert.deepEqual(
+      inv2.get('collector_cluster')!.map((h) => [h.id, h.address, h.health]),
+      [['9999', '127.0.0.99', 'HEALTHY']],
+    );
   });
 
   test('faults: 503 / 403 rateLimitExceeded / 429 are retryable, 403 forbidden is not; a first failure publishes nothing', async () => {
@@ -103,7 +144,10 @@ describe('GCE inventory (fake Compute endpoint)', () => {
     await assert.rejects(src.poll(), (e: unknown) => {
       assert.ok(e instanceof PartialListing);
       assert.equal(e.inventory.get('capture_cluster')!.length, 1, 'last good capture listing kept');
-      assert.equal(e.inventory.get('collector_cluster')!.find((h) => h.name === 'vm-2')!.health, 'DRAINING');
+      assert.equal(
+        e.inventory.get('collector_cluster')!.find((h) => h.name === 'vm-2')!.health,
+        'DRAINING',
+      );
       return true;
     });
     gce.faultMig = undefined;
@@ -118,7 +162,26 @@ describe('GCE outage through the running controller', () => {
     gce.migs.set('zones/us-central1-a/col', [vm(1), vm(2), vm(3), vm(4)]);
     gce.pageSize = 10;
     const { plan } = loadXdsConfig(
-      ['--inventory', 'gce', '--gce-project', 'proj', '--gce-endpoint', gce.endpoint, '--collector-migs', 'zones/us-central1-a/instanceGroupManagers/col', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--poll-interval', '0.1s', '--backoff-max', '2s', '--debounce', '0'],
+      [
+        '--inventory',
+        'gce',
+        '--gce-project',
+        'proj',
+        '--gce-endpoint',
+        gce.endpoint,
+        '--collector-migs',
+        'zones/us-central1-a/instanceGroupManagers/col',
+        '--listen',
+        '127.0.0.1:0',
+        '--admin',
+        '127.0.0.1:0',
+        '--poll-interval',
+        '0.1s',
+        '--backoff-max',
+        '2s',
+        '--debounce',
+        '0',
+      ],
       {},
     );
     svc = await startXds(plan!, { gceAuthClient: passThroughAuth() });
@@ -149,23 +212,41 @@ describe('GCE outage through the running controller', () => {
     assert.equal(edsVersion(), version, 'no push during the outage');
     // Healthy polling at 100 ms would have made ~30 calls in 3 s; backoff 1 s, 2 s, 2 s… makes few.
     assert.ok(during <= 8, `${during} list calls during a 3 s outage`);
-    assert.ok((await svc.metrics.registry.getSingleMetricAsString('wflg_xds_inventory_polls_total')).includes('result="error"'));
+    assert.ok(
+      (
+        await svc.metrics.registry.getSingleMetricAsString('wflg_xds_inventory_polls_total')
+      ).includes('result="error"'),
+    );
     gce.migs.set('zones/us-central1-a/col', [vm(1), vm(2), vm(3), vm(5)]);
     await until(() => edsVersion() !== version, 5000, 'recovery');
   });
 
   test('guardrail: a listing dropping most hosts is published only once a second poll agrees', async () => {
     gce.migs.set('zones/us-central1-a/col', [vm(1), vm(2), vm(3), vm(5)]);
-    await until(() => svc.controller.snapshot()!.types.get(TYPE.endpoint)!.resources.get('collector_cluster')!.value.endpoints !== undefined, 3000);
+    await until(
+      () =>
+        svc.controller.snapshot()!.types.get(TYPE.endpoint)!.resources.get('collector_cluster')!
+          .value.endpoints !== undefined,
+      3000,
+    );
     await sleep(300);
-    const held = (await svc.metrics.registry.getSingleMetricAsString('wflg_xds_inventory_polls_total')).match(/result="guardrail"} (\d+)/)?.[1] ?? '0';
+    const held =
+      (await svc.metrics.registry.getSingleMetricAsString('wflg_xds_inventory_polls_total')).match(
+        /result="guardrail"} (\d+)/,
+      )?.[1] ?? '0';
     gce.migs.set('zones/us-central1-a/col', [vm(1)]);
     await until(
-      () => JSON.stringify(svc.controller.snapshot()!.types.get(TYPE.endpoint)!.resources.get('collector_cluster')!.value).match(/vm-/g)?.length === 1,
+      () =>
+        JSON.stringify(
+          svc.controller.snapshot()!.types.get(TYPE.endpoint)!.resources.get('collector_cluster')!
+            .value,
+        ).match(/vm-/g)?.length === 1,
       5000,
       'shrink after confirmation',
     );
-    const now = (await svc.metrics.registry.getSingleMetricAsString('wflg_xds_inventory_polls_total')).match(/result="guardrail"} (\d+)/)?.[1];
+    const now = (
+      await svc.metrics.registry.getSingleMetricAsString('wflg_xds_inventory_polls_total')
+    ).match(/result="guardrail"} (\d+)/)?.[1];
     assert.ok(Number(now) > Number(held), 'the first shrinking listing was held');
   });
 });

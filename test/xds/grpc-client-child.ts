@@ -21,8 +21,15 @@ const Ctor = makeGenericClientConstructor(
   },
   'Echo',
 );
-const client = new Ctor(`xds:///${process.argv[2] ?? 'collector'}`, credentials.createInsecure()) as unknown as {
-  Call(req: Buffer, opts: { deadline: number }, cb: (err: ServiceError | null, res?: Buffer) => void): void;
+const client = new Ctor(
+  `xds:///${process.argv[2] ?? 'collector'}`,
+  credentials.createInsecure(),
+) as unknown as {
+  Call(
+    req: Buffer,
+    opts: { deadline: number },
+    cb: (err: ServiceError | null, res?: Buffer) => void,
+  ): void;
 };
 let stop = false;
 process.stdin.on('close', () => (stop = true));

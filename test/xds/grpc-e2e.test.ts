@@ -33,11 +33,19 @@ const ECHO = {
   },
 } as unknown as ServiceDefinition;
 
-async function backend(ip: string, port: number, name: string): Promise<{ port: number; server: Server }> {
+async function backend(
+  ip: string,
+  port: number,
+  name: string,
+): Promise<{ port: number; server: Server }> {
   const server = new Server();
-  server.addService(ECHO, { Call: (_call: unknown, cb: (e: null, r: Buffer) => void) => cb(null, Buffer.from(name)) });
+  server.addService(ECHO, {
+    Call: (_call: unknown, cb: (e: null, r: Buffer) => void) => cb(null, Buffer.from(name)),
+  });
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${ip}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${ip}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   return { port: bound, server };
 }
@@ -56,7 +64,9 @@ describe('grpc-js-xds end to end', () => {
   const since = (t: number): Call[] => calls.filter((c) => c.t >= t);
   const failures = (t: number): Call[] => since(t).filter((c) => !c.ok);
   const snapshotVersion = async (): Promise<string> => {
-    const j = (await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/snapshot`)).json()) as { types: Record<string, { version: string }> };
+    const j = (await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/snapshot`)).json()) as {
+      types: Record<string, { version: string }>;
+    };
     return j.types[TYPE.endpoint]!.version;
   };
 
@@ -74,19 +84,42 @@ describe('grpc-js-xds end to end', () => {
       servers.push((await backend(ip, port, name)).server);
     set([vm(1, 'us-central1-a'), vm(2, 'us-central1-a'), vm(3, 'us-central1-b')]);
     controllerArgs = [
-      '--inventory', 'gce', '--gce-project', 'proj', '--gce-endpoint', gce.endpoint,
-      '--collector-migs', `regions/us-central1/instanceGroupManagers/col`, '--collector-port', String(port),
-      '--grpc-listeners', 'collector=collector_cluster', '--poll-interval', '0.2s', '--debounce', '0',
+      '--inventory',
+      'gce',
+      '--gce-project',
+      'proj',
+      '--gce-endpoint',
+      gce.endpoint,
+      '--collector-migs',
+      `regions/us-central1/instanceGroupManagers/col`,
+      '--collector-port',
+      String(port),
+      '--grpc-listeners',
+      'collector=collector_cluster',
+      '--poll-interval',
+      '0.2s',
+      '--debounce',
+      '0',
     ];
     ctl = await startController(controllerArgs);
     const bootstrap = {
-      xds_servers: [{ server_uri: `127.0.0.1:${ctl.grpcPort}`, channel_creds: [{ type: 'insecure' }], server_features: [] }],
+      xds_servers: [
+        {
+          server_uri: `127.0.0.1:${ctl.grpcPort}`,
+          channel_creds: [{ type: 'insecure' }],
+          server_features: [],
+        },
+      ],
       node: { id: 'grpc-e2e', locality: {} },
     };
-    client = spawn(process.execPath, [join(ROOT, 'dist', 'test', 'xds', 'grpc-client-child.js'), 'collector', '2'], {
-      env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    client = spawn(
+      process.execPath,
+      [join(ROOT, 'dist', 'test', 'xds', 'grpc-client-child.js'), 'collector', '2'],
+      {
+        env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     createInterface({ input: client.stdout! }).on('line', (l) => calls.push(JSON.parse(l) as Call));
   });
 
@@ -99,8 +132,16 @@ describe('grpc-js-xds end to end', () => {
   });
 
   test('xds:///collector resolves through LDS/RDS/CDS/EDS to every VM of the MIG', async () => {
-    await until(() => new Set(calls.filter((c) => c.ok).map((c) => c.b)).size === 3, 15_000, 'all three VMs');
-    assert.deepEqual([...new Set(calls.filter((c) => c.ok).map((c) => c.b))].sort(), ['vm-1', 'vm-2', 'vm-3']);
+    await until(
+      () => new Set(calls.filter((c) => c.ok).map((c) => c.b)).size === 3,
+      15_000,
+      'all three VMs',
+    );
+    assert.deepEqual([...new Set(calls.filter((c) => c.ok).map((c) => c.b))].sort(), [
+      'vm-1',
+      'vm-2',
+      'vm-3',
+    ]);
   });
 
   test('locality weights hold: zone a (2 VMs) takes 2/3 of calls, ±10 %', async (t) => {
@@ -112,20 +153,33 @@ describe('grpc-js-xds end to end', () => {
     assert.equal(window.filter((c) => !c.ok).length, 0);
     const a = window.filter((c) => c.b === 'vm-1' || c.b === 'vm-2').length;
     const share = a / window.length;
-    t.diagnostic(`zone a ${a} of ${window.length} (${(share * 100).toFixed(1)} %, expected 66.7 %)`);
+    t.diagnostic(
+      `zone a ${a} of ${window.length} (${(share * 100).toFixed(1)} %, expected 66.7 %)`,
+    );
     assert.ok(Math.abs(share - 2 / 3) <= (2 / 3) * 0.1, `zone a share ${share}`);
   });
 
   const drain = async (action: string, instanceStatus = 'RUNNING'): Promise<number> => {
     const t0 = Date.now();
-    set([vm(1, 'us-central1-a'), vm(2, 'us-central1-a', action, instanceStatus), vm(3, 'us-central1-b')]);
+    set([
+      vm(1, 'us-central1-a'),
+      vm(2, 'us-central1-a', action, instanceStatus),
+      vm(3, 'us-central1-b'),
+    ]);
     // poll interval (200 ms) + 500 ms, then vm-2 must get nothing.
     await sleep(700);
     const t1 = Date.now();
     await sleep(500);
-    assert.equal(since(t1).filter((c) => c.b === 'vm-2').length, 0, `${action}: vm-2 still gets calls`);
+    assert.equal(
+      since(t1).filter((c) => c.b === 'vm-2').length,
+      0,
+      `${action}: vm-2 still gets calls`,
+    );
     assert.ok(since(t1).length > 50);
-    const last = since(t0).filter((c) => c.b === 'vm-2').at(-1)?.t ?? t0;
+    const last =
+      since(t0)
+        .filter((c) => c.b === 'vm-2')
+        .at(-1)?.t ?? t0;
     return last - t0;
   };
 
@@ -151,8 +205,16 @@ describe('grpc-js-xds end to end', () => {
       await until(() => since(Date.now() - 200).some((c) => c.b === 'vm-2'), 5000, 'vm-2 back');
     }
     await drain('RECREATING');
-    set([vm(1, 'us-central1-a'), { ...vm(2, 'us-central1-a', 'NONE', 'RUNNING', '127.0.0.5'), id: '2002' }, vm(3, 'us-central1-b')]);
-    await until(() => since(Date.now() - 200).some((c) => c.b === 'vm-2b'), 5000, 'the recreated VM serving');
+    set([
+      vm(1, 'us-central1-a'),
+      { ...vm(2, 'us-central1-a', 'NONE', 'RUNNING', '127.0.0.5'), id: '2002' },
+      vm(3, 'us-central1-b'),
+    ]);
+    await until(
+      () => since(Date.now() - 200).some((c) => c.b === 'vm-2b'),
+      5000,
+      'the recreated VM serving',
+    );
     assert.deepEqual(failures(t0), []);
   });
 
@@ -179,19 +241,40 @@ describe('grpc-js-xds end to end', () => {
     await sleep(3000);
     assert.deepEqual(failures(t0), []);
     assert.ok(since(t0 + 2500).length > 50, 'calls kept flowing');
-    set([vm(1, 'us-central1-a'), { ...vm(2, 'us-central1-a', 'NONE', 'RUNNING', '127.0.0.5'), id: '2002' }, vm(3, 'us-central1-b', 'DELETING')]);
+    set([
+      vm(1, 'us-central1-a'),
+      { ...vm(2, 'us-central1-a', 'NONE', 'RUNNING', '127.0.0.5'), id: '2002' },
+      vm(3, 'us-central1-b', 'DELETING'),
+    ]);
     const started = Date.now();
     ctl = await startController(controllerArgs.concat(['--listen', `127.0.0.1:${grpcPort}`]));
     // When the client reconnects is up to its backoff (gRPC: 1 s × 1.6ⁿ); from then on it is ours.
     let connectedAt = 0;
-    await until(() => connectedAt > 0, 30_000, 'the client reconnecting', async () => {
-      const j = (await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/streams`)).json()) as { streams: { node: { id: string } }[] };
-      if (j.streams.some((s) => s.node?.id === 'grpc-e2e')) connectedAt = Date.now();
-    });
-    await until(() => since(Date.now() - 300).length > 20 && !since(Date.now() - 300).some((c) => c.b === 'vm-3'), 10_000, 'converged without vm-3');
+    await until(
+      () => connectedAt > 0,
+      30_000,
+      'the client reconnecting',
+      async () => {
+        const j = (await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/streams`)).json()) as {
+          streams: { node: { id: string } }[];
+        };
+        if (j.streams.some((s) => s.node?.id === 'grpc-e2e')) connectedAt = Date.now();
+      },
+    );
+    await until(
+      () =>
+        since(Date.now() - 300).length > 20 && !since(Date.now() - 300).some((c) => c.b === 'vm-3'),
+      10_000,
+      'converged without vm-3',
+    );
     const lastVm3 = calls.filter((c) => c.b === 'vm-3').at(-1)!.t;
-    t.diagnostic(`client reconnected ${connectedAt - started} ms after the replacement started; last call to vm-3 ${lastVm3 - connectedAt} ms after that`);
-    assert.ok(lastVm3 - connectedAt < 2000, `converged ${lastVm3 - connectedAt} ms after reconnecting`);
+    t.diagnostic(
+      `client reconnected ${connectedAt - started} ms after the replacement started; last call to vm-3 ${lastVm3 - connectedAt} ms after that`,
+    );
+    assert.ok(
+      lastVm3 - connectedAt < 2000,
+      `converged ${lastVm3 - connectedAt} ms after reconnecting`,
+    );
     assert.deepEqual(failures(t0), []);
   });
 });

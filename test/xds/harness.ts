@@ -24,7 +24,15 @@ export function host(
   port = 2878,
   address = `10.0.${Math.floor(n / 250)}.${(n % 250) + 1}`,
 ): Host {
-  return { id: `id-${n}`, name: `vm-${n}`, address, port, region: zone.replace(/-[a-z]$/, ''), zone, health };
+  return {
+    id: `id-${n}`,
+    name: `vm-${n}`,
+    address,
+    port,
+    region: zone.replace(/-[a-z]$/, ''),
+    zone,
+    health,
+  };
 }
 
 export function inv(collector: Host[], capture: Host[] = []): Inventory {

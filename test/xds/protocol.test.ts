@@ -17,7 +17,10 @@ describe('xDS protocol (raw client)', () => {
   let source: ScriptedSource;
   let svc: XdsService;
   const clients: RawAdsClient[] = [];
-  const client = (id = `raw-${clients.length}`, service: 'ads' | 'eds' | 'rtds' = 'ads'): RawAdsClient => {
+  const client = (
+    id = `raw-${clients.length}`,
+    service: 'ads' | 'eds' | 'rtds' = 'ads',
+  ): RawAdsClient => {
     const c = new RawAdsClient(svc.grpcPort, id, service);
     clients.push(c);
     return c;
@@ -25,7 +28,16 @@ describe('xDS protocol (raw client)', () => {
   const change = async (n: number): Promise<void> => {
     source.inventory = inv([host(1), host(2, 'us-central1-b'), host(100 + n)], [host(50)]);
     svc.poller.pollNow();
-    await until(() => svc.controller.snapshot()?.types.get(TYPE.endpoint)?.resources.get(COLLECTOR)?.value !== undefined && JSON.stringify(svc.controller.snapshot()!.types.get(TYPE.endpoint)!.resources.get(COLLECTOR)!.value).includes(`vm-${100 + n}`), 3000, 'snapshot');
+    await until(
+      () =>
+        svc.controller.snapshot()?.types.get(TYPE.endpoint)?.resources.get(COLLECTOR)?.value !==
+          undefined &&
+        JSON.stringify(
+          svc.controller.snapshot()!.types.get(TYPE.endpoint)!.resources.get(COLLECTOR)!.value,
+        ).includes(`vm-${100 + n}`),
+      3000,
+      'snapshot',
+    );
   };
 
   before(async () => {
@@ -53,7 +65,12 @@ describe('xDS protocol (raw client)', () => {
     c.subscribe(TYPE.endpoint, [COLLECTOR]);
     const r1 = await c.next(TYPE.endpoint);
     c.ack(r1);
-    c.send({ type_url: TYPE.endpoint, version_info: 'other', response_nonce: 'stale-nonce', resource_names: [COLLECTOR, CAPTURE] });
+    c.send({
+      type_url: TYPE.endpoint,
+      version_info: 'other',
+      response_nonce: 'stale-nonce',
+      resource_names: [COLLECTOR, CAPTURE],
+    });
     assert.ok(await c.quiet(undefined, 300));
     const st = await fetchJson(svc, '/v1/streams');
     assert.ok(JSON.stringify(st).includes('"subscribed":["collector_cluster"]'));
@@ -66,7 +83,12 @@ describe('xDS protocol (raw client)', () => {
     c.nack(r1, '', 'endpoints[0] rejected by test');
     const mark = c.count(TYPE.endpoint);
     assert.ok(await c.quiet(TYPE.endpoint, 2000), 'a NACKed version must not be re-sent');
-    const streams = (await fetchJson(svc, '/v1/streams')) as { streams: { node: { id: string }; types: Record<string, { nackedVersion: string; lastError: string }> }[] };
+    const streams = (await fetchJson(svc, '/v1/streams')) as {
+      streams: {
+        node: { id: string };
+        types: Record<string, { nackedVersion: string; lastError: string }>;
+      }[];
+    };
     const mine = streams.streams.find((s) => s.node?.id === 'nacker')!;
     assert.equal(mine.types.eds!.nackedVersion, r1.version_info);
     assert.equal(mine.types.eds!.lastError, 'endpoints[0] rejected by test');
@@ -142,7 +164,10 @@ describe('xDS protocol (raw client)', () => {
     const layer = r1.resources[0]!.layer as { fields: Record<string, { numberValue: number }> };
     assert.equal(layer.fields['capture.enabled']!.numberValue, 25);
     c.ack(r1, ['capture', 'other-layer']);
-    const put = await fetch(`http://127.0.0.1:${svc.adminPort}/v1/capture`, { method: 'PUT', body: JSON.stringify({ percent: 70 }) });
+    const put = await fetch(`http://127.0.0.1:${svc.adminPort}/v1/capture`, {
+      method: 'PUT',
+      body: JSON.stringify({ percent: 70 }),
+    });
     assert.equal(put.status, 200);
     const r2 = await c.next(TYPE.runtime);
     const l2 = r2.resources[0]!.layer as { fields: Record<string, { numberValue: number }> };
@@ -189,7 +214,9 @@ describe('xDS protocol (raw client)', () => {
       // 300 steady hosts and 100 replaced per update: under the removal guardrail's threshold.
       inv(
         [
-          ...Array.from({ length: 300 }, (_, i) => host(1000 + i, i % 2 ? 'us-central1-a' : 'us-central1-b')),
+          ...Array.from({ length: 300 }, (_, i) =>
+            host(1000 + i, i % 2 ? 'us-central1-a' : 'us-central1-b'),
+          ),
           ...Array.from({ length: 100 }, (_, i) => host(2000 + i + k * 100)),
         ],
         [host(50)],
@@ -205,16 +232,32 @@ describe('xDS protocol (raw client)', () => {
     for (let k = 1; k <= updates; k++) {
       source.inventory = big(k);
       svc.poller.pollNow();
-      await until(() => JSON.stringify(svc.controller.snapshot()!.types.get(TYPE.endpoint)!.resources.get(COLLECTOR)!.value).includes(`vm-${2000 + k * 100}"`), 3000, `update ${k}`);
+      await until(
+        () =>
+          JSON.stringify(
+            svc.controller.snapshot()!.types.get(TYPE.endpoint)!.resources.get(COLLECTOR)!.value,
+          ).includes(`vm-${2000 + k * 100}"`),
+        3000,
+        `update ${k}`,
+      );
     }
-    type Status = { streams: { node: { id: string }; blocked: boolean; types: { eds: { responses: number } } }[] };
+    type Status = {
+      streams: { node: { id: string }; blocked: boolean; types: { eds: { responses: number } } }[];
+    };
     const status = (await fetchJson(svc, '/v1/streams')) as Status;
     const slow = status.streams.find((s) => s.node?.id === 'slow')!;
     assert.ok(slow.blocked, 'the stream should be blocked by now');
-    assert.ok(slow.types.eds.responses < updates / 2, `${slow.types.eds.responses} responses written`);
+    assert.ok(
+      slow.types.eds.responses < updates / 2,
+      `${slow.types.eds.responses} responses written`,
+    );
     const latest = svc.controller.snapshot()!.types.get(TYPE.endpoint)!.version;
     c.resume();
-    await until(() => c.of(TYPE.endpoint).at(-1)?.version_info === latest, 5000, 'latest version after resume');
+    await until(
+      () => c.of(TYPE.endpoint).at(-1)?.version_info === latest,
+      5000,
+      'latest version after resume',
+    );
     const got = c.count(TYPE.endpoint) - 1;
     assert.ok(got < updates / 2, `received ${got} of ${updates} intermediate versions`);
   });

@@ -1,11 +1,7 @@
 // A scripted SotW xDS client that behaves like Envoy on the wire: node on the first request only,
 // latest nonce echoed, ACK/NACK under the test's control, reconnect with an old version and an
 // empty nonce. Records every response with its arrival time.
-import {
-  credentials,
-  makeGenericClientConstructor,
-  type ClientDuplexStream,
-} from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, type ClientDuplexStream } from '@grpc/grpc-js';
 import { method, SERVICE, TYPE, type TypeUrl } from '../../src/xds/proto.js';
 
 export interface Response {
@@ -40,6 +36,10 @@ export class RawAdsClient {
   private sentNode = false;
   ended: Error | undefined;
   closed = false;
+  /** Called for every response (e.g. to ACK at once, as Envoy does). */
+  onResponse: ((r: Response) => void) | undefined;
+  /** Keep responses in `responses` (off for load runs, which only need the hook). */
+  record = true;
 
   constructor(
     port: number,
@@ -48,7 +48,7 @@ export class RawAdsClient {
   ) {
     const [svc, name] = METHODS[service];
     const m = method(svc, name);
-    const Ctor = makeGenericClientConstructor({ [name]: m } as never, svc);
+    const Ctor = makeGenericClientConstructor({ [name]: m }, svc);
     const client = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as Record<
       string,
       () => ClientDuplexStream<Request, Response>
@@ -56,13 +56,15 @@ export class RawAdsClient {
     this.client = client;
     this.call = client[name]!();
     this.call.on('data', (r: Omit<Response, 'at'>) => {
-      this.responses.push({
+      const res: Response = {
         version_info: r.version_info ?? '',
         type_url: r.type_url ?? '',
         nonce: r.nonce ?? '',
-        resources: (r.resources ?? []) as Record<string, unknown>[],
+        resources: r.resources ?? [],
         at: performance.now(),
-      });
+      };
+      if (this.record) this.responses.push(res);
+      this.onResponse?.(res);
       const w = this.waiters;
       this.waiters = [];
       for (const f of w) f();
@@ -86,7 +88,12 @@ export class RawAdsClient {
 
   /** Subscribes to a type (first request: empty version and nonce, unless given). */
   subscribe(typeUrl: TypeUrl, names: string[] = [], version = '', nonce = ''): void {
-    this.send({ type_url: typeUrl, resource_names: names, version_info: version, response_nonce: nonce });
+    this.send({
+      type_url: typeUrl,
+      resource_names: names,
+      version_info: version,
+      response_nonce: nonce,
+    });
   }
 
   ack(r: Response, names?: string[]): void {
