@@ -1,40 +1,158 @@
-// `npm run bench`: every benchmark against its same-run baseline; prints the figures and the
-// ratios the DESIGN targets are stated in, and writes them as JSON for perf-ci.
+// `npm run bench [-- --quick] [-- --json FILE] [-- --only a,b]`: every benchmark against its
+// same-run baseline. Prints each figure and writes them all as JSON for perf-ci.
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { fmt, type BenchCase, type Figure } from './figures.js';
 import { framesBench } from './frames.bench.js';
 import { parseBench } from './parse.bench.js';
 import { profileBench } from './profile.bench.js';
 
-const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
-console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
-const parse = await parseBench();
-const frames = framesBench();
-const prof = await profileBench(10, 1);
-const targets = [
-  [
-    'native parse >= 1000 MB/s per core',
-    parse.nativeMBps >= 1000,
-    `${parse.nativeMBps.toFixed(0)} MB/s`,
-  ],
-  ['native parse >= 10x plain JS', parse.ratio >= 10, `${parse.ratio.toFixed(1)}x`],
-  [
-    'frame writer >= 80% of zstd -3',
-    frames.speedVsCli >= 0.8,
-    `${(frames.speedVsCli * 100).toFixed(0)}%`,
-  ],
-  [
-    'frame writer ratio within 2% of zstd -3',
-    frames.writerRatio >= frames.cliRatio * 0.98,
-    `${frames.writerRatio.toFixed(2)} vs ${frames.cliRatio.toFixed(2)}`,
-  ],
-  [
-    'embedded profiler >= 150 MB/s raw per core',
-    prof.profileMBpsPerCore >= 150,
-    `${prof.profileMBpsPerCore.toFixed(0)} MB/s (${(100 * prof.ratioToParse).toFixed(0)}% of parse-only)`,
-  ],
-] as const;
-console.log('\ntargets:');
-for (const [name, ok, fig] of targets) console.log(`  ${ok ? 'MET ' : 'MISS'} ${name}: ${fig}`);
-const out = process.argv[2];
-if (out) writeFileSync(out, JSON.stringify({ machine, parse, frames, profile: prof }, null, 2));
+const CASES: BenchCase[] = [
+  {
+    id: 'parse',
+    title: 'native parse + classify + family id vs plain JS',
+    quick: true,
+    run: async ({ quick }) => {
+      const p = await parseBench(quick);
+      const js = { label: 'plain-JS parser, same input', value: p.jsMBps, unit: 'MB/s' };
+      return [
+        {
+          id: 'parse.native_mbps',
+          label: 'native parse via N-API',
+          value: p.nativeMBps,
+          unit: 'MB/s',
+          higherIsBetter: true,
+          baseline: js,
+        },
+        {
+          id: 'parse.ratio_to_js',
+          label: 'native ÷ plain JS',
+          value: p.ratio,
+          unit: '×',
+          higherIsBetter: true,
+          baseline: js,
+        },
+      ];
+    },
+  },
+  {
+    id: 'frames',
+    title: 'framed zstd writer vs zstd -3 CLI',
+    quick: true,
+    run: () => {
+      const f = framesBench();
+      const cli = { label: 'zstd -3 -T1 CLI, same bytes', value: f.cliMBps, unit: 'MB/s' };
+      return Promise.resolve([
+        {
+          id: 'frames.writer_mbps',
+          label: 'frame writer',
+          value: f.writerMBps,
+          unit: 'MB/s',
+          higherIsBetter: true,
+          baseline: cli,
+        },
+        {
+          id: 'frames.speed_vs_zstd',
+          label: 'frame writer ÷ zstd -3',
+          value: f.speedVsCli,
+          unit: '×',
+          higherIsBetter: true,
+          baseline: cli,
+        },
+        {
+          id: 'frames.ratio_vs_zstd',
+          label: 'compression ratio ÷ zstd -3 ratio',
+          value: f.writerRatio / f.cliRatio,
+          unit: '×',
+          higherIsBetter: true,
+          baseline: { label: 'zstd -3 ratio', value: f.cliRatio, unit: '×' },
+        },
+      ]);
+    },
+  },
+  {
+    id: 'profile',
+    title: 'embedded profiler vs parse-only, capture ≥ 10× the corpus',
+    quick: false,
+    run: async ({ quick }) => {
+      const p = await profileBench(quick ? 1 : 10, 1);
+      const parse = { label: 'native parse-only, same run', value: p.parseOnlyMBps, unit: 'MB/s' };
+      return [
+        {
+          id: 'profile.mbps_per_core',
+          label: `profile ×${p.scale}, per core`,
+          value: p.profileMBpsPerCore,
+          unit: 'MB/s',
+          higherIsBetter: true,
+          baseline: parse,
+        },
+        {
+          id: 'profile.ratio_to_parse',
+          label: 'profile ÷ parse-only',
+          value: p.ratioToParse,
+          unit: '×',
+          higherIsBetter: true,
+          baseline: parse,
+        },
+        {
+          id: 'profile.peak_rss_mb',
+          label: `peak RSS, ${p.families} families`,
+          value: p.peakRssMB,
+          unit: 'MB',
+          higherIsBetter: false,
+        },
+        {
+          id: 'profile.coverage',
+          label: 'coverage of lines',
+          value: p.coverage,
+          unit: 'share',
+          higherIsBetter: true,
+        },
+      ];
+    },
+  },
+];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+const only = values.only?.split(',');
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+};
+console.log(
+  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, Node ${machine.node}`,
+);
+const figures: Figure[] = [];
+const failures: Array<{ case: string; error: string }> = [];
+for (const c of CASES) {
+  if (only ? !only.includes(c.id) : values.quick && !c.quick) continue;
+  console.log(`\n# ${c.id}: ${c.title}`);
+  try {
+    for (const f of await c.run({ quick: values.quick })) {
+      figures.push(f);
+      const base = f.baseline
+        ? `   (baseline: ${f.baseline.label} ${fmt(f.baseline.value)} ${f.baseline.unit})`
+        : '';
+      console.log(`  ${f.label.padEnd(44)} ${fmt(f.value).padStart(10)} ${f.unit}${base}`);
+    }
+  } catch (err) {
+    failures.push({ case: c.id, error: String(err) });
+    console.log(`  FAILED: ${String(err)}`);
+  }
+}
+if (values.json)
+  writeFileSync(
+    values.json,
+    JSON.stringify({ machine, quick: values.quick, figures, failures }, null, 2),
+  );
+process.exitCode = failures.length ? 1 : 0;

@@ -9,6 +9,7 @@ import { compareCommand } from './compare.js';
 import { demo } from './demo.js';
 import { profileCommand } from './profile.js';
 import { replayCommand } from './replay.js';
+import { xdsCommand } from '../xds/service.js';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
@@ -19,6 +20,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   profile: {
     run: (argv, io) => profileCommand(argv, io, process.env, version(), process.stderr.isTTY),
     summary: 'learn recipes from capture parts or Wavefront files',
+  },
+  xds: {
+    run: (argv, io) => xdsCommand(argv, io, process.env),
+    summary: "serve Envoy's collector/capture endpoints and capture.enabled over xDS",
   },
   compare: {
     run: (argv, io) => compareCommand(argv, io, process.env, version(), process.stdout.isTTY),

@@ -44,6 +44,11 @@ const SPEC = {
   },
   duration: { type: 'seconds', min: 0, help: 'stop after this long (wall time)' },
   maxRequests: { type: 'int', min: 1, help: 'stop after this many requests' },
+  mirror: {
+    type: 'url',
+    schemes: ['http', 'https', 'tcp'],
+    help: 'also send every request here, fire-and-forget (a built-in stand-in for Envoy request mirroring)',
+  },
   token: { type: 'string', env: 'WFLG_TARGET_TOKEN', help: 'bearer token for direct ingestion' },
   gcsEndpoint: {
     type: 'url',
@@ -69,7 +74,9 @@ function summary(r: ReplayReport): string {
   return (
     `replayed ${r.requests} requests (${r.lines} lines, ${r.bodyBytes} bytes) of ${r.capturedSeconds.toFixed(1)} s captured ` +
     `in ${r.elapsedSeconds.toFixed(1)} s (plan ${r.plannedSeconds.toFixed(1)} s)\n` +
-    `  responses: ${JSON.stringify(r.statuses)} (${ok} ok)\n` +
+    `  responses: ${JSON.stringify(r.statuses)} (${ok} ok)` +
+    (Object.keys(r.mirrorStatuses).length ? `; mirror: ${JSON.stringify(r.mirrorStatuses)}` : '') +
+    '\n' +
     `  late sends (> plan + threshold): ${r.late}; send lag p50 ${r.lagMs.p50.toFixed(2)} ms p99 ${r.lagMs.p99.toFixed(2)} ms\n` +
     `  latency from due time p50 ${r.latencyMs.p50.toFixed(2)} ms p99 ${r.latencyMs.p99.toFixed(2)} ms\n` +
     `  restamped lines ${r.restampedLines}; parts ${r.read.parts}, corrupt frames ${r.read.corruptFrames}, torn tail bytes ${r.read.tailBytes}\n`

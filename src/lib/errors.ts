@@ -19,6 +19,10 @@ export const ErrorCode = {
   WFLG_E_STORE_NOT_FOUND: 'The named object does not exist in the store',
   WFLG_E_STORE_NAME_INVALID:
     'An object name or prefix is empty, absolute, escapes the root or is reserved',
+  // xDS controller (src/xds)
+  WFLG_E_XDS_INVALID: 'An xDS resource failed validation; the snapshot was not published',
+  WFLG_E_XDS_INVENTORY: 'The inventory source failed or returned an incomplete listing',
+  WFLG_E_XDS_CAPTURE_VALUE: 'capture.enabled must be a number from 0 to 100',
   // Fidelity comparison (src/compare)
   WFLG_E_COMPARE_INPUT:
     'A compare input is neither a recipes root nor capture parts or Wavefront files it can profile',

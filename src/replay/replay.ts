@@ -32,6 +32,11 @@ export interface ReplayOptions {
   readonly durationSeconds?: number | undefined;
   readonly maxRequests?: number | undefined;
   readonly token?: string | undefined;
+  /**
+   * Also send every request here, fire-and-forget, as Envoy's request mirroring does: mirror
+   * responses never delay the plan or the primary; they are only counted.
+   */
+  readonly mirror?: string | undefined;
   readonly gcsEndpoint?: string | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((r: ReplayReport) => void) | undefined;
@@ -44,6 +49,7 @@ export interface ReplayReport {
   late: number;
   /** Responses by HTTP status ('0' = transport error). */
   statuses: Record<string, number>;
+  mirrorStatuses: Record<string, number>;
   restampedLines: number;
   /** Seconds of captured time replayed, and the wall time the plan gave it. */
   capturedSeconds: number;
@@ -101,6 +107,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
   if (parts.length === 0)
     throw new WflgError('WFLG_E_INPUT_READ', `no capture parts (*.wf.zst) under ${opts.capture}`);
   const sender = openSender(opts.target, { maxSockets: opts.maxInFlight, token: opts.token });
+  const mirror = opts.mirror
+    ? openSender(opts.mirror, { maxSockets: opts.maxInFlight })
+    : undefined;
   const restamper = new Restamper();
   const latency = buildHistogram({
     lowestDiscernibleValue: 1,
@@ -118,6 +127,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
     bodyBytes: 0,
     late: 0,
     statuses: {},
+    mirrorStatuses: {},
     restampedLines: 0,
     capturedSeconds: 0,
     plannedSeconds: 0,
@@ -201,6 +211,13 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
         wake?.();
       });
       pending.add(p);
+      if (mirror) {
+        const m = mirror.send(rec.header, body).then(({ status }) => {
+          report.mirrorStatuses[status] = (report.mirrorStatuses[status] ?? 0) + 1;
+          pending.delete(m);
+        });
+        pending.add(m);
+      }
       if (report.requests % 1000 === 0 && opts.onProgress) {
         publish();
         opts.onProgress(report);
@@ -213,6 +230,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
   }
   await Promise.all(pending);
   await sender.close();
+  await mirror?.close();
   await store.close();
   report.capturedSeconds = t0 === undefined ? 0 : (lastArrival - t0) / 1000;
   report.plannedSeconds = report.capturedSeconds / opts.speed;

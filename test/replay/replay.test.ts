@@ -143,6 +143,27 @@ test('HTTP replay keeps order, request boundaries, paths, queries and encodings;
   }
 });
 
+test('--mirror sends every request to a second target as well, without touching the primary', async () => {
+  const { url, reqs } = captureDir();
+  const primary = await httpTarget();
+  const shadow = await httpTarget(30);
+  const r = await replay({
+    capture: url,
+    target: primary.url,
+    mirror: shadow.url,
+    speed: 20,
+    loop: false,
+    restamp: false,
+    maxInFlight: 4,
+    lateMs: 50,
+  });
+  await primary.close();
+  await shadow.close();
+  assert.equal(r.statuses['202'], reqs.length);
+  assert.equal(r.mirrorStatuses['202'], reqs.length);
+  assert.deepEqual(shadow.got.map((g) => g.body).sort(), primary.got.map((g) => g.body).sort());
+});
+
 test('TCP replay writes bodies back to back in arrival order', async () => {
   const { url, reqs } = captureDir();
   let data = '';
