@@ -13,7 +13,11 @@ export const fmt = (x: number, d = 3): string =>
     ? '–'
     : Math.abs(x) >= 1e5 || (x !== 0 && Math.abs(x) < 1e-3)
       ? x.toExponential(2)
-      : x.toFixed(d).replace(/\.?0+$/, '') || '0';
+      : // Trailing zeros are trimmed only after a decimal point: fmt(60, 0) is '60', not '6'.
+        x
+          .toFixed(d)
+          .replace(/(\.\d*?)0+$/, '$1')
+          .replace(/\.$/, '');
 
 export interface ChartSeries {
   readonly points: ReadonlyArray<readonly [number, number]>;

@@ -1,5 +1,6 @@
 // Sketch → the schema's `quantiles` block (fixed probability grid; optional embedded sketch).
 import type { Quantiles } from '../lib/recipe.js';
+import { WflgError } from '../lib/errors.js';
 import { DDSketch } from '../lib/stats/ddsketch.js';
 
 export const GRID = [
@@ -30,18 +31,25 @@ export function encodeSketch(s: DDSketch): string {
   return Buffer.concat([head, Buffer.from(parts)]).toString('base64');
 }
 
+/** Sketch bytes come from recipe files, which may be damaged or hostile: every read is bounded. */
 export function decodeSketch(b64: string): DDSketch {
   const b = Buffer.from(b64, 'base64');
+  const bad = (why: string): never => {
+    throw new WflgError('WFLG_E_RECIPE_INVALID', `sketch bytes: ${why}`);
+  };
+  if (b.length < 48) bad('shorter than its 48-byte header');
   const h = [0, 1, 2, 3, 4, 5].map((i) => b.readDoubleLE(i * 8));
   let at = 48;
   const varint = () => {
     let v = 0;
     let m = 1;
     for (;;) {
+      if (at >= b.length) return bad('a varint runs past the end');
       const x = b[at++]!;
       v += (x & 127) * m;
       if (x < 128) return v;
       m *= 128;
+      if (m > 2 ** 53) return bad('a varint exceeds 2^53');
     }
   };
   const zz = () => {
@@ -51,6 +59,8 @@ export function decodeSketch(b64: string): DDSketch {
   const store = () => {
     const offset = zz();
     const n = varint();
+    // Every count takes at least one byte, so more counts than bytes left is damage.
+    if (n > b.length - at) bad(`${n} bucket counts declared, ${b.length - at} bytes left`);
     const counts = Array.from({ length: n }, varint);
     return { offset, counts };
   };
