@@ -15,6 +15,10 @@ export const ErrorCode = {
   WFLG_E_STORE_PRECONDITION: 'An object changed under a generation precondition',
   WFLG_E_STORE_UNAVAILABLE: 'The object store could not be reached or refused the request',
   WFLG_E_STORE_VERIFY: 'A stored object does not match the size or checksum of its source',
+  // Capture agent (src/capture)
+  WFLG_E_CAPTURE_LOCKED: 'Another live capture agent holds the data directory',
+  WFLG_E_CAPTURE_IO: 'A write or fsync of the capture write-ahead log failed',
+  WFLG_E_CAPTURE_DRAIN: 'Shutdown drain ended with parts still not uploaded',
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
