@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs fake-gcs-server into the project-local tool dir (.wflg-tools/bin), idempotently.
+# Needs Go (>= the version fake-gcs-server's go.mod declares) and access to the Go module proxy.
+# Prints the binary's path on success. Override the version with FAKE_GCS_VERSION.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+version="${FAKE_GCS_VERSION:-latest}"
+bindir="$root/.wflg-tools/bin"
+bin="$bindir/fake-gcs-server"
+
+if [[ -x "$bin" ]]; then
+  echo "$bin"
+  exit 0
+fi
+
+if ! command -v go >/dev/null 2>&1; then
+  for candidate in /usr/local/go/bin/go "$HOME/go/bin/go" "$HOME/.local/go/bin/go"; do
+    if [[ -x "$candidate" ]]; then PATH="$(dirname "$candidate"):$PATH"; break; fi
+  done
+fi
+if ! command -v go >/dev/null 2>&1; then
+  echo "setup-fake-gcs: no Go toolchain on PATH; install Go to build fake-gcs-server" >&2
+  exit 1
+fi
+
+mkdir -p "$bindir"
+# Build in a private module cache so a partial download never pollutes a shared one.
+export GOBIN="$bindir"
+export GOFLAGS="${GOFLAGS:-} -mod=mod"
+export GOPATH="${GOPATH:-$root/.wflg-tools/gopath}"
+export GOMODCACHE="${GOMODCACHE:-$root/.wflg-tools/gopath/pkg/mod}"
+export CGO_ENABLED=0
+go install "github.com/fsouza/fake-gcs-server@${version}" >&2
+[[ -x "$bin" ]] || { echo "setup-fake-gcs: go install finished without $bin" >&2; exit 1; }
+echo "$bin"
