@@ -10,7 +10,11 @@ export const CAPTURE_SPEC = {
     help: 'where the mirror posts (port 0 = ephemeral; printed on start)',
     default: { host: '127.0.0.1', port: 7070 },
   },
-  dataDir: { type: 'string', required: true, help: 'local write-ahead directory (a dedicated disk)' },
+  dataDir: {
+    type: 'string',
+    required: true,
+    help: 'local write-ahead directory (a dedicated disk)',
+  },
   store: {
     type: 'url',
     schemes: ['file', 'gs'],

@@ -132,7 +132,9 @@ export class Ingest {
     const clText = req.getHeader('content-length');
     const cl = clText === '' ? -1 : Number(clText);
     const xff = req.getHeader('x-forwarded-for');
-    const client = xff ? xff.split(',')[0]!.trim() : Buffer.from(res.getRemoteAddressAsText()).toString();
+    const client = xff
+      ? xff.split(',')[0]!.trim()
+      : Buffer.from(res.getRemoteAddressAsText()).toString();
     const r = new Req(res, Date.now(), cl, enc ?? 0, url, query, client);
     res.onAborted(() => this.onAborted(r));
     const hasBody = cl > 0 || req.getHeader('transfer-encoding') !== '';
@@ -182,7 +184,10 @@ export class Ingest {
     const body = r.buf ?? Buffer.concat(r.chunks!, r.len);
     r.chunks = null;
     r.buf = null;
-    this.enqueue(r, body.byteOffset === 0 && body.buffer.byteLength === body.length ? body : own(body));
+    this.enqueue(
+      r,
+      body.byteOffset === 0 && body.buffer.byteLength === body.length ? body : own(body),
+    );
   }
 
   private enqueue(r: Req, body: Buffer): void {

@@ -60,7 +60,12 @@ export function utcDate(ms: number): string {
 }
 
 /** DESIGN §2.3: the part's date is the UTC day of its first request, so a retry names it alike. */
-export function objectName(mig: string, instance: string, firstArrivalMs: number, file: string): string {
+export function objectName(
+  mig: string,
+  instance: string,
+  firstArrivalMs: number,
+  file: string,
+): string {
   return `capture/dt=${utcDate(firstArrivalMs)}/mig=${mig}/${instance}/${file}`;
 }
 

@@ -44,9 +44,7 @@ export class CaptureMetrics {
     const h = (name: string, help: string): Histogram =>
       new Histogram({ name: `wflg_capture_${name}`, help, buckets: LATENCY_BUCKETS, registers });
     this.requests = c('requests_total', 'POST requests by result', ['result']);
-    this.refusals = c('refusals_total', 'requests answered without storing, by reason', [
-      'reason',
-    ]);
+    this.refusals = c('refusals_total', 'requests answered without storing, by reason', ['reason']);
     this.aborts = c('aborts_total', 'requests whose body never completed, by reason', ['reason']);
     this.bytesReceived = c('received_bytes_total', 'request body bytes on the wire');
     this.bytesDecoded = c('decoded_bytes_total', 'request body bytes after content decoding');

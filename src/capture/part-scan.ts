@@ -4,6 +4,7 @@
 import { open } from 'node:fs/promises';
 import { records } from '../lib/capture-format.js';
 import { native, type FrameProblem } from '../lib/native.js';
+import { crc32c } from '../lib/store/crc.js';
 import { Classifier, newCounts } from './classify.js';
 import { emptyStats, type BatchStats } from './protocol.js';
 
@@ -81,12 +82,11 @@ export async function scanPart(path: string, classifier: Classifier): Promise<Pa
 
 /** CRC32C of the first `end` bytes of a file, streamed. */
 export async function fileCrc32c(path: string, end: number): Promise<number> {
-  const crc32c = native().crc32c;
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
     let crc = 0;
-    for (let at = 0; at < end; ) {
+    for (let at = 0; at < end;) {
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - at), at);
       if (bytesRead === 0) break;
       crc = crc32c(buf.subarray(0, bytesRead), crc);

@@ -106,9 +106,13 @@ export class Uploader {
     });
     this.crash.hit('uploaded');
     if (info.size !== p.size || info.crc32c !== p.crc32c)
-      throw new WflgError('WFLG_E_STORE_VERIFY', `${object}: stored object differs from ${p.file}`, {
-        object,
-      });
+      throw new WflgError(
+        'WFLG_E_STORE_VERIFY',
+        `${object}: stored object differs from ${p.file}`,
+        {
+          object,
+        },
+      );
     const s = p.stats;
     try {
       await this.manifests.append(manifestName(instance, s.firstArrivalMs), {
@@ -127,9 +131,14 @@ export class Uploader {
         rejects: Object.fromEntries([...s.rejects].sort()),
       });
     } catch (err) {
-      throw new WflgError('WFLG_E_STORE_UNAVAILABLE', `manifest append: ${String(err)}`, {
-        manifest: true,
-      }, { cause: err });
+      throw new WflgError(
+        'WFLG_E_STORE_UNAVAILABLE',
+        `manifest append: ${String(err)}`,
+        {
+          manifest: true,
+        },
+        { cause: err },
+      );
     }
     // Only a confirmed, listed part may leave the disk.
     await unlink(p.path);
@@ -150,7 +159,13 @@ export class Uploader {
     const n = (this.attempts.get(p.file) ?? 0) + 1;
     this.attempts.set(p.file, n);
     const delay = Math.min(MAX_MS, BASE_MS * 2 ** Math.min(n, 20)) * (0.5 + Math.random() / 2);
-    this.opts.log({ event: 'upload_retry', part: p.file, attempt: n, delayMs: Math.round(delay), error: String(err) });
+    this.opts.log({
+      event: 'upload_retry',
+      part: p.file,
+      attempt: n,
+      delayMs: Math.round(delay),
+      error: String(err),
+    });
     const t = setTimeout(() => {
       this.waiting.delete(t);
       this.queue.unshift(p);

@@ -7,7 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WflgError } from '../lib/errors.js';
-import { native } from '../lib/native.js';
+import { crc32c } from '../lib/store/crc.js';
 import {
   fsyncDir,
   partFile,
@@ -50,7 +50,6 @@ export interface WriterOptions {
 
 export class PartWriter {
   private part: OpenPart | undefined;
-  private readonly crc32c = native().crc32c;
 
   constructor(
     private readonly dirs: Dirs,
@@ -99,14 +98,19 @@ export class PartWriter {
       await p.fh.datasync();
       this.metrics.fsyncSeconds.observe(Number(process.hrtime.bigint() - t0) / 1e9);
       this.crash.hit('frame-synced');
-      for (const f of frames) p.crc = this.crc32c(f, p.crc);
+      for (const f of frames) p.crc = crc32c(f, p.crc);
       p.size += len;
       mergeStats(p.stats, stats);
       this.metrics.bytesStored.inc(len);
     } catch (err) {
-      throw new WflgError('WFLG_E_CAPTURE_IO', `write-ahead append failed: ${String(err)}`, {}, {
-        cause: err,
-      });
+      throw new WflgError(
+        'WFLG_E_CAPTURE_IO',
+        `write-ahead append failed: ${String(err)}`,
+        {},
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -147,9 +151,14 @@ export class PartWriter {
         stats: p.stats,
       });
     } catch (err) {
-      throw new WflgError('WFLG_E_CAPTURE_IO', `sealing ${p.file} failed: ${String(err)}`, {}, {
-        cause: err,
-      });
+      throw new WflgError(
+        'WFLG_E_CAPTURE_IO',
+        `sealing ${p.file} failed: ${String(err)}`,
+        {},
+        {
+          cause: err,
+        },
+      );
     }
   }
 }

@@ -6,12 +6,17 @@ import { packageRoot } from '../lib/native-loader.js';
 import { exitCodeOf, processIo, type Io } from './io.js';
 import { lint } from './lint.js';
 import { demo } from './demo.js';
+import { capture } from '../capture/command.js';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   lint: { run: lint, summary: 'check Wavefront lines as the proxy parses them' },
   demo: { run: demo, summary: 'run the end-to-end demonstration on the bundled sample' },
+  capture: {
+    run: (argv, io) => capture(argv, io, process.env),
+    summary: 'receive mirrored traffic, write it durably, upload parts to the object store',
+  },
 };
 
 function help(): string {

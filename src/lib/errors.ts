@@ -16,7 +16,8 @@ export const ErrorCode = {
   WFLG_E_STORE_UNAVAILABLE: 'The object store could not be reached or refused the request',
   WFLG_E_STORE_VERIFY: 'A stored object does not match the size or checksum of its source',
   WFLG_E_STORE_NOT_FOUND: 'The named object does not exist in the store',
-  WFLG_E_STORE_NAME_INVALID: 'An object name or prefix is empty, absolute, escapes the root or is reserved',
+  WFLG_E_STORE_NAME_INVALID:
+    'An object name or prefix is empty, absolute, escapes the root or is reserved',
   // Capture agent (src/capture)
   WFLG_E_CAPTURE_LOCKED: 'Another live capture agent holds the data directory',
   WFLG_E_CAPTURE_IO: 'A write or fsync of the capture write-ahead log failed',
