@@ -166,8 +166,14 @@ export class CrashPoints {
     if (--this.remaining <= 0) process.kill(process.pid, 'SIGKILL');
   }
 
-  /** True when the next hit of `label` would kill: lets a writer tear its write first. */
-  armed(label: string): boolean {
-    return label === this.label && this.remaining <= 1;
+  /** Counts a hit of `label` like hit(), but returns true instead of killing, so the caller can
+   * leave damage behind first (a torn write) and then call die(). */
+  due(label: string): boolean {
+    return label === this.label && --this.remaining <= 0;
+  }
+
+  die(): never {
+    process.kill(process.pid, 'SIGKILL');
+    throw new Error('unreachable');
   }
 }

@@ -82,11 +82,11 @@ export class PartWriter {
       const p = this.part ?? (await this.openNext());
       let len = 0;
       for (const f of frames) len += f.length;
-      if (this.crash.armed('torn-write')) {
+      if (this.crash.due('torn-write')) {
         // Half the group reaches the file, then the process dies: recovery must cut it off.
         const all = Buffer.concat(frames);
         await p.fh.write(all, 0, all.length >> 1, p.size);
-        this.crash.hit('torn-write');
+        this.crash.die();
       }
       let written = 0;
       while (written < len) {
