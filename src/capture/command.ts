@@ -55,6 +55,9 @@ export async function capture(
   log({ event: 'draining', signal });
   const left = await agent.drain(Date.now() + config.drainTimeout * 1000);
   await agent.close();
+  // Idle keep-alive connections keep uWS's loop alive after the listen socket is closed, and uWS
+  // offers no way to close them: once everything is durable and uploaded, leave anyway.
+  setTimeout(() => process.exit(left > 0 ? 1 : 0), 100).unref();
   if (left > 0) {
     log({
       event: 'drain_incomplete',

@@ -88,7 +88,7 @@ export class Uploader {
     } catch (err) {
       const reason = reasonOf(err);
       this.metrics.uploadError(reason);
-      if (reason === 'conflict') await this.quarantine(p, err);
+      if (reason === 'conflict' && (await this.provenConflict(p))) await this.quarantine(p, err);
       else this.retryLater(p, err);
     } finally {
       this.active--;
@@ -96,9 +96,27 @@ export class Uploader {
     }
   }
 
+  private objectOf(p: SealedPart): string {
+    return objectName(this.opts.mig, this.opts.instance, p.stats.firstArrivalMs, p.file);
+  }
+
+  /**
+   * Quarantine takes a part out of the upload path for good, so a conflict must be proven: the
+   * object is there and differs. A store that cannot even say (its root is gone, a path segment
+   * is not a directory) is an outage: retry.
+   */
+  private async provenConflict(p: SealedPart): Promise<boolean> {
+    try {
+      const o = await this.store.stat(this.objectOf(p));
+      return o !== undefined && (o.size !== p.size || o.crc32c !== p.crc32c);
+    } catch {
+      return false;
+    }
+  }
+
   private async upload(p: SealedPart): Promise<void> {
-    const { mig, instance } = this.opts;
-    const object = objectName(mig, instance, p.stats.firstArrivalMs, p.file);
+    const { instance } = this.opts;
+    const object = this.objectOf(p);
     const info = await this.store.putFile(object, p.path, {
       size: p.size,
       crc32c: p.crc32c,

@@ -16,6 +16,13 @@ export interface Running {
   stderr(): string;
 }
 
+const children = new Set<ChildProcess>();
+
+/** For `after()`: a failed assertion must not leave an agent running (and the test hanging). */
+export function killAll(): void {
+  for (const c of children) c.kill('SIGKILL');
+}
+
 export async function spawnAgent(
   args: string[],
   env: Record<string, string> = {},
@@ -24,6 +31,8 @@ export async function spawnAgent(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const lines = createInterface({ input: child.stdout! });

@@ -8,9 +8,9 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'node:test';
+import test, { after } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { exitOf, post, readCapture, spawnAgent, waitReady } from './harness.js';
+import { exitOf, post, readCapture, spawnAgent, waitReady, killAll } from './harness.js';
 
 const RUN = 'r' + process.pid;
 
@@ -55,6 +55,8 @@ const CRASH_POINTS = [
   '',
   '',
 ];
+
+after(killAll);
 
 test('no acknowledged request lost or duplicated across SIGKILLs; nothing partial stored', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wflg-oracle-'));
