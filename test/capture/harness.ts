@@ -34,8 +34,8 @@ export async function spawnAgent(
   children.add(child);
   child.on('exit', () => children.delete(child));
   let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const lines = createInterface({ input: child.stdout! });
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const lines = createInterface({ input: child.stdout });
   const exited = once(child, 'exit').then(() => {
     throw new Error(`agent exited before listening: ${err}`);
   });
