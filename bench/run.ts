@@ -2,6 +2,7 @@
 // ratios the DESIGN targets are stated in, and writes them as JSON for perf-ci.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { captureBench } from './capture.bench.js';
 import { framesBench } from './frames.bench.js';
 import { parseBench } from './parse.bench.js';
 
@@ -9,6 +10,7 @@ const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
 const parse = await parseBench();
 const frames = framesBench();
+const capture = await captureBench();
 const targets = [
   [
     'native parse >= 1000 MB/s per core',
@@ -26,8 +28,19 @@ const targets = [
     frames.writerRatio >= frames.cliRatio * 0.98,
     `${frames.writerRatio.toFixed(2)} vs ${frames.cliRatio.toFixed(2)}`,
   ],
+  [
+    'capture ingest >= 60% of zstd -3 per core',
+    capture.ratioPerCore >= 0.6,
+    `${(capture.ratioPerCore * 100).toFixed(0)}% (${capture.decodedMBpsPerCore.toFixed(0)} vs ${capture.zstdMBps.toFixed(0)} MB/s)`,
+  ],
+  [
+    'capture ack p99 < 10 ms at half of max rate',
+    capture.p99Ms < 10,
+    `${capture.p99Ms.toFixed(2)} ms at ${capture.halfRateReqPerSec.toFixed(0)} req/s`,
+  ],
+  ['capture peak RSS < 512 MiB', capture.peakRssMiB < 512, `${capture.peakRssMiB.toFixed(0)} MiB`],
 ] as const;
 console.log('\ntargets:');
 for (const [name, ok, fig] of targets) console.log(`  ${ok ? 'MET ' : 'MISS'} ${name}: ${fig}`);
 const out = process.argv[2];
-if (out) writeFileSync(out, JSON.stringify({ machine, parse, frames }, null, 2));
+if (out) writeFileSync(out, JSON.stringify({ machine, parse, frames, capture }, null, 2));

@@ -48,7 +48,10 @@ test('a torn tail is cut back to the last whole frame, at any offset inside it',
   for (const cut of [1, 4, 13, last.length >> 1, last.length - 1]) {
     const { root, writer } = await setup();
     const file = partFile(writer, 7);
-    writeFileSync(join(root, 'open', `${file}.open`), Buffer.concat([whole, last.subarray(0, cut)]));
+    writeFileSync(
+      join(root, 'open', `${file}.open`),
+      Buffer.concat([whole, last.subarray(0, cut)]),
+    );
     const metrics = new CaptureMetrics();
     const state = await loadWriterState(root);
     const r = await recover(dirsOf(root), state, metrics);
