@@ -116,7 +116,7 @@ test('hostile input is answered, counted and survived', async () => {
 
   // Thousands of idle connections do not stop service.
   const idle: Socket[] = [];
-  const N = 3000;
+  const N = 10_000;
   await Promise.all(
     Array.from(
       { length: N },
