@@ -18,7 +18,8 @@ import {
 import { Manifests } from './manifest.js';
 import { CaptureMetrics } from './metrics.js';
 import { WorkerPool } from './pool.js';
-import type { Refusal } from './protocol.js';
+import { isCounts, type Refusal } from './protocol.js';
+import { CountsLedger } from './counts.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import { Uploader } from './uploader.js';
 import { PartWriter } from './wal.js';
@@ -91,6 +92,7 @@ export class Agent {
       metrics,
       crash,
     );
+    const ledger = new CountsLedger();
     const writer = new PartWriter(
       dirs,
       state,
@@ -99,6 +101,7 @@ export class Agent {
         rotateMs: cfg.rotateSeconds * 1000,
         nextRequestSeq: () => seq.next,
         onSealed: (p) => uploader.add(p),
+        ledger,
       },
       metrics,
       crash,
@@ -133,7 +136,12 @@ export class Agent {
         mirrorFraction: cfg.mirrorFraction,
         maxDecodedBytes: cfg.maxDecodedBytes,
       },
-      (out) => committer.add(out, ingest.batchDone(out)),
+      (m) => {
+        if (!isCounts(m)) return committer.add(m, ingest.batchDone(m));
+        metrics.kinds(m.kinds);
+        metrics.rejected(m.rejects);
+        ledger.arrived(m.counts, m.rejects);
+      },
       hooks.fatal,
     );
     let port: number;

@@ -56,6 +56,7 @@ export class Committer<C> {
         }
         const group: Done<C>[] = [];
         const frames: Uint8Array[] = [];
+        const batches: number[] = [];
         const stats = emptyStats();
         let bytes = 0;
         for (let d = this.ready.get(this.next); d !== undefined; d = this.ready.get(this.next)) {
@@ -64,12 +65,13 @@ export class Committer<C> {
           group.push(d);
           if (d.out.frame) {
             frames.push(new Uint8Array(d.out.frame));
+            batches.push(d.out.b);
             bytes += d.out.frame.byteLength;
             mergeStats(stats, d.out.stats);
           }
         }
         if (group.length === 0) break;
-        if (frames.length > 0) await this.writer.append(frames, stats);
+        if (frames.length > 0) await this.writer.append(frames, stats, batches);
         this.onDurable(group);
       }
     } catch (err) {

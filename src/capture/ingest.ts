@@ -235,8 +235,6 @@ export class Ingest {
       this.refuse(reqs[i]!, REFUSALS[out.reason[i]!] ?? 'bad_encoding', false);
     }
     this.metrics.bytesDecoded.inc(out.decodedBytes);
-    this.metrics.kinds(out.kinds);
-    this.metrics.rejected(out.stats.rejects);
     if (out.frame) this.metrics.frameSeconds.observe(out.compressSeconds);
     return reqs;
   }

@@ -2,7 +2,7 @@
 // committer restores the global order, so a slow batch delays acks but never reorders a part.
 import { Worker } from 'node:worker_threads';
 import { WflgError } from '../lib/errors.js';
-import type { BatchIn, BatchOut, WorkerInit } from './protocol.js';
+import type { BatchIn, BatchOut, CountsOut, WorkerInit } from './protocol.js';
 
 export class WorkerPool {
   private readonly workers: Worker[] = [];
@@ -12,7 +12,7 @@ export class WorkerPool {
   constructor(
     n: number,
     init: WorkerInit,
-    onOut: (out: BatchOut) => void,
+    onOut: (out: BatchOut | CountsOut) => void,
     onFatal: (err: unknown) => void,
   ) {
     for (let i = 0; i < n; i++) {

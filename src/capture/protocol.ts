@@ -61,11 +61,25 @@ export interface BatchOut {
   readonly status: Uint16Array;
   /** Per request: index into REFUSALS when status != 0. */
   readonly reason: Uint8Array;
+  /** Everything but `rejects`, which follows in the batch's CountsOut. */
   readonly stats: BatchStats;
-  /** Lines by kind code across stored requests. */
-  readonly kinds: Float64Array;
   readonly decodedBytes: number;
   readonly compressSeconds: number;
+}
+
+/**
+ * Line counts of a batch's stored requests, sent right after its frame: classifying costs more
+ * CPU than compressing, so it runs while the frame is being fsynced instead of delaying the ack.
+ */
+export interface CountsOut {
+  readonly counts: number;
+  /** Lines by kind code. */
+  readonly kinds: Float64Array;
+  readonly rejects: Map<string, number>;
+}
+
+export function isCounts(m: BatchOut | CountsOut): m is CountsOut {
+  return 'counts' in m;
 }
 
 export function emptyStats(): BatchStats {

@@ -137,6 +137,7 @@ export async function recover(
       size: scan.validEnd,
       crc32c: await fileCrc32c(path, scan.validEnd),
       stats: scan.stats,
+      countsSettled: Promise.resolve(),
     });
   }
   await saveWriterState(dirs.root, state);

@@ -132,6 +132,7 @@ export class Uploader {
         },
       );
     const s = p.stats;
+    await p.countsSettled;
     try {
       await this.manifests.append(manifestName(instance, s.firstArrivalMs), {
         object,

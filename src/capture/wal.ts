@@ -16,6 +16,7 @@ import {
   type Dirs,
   type WriterState,
 } from './layout.js';
+import { PartCounts, type CountsLedger } from './counts.js';
 import type { CaptureMetrics } from './metrics.js';
 import { emptyStats, mergeStats, type BatchStats } from './protocol.js';
 
@@ -27,6 +28,8 @@ export interface SealedPart {
   readonly size: number;
   readonly crc32c: number;
   readonly stats: BatchStats;
+  /** Resolves once every batch in the part has reported its line counts (stats.rejects). */
+  readonly countsSettled: Promise<void>;
 }
 
 interface OpenPart {
@@ -38,6 +41,7 @@ interface OpenPart {
   size: number;
   crc: number;
   readonly stats: BatchStats;
+  readonly counts: PartCounts;
 }
 
 export interface WriterOptions {
@@ -46,6 +50,7 @@ export interface WriterOptions {
   /** The next request seq the ingest thread will hand out, persisted with every new part. */
   readonly nextRequestSeq: () => number;
   readonly onSealed: (p: SealedPart) => void;
+  readonly ledger: CountsLedger;
 }
 
 export class PartWriter {
@@ -77,7 +82,11 @@ export class PartWriter {
   }
 
   /** Appends frames and fdatasyncs them. Throws WFLG_E_CAPTURE_IO; the caller must crash-stop. */
-  async append(frames: readonly Uint8Array[], stats: BatchStats): Promise<void> {
+  async append(
+    frames: readonly Uint8Array[],
+    stats: BatchStats,
+    batches: readonly number[],
+  ): Promise<void> {
     try {
       const p = this.part ?? (await this.openNext());
       let len = 0;
@@ -101,6 +110,7 @@ export class PartWriter {
       for (const f of frames) p.crc = crc32c(f, p.crc);
       p.size += len;
       mergeStats(p.stats, stats);
+      for (const b of batches) this.opts.ledger.place(b, p.counts);
       this.metrics.bytesStored.inc(len);
     } catch (err) {
       throw new WflgError(
@@ -124,7 +134,9 @@ export class PartWriter {
     const path = join(this.dirs.open, `${file}.open`);
     const fh = await open(path, 'wx');
     fsyncDir(this.dirs.open);
-    this.part = { seq, file, path, fh, openedMs: Date.now(), size: 0, crc: 0, stats: emptyStats() };
+    const stats = emptyStats();
+    const counts = new PartCounts(stats.rejects);
+    this.part = { seq, file, path, fh, openedMs: Date.now(), size: 0, crc: 0, stats, counts };
     return this.part;
   }
 
@@ -149,6 +161,7 @@ export class PartWriter {
         size: p.size,
         crc32c: p.crc,
         stats: p.stats,
+        countsSettled: p.counts.settled(),
       });
     } catch (err) {
       throw new WflgError(

@@ -14,6 +14,7 @@ import {
   emptyStats,
   type BatchIn,
   type BatchOut,
+  type CountsOut,
   type WorkerInit,
 } from './protocol.js';
 
@@ -66,12 +67,15 @@ function decode(body: Buffer, enc: number): Buffer | number {
   }
 }
 
+/** Stored bodies of the current batch, as views into `payload` (valid until the next batch). */
+const kept: Array<{ start: number; end: number; query: string }> = [];
+
 function run(m: BatchIn): { out: BatchOut; transfer: ArrayBuffer[] } {
+  kept.length = 0;
   const n = m.bodies.length;
   const status = new Uint16Array(n);
   const reason = new Uint8Array(n);
   const stats = emptyStats();
-  const counts = newCounts();
   let at = 0;
   let decodedBytes = 0;
   for (let i = 0; i < n; i++) {
@@ -102,9 +106,10 @@ function run(m: BatchIn): { out: BatchOut; transfer: ArrayBuffer[] } {
     });
     ensure(at, at + header.length + stored);
     at += payload.write(header, at, 'latin1');
+    const start = at;
     at += body.copy(payload, at);
+    kept.push({ start, end: at, query: m.queries[i]! });
     if (needNl) payload[at++] = NL;
-    classifier.count(body, m.queries[i]!, counts);
     stats.requests++;
     stats.lines += lines;
     stats.firstArrivalMs = Math.min(stats.firstArrivalMs, arrival);
@@ -112,7 +117,6 @@ function run(m: BatchIn): { out: BatchOut; transfer: ArrayBuffer[] } {
     stats.maxSeq = seq;
   }
   stats.rawBytes = at;
-  stats.rejects = counts.rejects;
   let frame: ArrayBuffer | null = null;
   const t0 = process.hrtime.bigint();
   if (stats.requests > 0) {
@@ -122,21 +126,27 @@ function run(m: BatchIn): { out: BatchOut; transfer: ArrayBuffer[] } {
     target.copy(new Uint8Array(frame), 0, 0, len);
   }
   const compressSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  shrink();
   const out: BatchOut = {
     b: m.b,
     frame,
     status,
     reason,
     stats,
-    kinds: counts.kinds,
     decodedBytes,
     compressSeconds,
   };
   return { out, transfer: frame ? [frame] : [] };
 }
 
+function classify(b: number): CountsOut {
+  const counts = newCounts();
+  for (const s of kept) classifier.count(payload.subarray(s.start, s.end), s.query, counts);
+  return { counts: b, kinds: counts.kinds, rejects: counts.rejects };
+}
+
 parentPort!.on('message', (m: BatchIn) => {
   const { out, transfer } = run(m);
   parentPort!.postMessage(out, transfer);
+  if (out.frame) parentPort!.postMessage(classify(m.b));
+  shrink();
 });

@@ -32,7 +32,8 @@ test('a second agent on the same data directory is refused; sequences survive re
   });
   assert.equal(b.status, 70);
   assert.match(b.stderr, /WFLG_E_CAPTURE_LOCKED/);
-  assert.equal((await post(a.port, '/report', Buffer.from('a 1 source=s\n'))).status, 204);
+  const first = Buffer.from('a 1 source=s\nnot a metric\n');
+  assert.equal((await post(a.port, '/report?f=wavefront', first)).status, 204);
   a.child.kill('SIGTERM');
   assert.equal(await exitOf(a.child), 0);
 
@@ -48,6 +49,19 @@ test('a second agent on the same data directory is refused; sequences survive re
   assert.deepEqual(
     got.requests.map((r) => r.header.seq),
     [0, 1],
+  );
+  // The manifest carries each part's figures, rejects by code included.
+  const lines = got.manifestLines.sort((x, y) => Number(x.seq) - Number(y.seq));
+  assert.deepEqual(
+    lines.map((l): unknown[] => [
+      l.requests,
+      l.lines,
+      Object.values(l.rejects as Record<string, number>).reduce((n, v) => n + v, 0),
+    ]),
+    [
+      [1, 2, 1],
+      [1, 1, 0],
+    ],
   );
   const state = JSON.parse(readFileSync(join(dir, 'data', 'writer.json'), 'utf8')) as {
     nextPartSeq: number;
