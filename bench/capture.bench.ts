@@ -7,6 +7,7 @@
 //   - the agent's peak RSS (target < 512 MiB).
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { get } from 'node:http';
 import {
   closeSync,
   existsSync,
@@ -134,8 +135,20 @@ function peakRssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** GET on a fresh connection (no keep-alive reuse racing the server's idle close). */
+function httpGet(port: number, path: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+  });
+}
+
 async function metricsOf(port: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const { text } = await httpGet(port, '/metrics');
   const out: Record<string, number> = {};
   for (const l of text.split('\n')) {
     const m = /^(wflg_capture_\w+(?:\{[^}]*\})?) (\S+)$/.exec(l);
@@ -199,7 +212,7 @@ export async function captureBench(seconds = 10, threads = 2): Promise<CaptureFi
     const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
     const { port } = JSON.parse(line) as { port: number };
     for (;;) {
-      if ((await fetch(`http://127.0.0.1:${port}/ready`)).status === 200) break;
+      if ((await httpGet(port, '/ready').catch(() => ({ status: 0 }))).status === 200) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const pid = child.pid!;
