@@ -2,7 +2,7 @@
 // part and request sequences instead of reusing them.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { after } from 'node:test';
@@ -67,4 +67,35 @@ test('a second agent on the same data directory is refused; sequences survive re
     nextPartSeq: number;
   };
   assert.equal(state.nextPartSeq, 2);
+});
+
+test('a drain that cannot upload in time exits 1 and leaves the part for the next start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wflg-lifecycle-'));
+  const storeDir = join(dir, 'store');
+  const storeUrl = `file://${storeDir}`;
+  const args = [
+    ...['--data-dir', join(dir, 'data'), '--store', storeUrl, '--mig', 'm', '--instance', 'i'],
+    ...['--drain-timeout', '1'],
+  ];
+  const a = await spawnAgent(args);
+  await waitReady(a.port);
+  renameSync(storeDir, `${storeDir}.away`);
+  writeFileSync(storeDir, 'not a directory');
+  assert.equal((await post(a.port, '/report', Buffer.from('kept 1 source=s\n'))).status, 204);
+  a.child.kill('SIGTERM');
+  assert.equal(await exitOf(a.child), 1);
+  assert.match(a.stderr(), /"event":"drain_incomplete"/);
+  assert.equal(readdirSync(join(dir, 'data', 'sealed')).length, 1);
+
+  rmSync(storeDir);
+  renameSync(`${storeDir}.away`, storeDir);
+  const b = await spawnAgent(args);
+  await waitReady(b.port);
+  b.child.kill('SIGTERM');
+  assert.equal(await exitOf(b.child), 0, b.stderr());
+  const got = await readCapture(storeUrl);
+  assert.deepEqual(
+    got.requests.map((r) => r.body.toString()),
+    ['kept 1 source=s\n'],
+  );
 });
