@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fmt, type BenchCase, type Figure } from './figures.js';
+import { captureBench } from './capture.bench.js';
 import { framesBench } from './frames.bench.js';
 import { parseBench } from './parse.bench.js';
 import { profileBench } from './profile.bench.js';
@@ -108,6 +109,54 @@ const CASES: BenchCase[] = [
           value: p.coverage,
           unit: 'share',
           higherIsBetter: true,
+        },
+      ];
+    },
+  },
+  {
+    id: 'capture',
+    title: 'capture agent: durable ingest vs zstd -3 on the same bodies; ack latency; RSS',
+    quick: false,
+    run: async () => {
+      const c = await captureBench();
+      const zstd = { label: 'zstd -3 single core, same bodies', value: c.zstdMBps, unit: 'MB/s' };
+      return [
+        {
+          id: 'capture.mbps_per_core',
+          label: 'durable ingest per core (decoded)',
+          value: c.decodedMBpsPerCore,
+          unit: 'MB/s',
+          higherIsBetter: true,
+          baseline: zstd,
+        },
+        {
+          id: 'capture.ratio_to_zstd',
+          label: 'ingest per core ÷ zstd -3',
+          value: c.ratioPerCore,
+          unit: '×',
+          higherIsBetter: true,
+          baseline: zstd,
+        },
+        {
+          id: 'capture.ack_p99_ms',
+          label: `ack p99 at half max (${c.halfRateReqPerSec.toFixed(0)} req/s)`,
+          value: c.p99Ms,
+          unit: 'ms',
+          higherIsBetter: false,
+        },
+        {
+          id: 'capture.ack_p50_ms',
+          label: 'ack p50 at half max',
+          value: c.p50Ms,
+          unit: 'ms',
+          higherIsBetter: false,
+        },
+        {
+          id: 'capture.peak_rss_mib',
+          label: 'agent peak RSS',
+          value: c.peakRssMiB,
+          unit: 'MiB',
+          higherIsBetter: false,
         },
       ];
     },

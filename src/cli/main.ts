@@ -10,6 +10,7 @@ import { demo } from './demo.js';
 import { profileCommand } from './profile.js';
 import { replayCommand } from './replay.js';
 import { xdsCommand } from '../xds/service.js';
+import { capture } from '../capture/command.js';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
@@ -28,6 +29,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   compare: {
     run: (argv, io) => compareCommand(argv, io, process.env, version(), process.stdout.isTTY),
     summary: 'measure how closely B’s traffic reproduces A’s (recipes or captures)',
+  },
+  capture: {
+    run: (argv, io) => capture(argv, io, process.env),
+    summary: 'receive mirrored traffic, write it durably, upload parts to the object store',
   },
 };
 

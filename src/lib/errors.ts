@@ -26,6 +26,10 @@ export const ErrorCode = {
   // Fidelity comparison (src/compare)
   WFLG_E_COMPARE_INPUT:
     'A compare input is neither a recipes root nor capture parts or Wavefront files it can profile',
+  // Capture agent (src/capture)
+  WFLG_E_CAPTURE_LOCKED: 'Another live capture agent holds the data directory',
+  WFLG_E_CAPTURE_IO: 'A write or fsync of the capture write-ahead log failed',
+  WFLG_E_CAPTURE_DRAIN: 'Shutdown drain ended with parts still not uploaded',
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
