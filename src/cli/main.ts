@@ -6,12 +6,17 @@ import { packageRoot } from '../lib/native-loader.js';
 import { exitCodeOf, processIo, type Io } from './io.js';
 import { lint } from './lint.js';
 import { demo } from './demo.js';
+import { sink } from '../sink/cli.js';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   lint: { run: lint, summary: 'check Wavefront lines as the proxy parses them' },
   demo: { run: demo, summary: 'run the end-to-end demonstration on the bundled sample' },
+  sink: {
+    run: (argv, io) => sink(argv, io, process.env),
+    summary: 'a counting collector (TCP plaintext + HTTP /report) for tests and dry runs',
+  },
 };
 
 function help(): string {
