@@ -10,6 +10,7 @@ export const ErrorCode = {
   WFLG_E_FRAME_TRUNCATED: 'A capture part ends inside a frame',
   WFLG_E_INTERNAL: 'A bug in wflg: an invariant did not hold',
   WFLG_E_CAPTURE_RECORD: 'A request record inside a capture frame is malformed',
+  WFLG_E_RECIPE_INVALID: 'A recipe failed schema or consistency validation',
   // Object stores (src/lib/store)
   WFLG_E_STORE_CONFLICT: 'An object already exists with different content',
   WFLG_E_STORE_PRECONDITION: 'An object changed under a generation precondition',

@@ -59,13 +59,19 @@ const S = {
   auxCount: 12,
   familyHi: 13,
   familyLo: 14,
+  tsS: 15,
+  tsE: 16,
   traceS: 19,
   traceE: 20,
   spanS: 21,
   spanE: 22,
+  misc: 23,
   seriesHi: 24,
   seriesLo: 25,
 } as const;
+/** Timestamp units by native code (native/core/src/num.rs `Unit`). */
+const TS_UNITS = ['none', 's', 'ms', 'us', 'ns'] as const;
+export type TimestampUnit = (typeof TS_UNITS)[number];
 const TAG_UNDERSCORE = 1;
 const TAG_TRUNCATED = 2;
 const TAG_SYNTHETIC = 4;
@@ -160,6 +166,16 @@ export class ParsedBatch {
   timestampMs(i: number): number | undefined {
     const v = this.nums[i * NS + 1] ?? NaN;
     return Number.isNaN(v) ? undefined : v;
+  }
+  /**
+   * Where the timestamp token sits in `input` and the unit it was written in (spans: the start
+   * token), so a caller can rewrite it in place; undefined when the line has none.
+   */
+  timestampToken(i: number): { start: number; end: number; unit: TimestampUnit } | undefined {
+    const start = this.u(i, S.tsS);
+    const end = this.u(i, S.tsE);
+    const unit = TS_UNITS[this.u(i, S.misc) & 0xff];
+    return end > start && unit !== undefined && unit !== 'none' ? { start, end, unit } : undefined;
   }
   /** Spans: duration in ms. Events: end in ms. */
   durationMs(i: number): number {
