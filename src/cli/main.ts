@@ -7,12 +7,17 @@ import { exitCodeOf, processIo, type Io } from './io.js';
 import { lint } from './lint.js';
 import { demo } from './demo.js';
 import { sink } from '../sink/cli.js';
+import { generate } from '../generator/cli.js';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   lint: { run: lint, summary: 'check Wavefront lines as the proxy parses them' },
   demo: { run: demo, summary: 'run the end-to-end demonstration on the bundled sample' },
+  generate: {
+    run: (argv, io) => generate(argv, io, process.env),
+    summary: 'generate look-alike traffic from recipes at N×, with a live admin API',
+  },
   sink: {
     run: (argv, io) => sink(argv, io, process.env),
     summary: 'a counting collector (TCP plaintext + HTTP /report) for tests and dry runs',
