@@ -48,6 +48,8 @@ export class FamilySynth {
   private trace = new Uint32Array(4);
   private parentWords = new Uint32Array(4);
   private spanIndex = 0;
+  /** Global series slot of the line being rendered. */
+  private slot = 0;
   private readonly means = new Float64Array(64);
   readonly counters: SynthCounters = {
     lines: 0,
@@ -75,11 +77,90 @@ export class FamilySynth {
     this.state = prev.state;
     this.active = prev.active;
     this.cursor = prev.cursor;
+    this.ids = prev.ids;
+    this.idCount = prev.idCount;
+    this.assigned = prev.assigned;
+  }
+
+  /** Identities that collided in a vocabulary too small for the universe (sent anyway). */
+  collisions = 0;
+  private ids = new Uint32Array(0);
+  private idCount = 0;
+
+  /** A hash of what the wire shows for identity `h`: source, replica and every tag value. */
+  private identityKey(h: number, slot: number): number {
+    const m = this.m;
+    let k = hash32(m.sources.alias.pick(hash32(h, 1) * U), Math.floor(slot / m.seriesCount));
+    const pair = m.pair;
+    const pi = pair ? pair.alias.pick(hash32(h, 2) * U) : 0;
+    for (let i = 0; i < m.keys.length; i++) {
+      const key = m.keys[i]!;
+      const present = key.presence >= 1 || hash32(h, 10 + i) * U < key.presence;
+      const vi = !present
+        ? -1
+        : pair && i === pair.a
+          ? pair.va[pi]!
+          : pair && i === pair.b
+            ? pair.vb[pi]!
+            : key.vocab.alias.pick(hash32(h, 40 + i) * U);
+      k = hash32(k, vi + 2, i);
+    }
+    return k >>> 0 || 1;
+  }
+
+  /** Open-addressing insert; false when the identity is taken already. */
+  private claim(key: number): boolean {
+    if ((this.idCount + 1) * 2 > this.ids.length) this.rehash(Math.max(1024, this.ids.length * 2));
+    const mask = this.ids.length - 1;
+    for (let i = key & mask; ; i = (i + 1) & mask) {
+      const v = this.ids[i]!;
+      if (v === 0) {
+        this.ids[i] = key;
+        this.idCount++;
+        return true;
+      }
+      if (v === key) return false;
+    }
+  }
+
+  private rehash(size: number): void {
+    const old = this.ids;
+    this.ids = new Uint32Array(size);
+    this.idCount = 0;
+    for (const v of old) if (v !== 0) this.claim(v);
+  }
+
+  /**
+   * Gives slot j an identity no other slot holds, here or in another shard: a candidate is taken
+   * only when its key falls in this shard's residue class and is unused, else the generation
+   * moves on. Retired identities stay claimed (a series that died does not come straight back).
+   */
+  private assign(j: number): void {
+    const slot = j * this.shards + this.shard;
+    const tries = 16 * this.shards;
+    for (let t = 0; t < tries; t++) {
+      const key = this.identityKey(hash32(this.m.seed, slot, this.gen[j]!), slot);
+      if (key % this.shards === this.shard % this.shards && this.claim(key)) return;
+      this.gen[j]!++;
+    }
+    this.collisions++;
   }
 
   /** Active series in this shard for a universe of `total` series. */
   setUniverse(total: number): void {
     const local = Math.max(1, Math.ceil((total - this.shard) / this.shards));
+    if (local > this.assigned) {
+      this.ensure(local);
+      for (let j = this.assigned; j < local; j++) this.assign(j);
+      this.assigned = local;
+    }
+    this.active = local;
+    if (this.cursor >= local) this.cursor = 0;
+  }
+
+  private assigned = 0;
+
+  private ensure(local: number): void {
     if (local > this.lastSec.length) {
       const cap = Math.max(local, Math.min(local * 2, this.lastSec.length * 2));
       const grow = <T extends Uint32Array | Float64Array>(a: T, n: T): T => (n.set(a), n);
@@ -89,8 +170,6 @@ export class FamilySynth {
       st.set(this.state);
       this.state = st;
     }
-    this.active = local;
-    if (this.cursor >= local) this.cursor = 0;
   }
 
   get activeSeries(): number {
@@ -102,7 +181,9 @@ export class FamilySynth {
     for (let i = 0; i < n; i++) {
       const j = rng.u32() % this.active;
       this.gen[j]!++;
+      this.assign(j);
       this.state[j] = NaN;
+      this.lastSec[j] = 0;
     }
   }
 
@@ -125,7 +206,8 @@ export class FamilySynth {
       }
       this.cursor = j + 1 === this.active ? 0 : j + 1;
       this.lastSec[j] = sec;
-      const h = hash32(m.seed, j * this.shards + this.shard, this.gen[j]!);
+      this.slot = j * this.shards + this.shard;
+      const h = hash32(m.seed, this.slot, this.gen[j]!);
       if (!out.room(1024)) return written;
       if (errorRate > 0 && rng.next() < errorRate) {
         this.malformed(out, h, rng);
@@ -183,10 +265,23 @@ export class FamilySynth {
     return v;
   }
 
+  /** The source; slots past the recipe's universe (N× in series mode) are new hosts of the
+   * same distribution: the drawn source with a replica suffix, so identities are new, not reused. */
+  private source(out: Out, h: number): void {
+    const src = this.m.sources;
+    const piece = src.pieces[src.alias.pick(hash32(h, 1) * U)]!;
+    const replica = Math.floor(this.slot / this.m.seriesCount);
+    if (replica === 0) return out.piece(piece);
+    out.piece(piece.subarray(0, piece.length - 1));
+    out.byte(45);
+    out.byte(114);
+    out.uint(replica);
+    out.byte(34);
+  }
+
   private tags(out: Out, h: number, drift: number): void {
     const m = this.m;
-    const src = m.sources;
-    out.piece(src.pieces[src.alias.pick(hash32(h, 1) * U)]!);
+    this.source(out, h);
     const pair = m.pair;
     let pa = -1;
     let pb = -1;
@@ -279,9 +374,7 @@ export class FamilySynth {
     const id2 = rng.u32();
     const id3 = rng.u32();
     out.piece(this.m.namePiece);
-    // Spans carry their source before the ids; the series' source piece is ` source="…"`.
-    const src = this.m.sources;
-    out.piece(src.pieces[src.alias.pick(hash32(h, 1) * U)]!);
+    this.source(out, h);
     out.piece(TRACE_EQ);
     out.uuid(this.trace[0]!, this.trace[1]!, this.trace[2]!, this.trace[3]!);
     out.piece(SPAN_EQ);
