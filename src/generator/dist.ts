@@ -98,7 +98,7 @@ export class Alias {
       this.prob[s] = scaled[s]!;
       this.alias[s] = l;
       scaled[l] = scaled[l]! + scaled[s]! - 1;
-      (scaled[l]! < 1 ? small : large).push(l);
+      (scaled[l] < 1 ? small : large).push(l);
     }
     for (const i of large) this.prob[i] = 1;
     for (const i of small) this.prob[i] = 1;

@@ -76,7 +76,7 @@ export class Rng {
     if (mean < 50) {
       const l = Math.exp(-mean);
       let k = 0;
-      let p = this.next();
+      const p = this.next();
       let f = l;
       let cdf = l;
       while (p > cdf && k < 1000) {

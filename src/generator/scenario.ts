@@ -38,7 +38,7 @@ export const DEFAULT_SCENARIO: Scenario = Object.freeze({
   burstFactor: 1,
   drift: 0,
   errorRate: 0,
-  families: Object.freeze([]) as readonly string[],
+  families: Object.freeze([]),
   rampSeconds: 0,
   paused: false,
 });

@@ -139,7 +139,7 @@ export class FamilySynth {
     const slot = j * this.shards + this.shard;
     const tries = 16 * this.shards;
     for (let t = 0; t < tries; t++) {
-      const key = this.identityKey(hash32(this.m.seed, slot, this.gen[j]!), slot);
+      const key = this.identityKey(hash32(this.m.seed, slot, this.gen[j]), slot);
       if (key % this.shards === this.shard % this.shards && this.claim(key)) return;
       this.gen[j]!++;
     }
@@ -207,7 +207,7 @@ export class FamilySynth {
       this.cursor = j + 1 === this.active ? 0 : j + 1;
       this.lastSec[j] = sec;
       this.slot = j * this.shards + this.shard;
-      const h = hash32(m.seed, this.slot, this.gen[j]!);
+      const h = hash32(m.seed, this.slot, this.gen[j]);
       if (!out.room(1024)) return written;
       if (errorRate > 0 && rng.next() < errorRate) {
         this.malformed(out, h, rng);

@@ -50,6 +50,7 @@ class TcpConn {
   state: ConnState = 'connecting';
   private backoffMs = 100;
   private closed = false;
+  everUp = false;
 
   constructor(
     private readonly host: string,
@@ -65,6 +66,7 @@ class TcpConn {
     this.state = 'connecting';
     s.on('connect', () => {
       this.state = 'up';
+      this.everUp = true;
       this.backoffMs = 100;
     });
     s.on('error', () => undefined);
@@ -127,8 +129,18 @@ export class TcpTransport implements Transport {
     return this.conns.some((c) => c.state === 'up');
   }
 
+  /** Full, not down: with no connection up the caller drops (counted) instead of waiting, so
+   * a collector coming back gets the plan's rate, not a catch-up burst. */
   blocked(): boolean {
-    return this.conns.every((c) => c.state !== 'up' || c.socket!.writableLength > HIGH_WATER);
+    let up = 0;
+    for (const c of this.conns) {
+      // The first connect is waited for (its slots are late, then dropped past maxLateMs).
+      if (!c.everUp && c.state === 'connecting') return true;
+      if (c.state !== 'up') continue;
+      up++;
+      if (c.socket!.writableLength <= HIGH_WATER) return false;
+    }
+    return up > 0;
   }
 
   send(bytes: Buffer): void {

@@ -218,7 +218,7 @@ export function globalRecipe(
   };
   const g: GlobalRecipe = {
     schema: 'wflg.recipe-global/v1',
-    run: { id: 'test', profiler: 'test', inputs: 1, input: 'test' },
+    run: { id: '0123456789abcdef', profiler: 'test', inputs: 1, input: 'test' },
     privacy: { mode: 'raw', k: 1, salted: false },
     window: { startMs: 1732233600000, endMs: 1732237200000, seconds: 3600, timeAxis: 'arrival' },
     mirrorFraction: 1,
