@@ -14,12 +14,35 @@ export class Out {
     return this.pos + n <= this.buf.length;
   }
 
-  /** Takes the bytes written so far (a copy the transport may keep) and starts over. */
+  /** Hands over the bytes written so far (the transport may keep them) and starts a new buffer:
+   * one allocation per batch instead of a copy. */
   take(): Buffer {
-    const b = Buffer.from(this.buf.subarray(0, this.pos));
+    const b = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
     this.pos = 0;
     this.lines = 0;
     return b;
+  }
+
+  private lastUint = -1;
+  private readonly lastDigits = Buffer.alloc(20);
+  private lastLen = 0;
+
+  /** `uint` for values that repeat from line to line (timestamps): the digits are reused. */
+  uintCached(v: number): void {
+    if (v !== this.lastUint) {
+      const at = this.pos;
+      this.uint(v);
+      this.lastLen = this.pos - at;
+      this.buf.copy(this.lastDigits, 0, at, this.pos);
+      this.lastUint = v;
+      return;
+    }
+    const d = this.lastDigits;
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < this.lastLen; i++) buf[p++] = d[i]!;
+    this.pos = p;
   }
 
   piece(src: Buffer): void {

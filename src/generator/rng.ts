@@ -20,6 +20,11 @@ export function hash32(a: number, b = 0, c = 0, d = 0): number {
   return mix32(h ^ Math.imul(d | 0, 0x27d4eb2f));
 }
 
+/** The i-th sub-hash of an already mixed `h`: one mix, for the per-line identity draws. */
+export function sub(h: number, i: number): number {
+  return mix32((h + Math.imul(i, 0x9e3779b9)) | 0);
+}
+
 /** A string's 32-bit FNV-1a, for seeding from family ids. */
 export function hashString(s: string): number {
   let h = 0x811c9dc5;

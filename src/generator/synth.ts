@@ -2,9 +2,10 @@
 // each series reports at an even interval, and never twice in one second), churn, identities
 // derived from (family seed, slot, generation) instead of stored, values from the value model,
 // histogram centroids, trace structure, drift and injected malformed lines. Per active series the
-// state is 16 bytes: last second sent, generation, value state.
+// state is 20 bytes (last second sent, generation, identity hash, value state) plus 8-16 bytes of
+// identity table.
 import type { FamilyModel } from './model.js';
-import { normalCdf, hash32, type Rng } from './rng.js';
+import { normalCdf, hash32, sub, type Rng } from './rng.js';
 import type { Out } from './out.js';
 
 const U = 1 / 4294967296;
@@ -41,6 +42,8 @@ export interface SynthCounters {
 export class FamilySynth {
   private lastSec: Uint32Array;
   private gen: Uint32Array;
+  /** Identity hash per slot (from seed, slot and generation), kept so lines skip re-deriving it. */
+  private hs: Uint32Array;
   private state: Float64Array;
   private active = 0;
   private cursor = 0;
@@ -67,6 +70,7 @@ export class FamilySynth {
   ) {
     this.lastSec = new Uint32Array(0);
     this.gen = new Uint32Array(0);
+    this.hs = new Uint32Array(0);
     this.state = new Float64Array(0);
   }
 
@@ -74,6 +78,7 @@ export class FamilySynth {
   adopt(prev: FamilySynth): void {
     this.lastSec = prev.lastSec;
     this.gen = prev.gen;
+    this.hs = prev.hs;
     this.state = prev.state;
     this.active = prev.active;
     this.cursor = prev.cursor;
@@ -90,19 +95,19 @@ export class FamilySynth {
   /** A hash of what the wire shows for identity `h`: source, replica and every tag value. */
   private identityKey(h: number, slot: number): number {
     const m = this.m;
-    let k = hash32(m.sources.alias.pick(hash32(h, 1) * U), Math.floor(slot / m.seriesCount));
+    let k = hash32(m.sources.alias.pick(sub(h, 1) * U), Math.floor(slot / m.seriesCount));
     const pair = m.pair;
-    const pi = pair ? pair.alias.pick(hash32(h, 2) * U) : 0;
+    const pi = pair ? pair.alias.pick(sub(h, 2) * U) : 0;
     for (let i = 0; i < m.keys.length; i++) {
       const key = m.keys[i]!;
-      const present = key.presence >= 1 || hash32(h, 10 + i) * U < key.presence;
+      const present = key.presence >= 1 || sub(h, 10 + i) * U < key.presence;
       const vi = !present
         ? -1
         : pair && i === pair.a
           ? pair.va[pi]!
           : pair && i === pair.b
             ? pair.vb[pi]!
-            : key.vocab.alias.pick(hash32(h, 40 + i) * U);
+            : key.vocab.alias.pick(sub(h, 40 + i) * U);
       k = hash32(k, vi + 2, i);
     }
     return k >>> 0 || 1;
@@ -166,6 +171,7 @@ export class FamilySynth {
       const grow = <T extends Uint32Array | Float64Array>(a: T, n: T): T => (n.set(a), n);
       this.lastSec = grow(this.lastSec, new Uint32Array(cap));
       this.gen = grow(this.gen, new Uint32Array(cap));
+      this.hs = grow(this.hs, new Uint32Array(cap));
       const st = new Float64Array(cap).fill(NaN);
       st.set(this.state);
       this.state = st;
@@ -248,7 +254,7 @@ export class FamilySynth {
     let s = this.state[j]!;
     let v: number;
     if (model === 'counter') {
-      if (Number.isNaN(s)) s = m.marginal.at(hash32(h, 5) * U);
+      if (Number.isNaN(s)) s = m.marginal.at(sub(h, 5) * U);
       else if (m.resetShare > 0 && rng.next() < m.resetShare) s = 0;
       else s += Math.max(0, m.steps.at(rng.next()));
       v = s;
@@ -269,7 +275,7 @@ export class FamilySynth {
    * same distribution: the drawn source with a replica suffix, so identities are new, not reused. */
   private source(out: Out, h: number): void {
     const src = this.m.sources;
-    const piece = src.pieces[src.alias.pick(hash32(h, 1) * U)]!;
+    const piece = src.pieces[src.alias.pick(sub(h, 1) * U)]!;
     const replica = Math.floor(this.slot / this.m.seriesCount);
     if (replica === 0) return out.piece(piece);
     out.piece(piece.subarray(0, piece.length - 1));
@@ -286,37 +292,37 @@ export class FamilySynth {
     let pa = -1;
     let pb = -1;
     if (pair) {
-      const i = pair.alias.pick(hash32(h, 2) * U);
+      const i = pair.alias.pick(sub(h, 2) * U);
       pa = pair.va[i]!;
       pb = pair.vb[i]!;
     }
     const keys = m.keys;
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k]!;
-      if (key.presence < 1 && hash32(h, 10 + k) * U >= key.presence) continue;
+      if (key.presence < 1 && sub(h, 10 + k) * U >= key.presence) continue;
       const vi =
         pair && k === pair.a
           ? pa
           : pair && k === pair.b
             ? pb
-            : key.vocab.alias.pick(hash32(h, 40 + k) * U);
+            : key.vocab.alias.pick(sub(h, 40 + k) * U);
       out.piece(key.vocab.pieces[vi]!);
     }
     // Drift: a share of identities carries a value never seen in the recipe.
-    if (drift > 0 && hash32(h, 99) * U < drift) {
+    if (drift > 0 && sub(h, 99) * U < drift) {
       out.piece(DRIFT_KEY);
-      out.hex(hash32(h, 98), 8);
+      out.hex(sub(h, 98), 8);
       out.byte(34);
     }
   }
 
   private timestamp(out: Out, h: number, tMs: number): void {
     const m = this.m;
-    if (m.tsUnit === 'none' || (m.tsPresent < 1 && hash32(h, 7) * U >= m.tsPresent)) return;
-    let ts = tMs - Math.max(0, m.lagMs.at(hash32(h, 8) * U));
+    if (m.tsUnit === 'none' || (m.tsPresent < 1 && sub(h, 7) * U >= m.tsPresent)) return;
+    let ts = tMs - Math.max(0, m.lagMs.at(sub(h, 8) * U));
     if (m.alignSeconds > 0) ts = Math.floor(ts / (m.alignSeconds * 1000)) * m.alignSeconds * 1000;
     out.byte(SPACE);
-    out.uint(m.tsUnit === 'ms' ? Math.floor(ts) : Math.floor(ts / 1000));
+    out.uintCached(m.tsUnit === 'ms' ? Math.floor(ts) : Math.floor(ts / 1000));
   }
 
   private metric(out: Out, j: number, h: number, tMs: number, rng: Rng, drift: number): void {
@@ -325,7 +331,7 @@ export class FamilySynth {
     this.sample(v);
     out.piece(m.namePiece);
     out.byte(SPACE);
-    out.fixed(v, m.decimalDigits[m.decimals.pick(hash32(h, 3) * U)]!);
+    out.fixed(v, m.decimalDigits[m.decimals.pick(sub(h, 3) * U)]!);
     this.timestamp(out, h, tMs);
     this.tags(out, h, drift);
     out.byte(NL);
@@ -385,7 +391,7 @@ export class FamilySynth {
       out.uuid(p[0]!, p[1]!, p[2]!, p[3]!);
     }
     // Children hang off the first span until fan-out is spent, then off the latest (depth).
-    const fan = Math.max(1, Math.round(sm.fanOut.at(hash32(h, 4) * U)));
+    const fan = Math.max(1, Math.round(sm.fanOut.at(sub(h, 4) * U)));
     if (this.spanIndex === 0 || this.spanIndex % fan === 0) {
       this.parentWords[0] = id0;
       this.parentWords[1] = id1;
@@ -408,12 +414,12 @@ export class FamilySynth {
     const keys = this.m.keys;
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k]!;
-      if (key.presence < 1 && hash32(h, 10 + k) * U >= key.presence) continue;
-      out.piece(key.vocab.pieces[key.vocab.alias.pick(hash32(h, 40 + k) * U)]!);
+      if (key.presence < 1 && sub(h, 10 + k) * U >= key.presence) continue;
+      out.piece(key.vocab.pieces[key.vocab.alias.pick(sub(h, 40 + k) * U)]!);
     }
-    if (drift > 0 && hash32(h, 99) * U < drift) {
+    if (drift > 0 && sub(h, 99) * U < drift) {
       out.piece(DRIFT_KEY);
-      out.hex(hash32(h, 98), 8);
+      out.hex(sub(h, 98), 8);
       out.byte(34);
     }
   }
