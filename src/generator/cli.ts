@@ -190,7 +190,9 @@ export async function generate(
       seed: c.seed,
       workers: c.workers,
       shard: { index: si, count: sn },
-      epochMs: c.epochMs ?? Date.now(),
+      // A second of lead: workers boot and connect before the first slot is due, so start-up is
+      // not counted as lateness.
+      epochMs: c.epochMs ?? Date.now() + 1000,
       durationMs: c.duration * 1000,
       connections: c.connections,
       token: c.token,

@@ -105,6 +105,11 @@ export class Planner {
     return (1 - w) * m0 + w * m;
   }
 
+  /** The effective multiplier at `tMs` (sizes the series universe before the first slot). */
+  multiplierAt(tMs: number): number {
+    return this.currentRates(tMs);
+  }
+
   /** Draws the slot starting at `tMs` into `counts`; returns the effective multiplier. */
   draw(tMs: number): number {
     const s = this.ramp.to;

@@ -144,6 +144,13 @@ class GeneratorWorker {
       this.planner.expected = prevPlanner.expected;
     }
     this.plannedBy = new Float64Array(this.models.length);
+    // Identities for the whole universe are minted now, not inside the first slots (where a large
+    // N× universe would make the start late).
+    const mult = this.planner.multiplierAt(this.nextSlot);
+    const scale = this.scenario.mode === 'series' ? mult : 1;
+    this.synths.forEach((s, i) =>
+      s.setUniverse(Math.max(1, Math.round(this.models[i]!.seriesCount * scale))),
+    );
     const req = global?.requests;
     this.batchSizes =
       req && req.linesPerRequest.n > 0 ? new QuantileSampler(req.linesPerRequest, 1000) : undefined;
