@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { fmt, type BenchCase, type Figure } from './figures.js';
 import { captureBench } from './capture.bench.js';
 import { framesBench } from './frames.bench.js';
+import { generateBench } from './generate.bench.js';
+import { sinkBench } from './sink.bench.js';
 import { parseBench } from './parse.bench.js';
 import { profileBench } from './profile.bench.js';
 
@@ -157,6 +159,75 @@ const CASES: BenchCase[] = [
           value: c.peakRssMiB,
           unit: 'MiB',
           higherIsBetter: false,
+        },
+      ];
+    },
+  },
+  {
+    id: 'generate',
+    title: 'generator into a loopback sink, realism on, vs a naive prebuilt-string emitter',
+    quick: false,
+    run: async () => {
+      const g = await generateBench();
+      const naive = {
+        label: 'naive prebuilt-string emitter, same run',
+        value: g.naiveLinesPerCpuS / 1e6,
+        unit: 'M lines/CPU-s',
+      };
+      return [
+        {
+          id: 'generate.mlines_per_core',
+          label: 'realistic lines per CPU-second',
+          value: g.realisticLinesPerCpuS / 1e6,
+          unit: 'M lines/CPU-s',
+          higherIsBetter: true,
+          baseline: naive,
+        },
+        {
+          id: 'generate.ratio_to_naive',
+          label: 'realistic ÷ naive emitter',
+          value: g.ratio,
+          unit: '×',
+          higherIsBetter: true,
+          baseline: naive,
+        },
+        {
+          id: 'generate.bytes_per_series',
+          label: 'memory per active series at 1 M',
+          value: g.bytesPerSeries,
+          unit: 'B',
+          higherIsBetter: false,
+        },
+      ];
+    },
+  },
+  {
+    id: 'sink',
+    title: 'sink (TCP, native parse and counting) vs bare parsing',
+    quick: false,
+    run: async () => {
+      const s = await sinkBench();
+      const parse = {
+        label: 'bare native parse, same run',
+        value: s.parseLinesPerCpuS / 1e6,
+        unit: 'M lines/CPU-s',
+      };
+      return [
+        {
+          id: 'sink.mlines_per_core',
+          label: 'sink lines per CPU-second',
+          value: s.tcpLinesPerCpuS / 1e6,
+          unit: 'M lines/CPU-s',
+          higherIsBetter: true,
+          baseline: parse,
+        },
+        {
+          id: 'sink.ratio_to_parse',
+          label: 'sink ÷ bare parse',
+          value: s.ratio,
+          unit: '×',
+          higherIsBetter: true,
+          baseline: parse,
         },
       ];
     },

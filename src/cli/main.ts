@@ -11,6 +11,8 @@ import { profileCommand } from './profile.js';
 import { replayCommand } from './replay.js';
 import { xdsCommand } from '../xds/service.js';
 import { capture } from '../capture/command.js';
+import { sink } from '../sink/cli.js';
+import { generate } from '../generator/cli.js';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
@@ -33,6 +35,14 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   capture: {
     run: (argv, io) => capture(argv, io, process.env),
     summary: 'receive mirrored traffic, write it durably, upload parts to the object store',
+  },
+  generate: {
+    run: (argv, io) => generate(argv, io, process.env),
+    summary: 'generate look-alike traffic from recipes at N×, with a live admin API',
+  },
+  sink: {
+    run: (argv, io) => sink(argv, io, process.env),
+    summary: 'a counting collector (TCP plaintext + HTTP /report) for tests and dry runs',
   },
 };
 

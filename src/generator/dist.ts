@@ -1,0 +1,113 @@
+// Samplers over the recipe's building blocks: inverse-CDF over `quantiles` (linear between the
+// (p, v) pairs, as docs/formats/recipe.md specifies) and Walker alias tables for weighted choices.
+import type { Quantiles } from '../lib/recipe.js';
+
+export class QuantileSampler {
+  private readonly p: Float64Array;
+  private readonly v: Float64Array;
+  readonly empty: boolean;
+
+  constructor(q: Quantiles, fallback = 0) {
+    const pairs = q.q.length > 0 ? q.q : [[0, fallback] as [number, number]];
+    // Anchor both ends so every u in [0,1) maps inside [min, max].
+    const ps = pairs.map((x) => x[0]);
+    const vs = pairs.map((x) => x[1]);
+    if (ps[0]! > 0) {
+      ps.unshift(0);
+      vs.unshift(q.n > 0 ? q.min : vs[0]!);
+    }
+    if (ps[ps.length - 1]! < 1) {
+      ps.push(1);
+      vs.push(q.n > 0 ? q.max : vs[vs.length - 1]!);
+    }
+    this.p = Float64Array.from(ps);
+    this.v = Float64Array.from(vs);
+    this.empty = q.q.length === 0;
+  }
+
+  /** Inverse CDF at u ∈ [0, 1]. */
+  at(u: number): number {
+    const p = this.p;
+    const v = this.v;
+    let lo = 0;
+    let hi = p.length - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (p[mid]! <= u) lo = mid;
+      else hi = mid;
+    }
+    const dp = p[hi]! - p[lo]!;
+    if (dp <= 0) return v[hi]!;
+    return v[lo]! + ((u - p[lo]!) / dp) * (v[hi]! - v[lo]!);
+  }
+
+  /** CDF at x (the inverse of `at`), for one-sample divergence checks. */
+  cdf(x: number): number {
+    const p = this.p;
+    const v = this.v;
+    if (x < v[0]!) return 0;
+    if (x >= v[v.length - 1]!) return 1;
+    let lo = 0;
+    let hi = v.length - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (v[mid]! <= x) lo = mid;
+      else hi = mid;
+    }
+    const dv = v[hi]! - v[lo]!;
+    if (dv <= 0) return p[hi]!;
+    return p[lo]! + ((x - v[lo]!) / dv) * (p[hi]! - p[lo]!);
+  }
+
+  /** Bin edges (the recipe's quantile values) and each bin's probability mass. */
+  bins(): { edges: Float64Array; mass: Float64Array } {
+    const n = this.p.length - 1;
+    const mass = new Float64Array(Math.max(n, 1));
+    for (let i = 0; i < n; i++) mass[i] = this.p[i + 1]! - this.p[i]!;
+    return { edges: this.v, mass };
+  }
+}
+
+/** Walker's alias method: O(1) draws from fixed weights. */
+export class Alias {
+  private readonly prob: Float64Array;
+  private readonly alias: Uint32Array;
+  readonly size: number;
+
+  constructor(weights: ArrayLike<number>) {
+    const n = Math.max(1, weights.length);
+    this.size = weights.length;
+    this.prob = new Float64Array(n);
+    this.alias = new Uint32Array(n);
+    let sum = 0;
+    for (let i = 0; i < weights.length; i++) sum += Math.max(0, weights[i]!);
+    if (sum <= 0) {
+      this.prob.fill(1);
+      return;
+    }
+    const scaled = new Float64Array(n);
+    const small: number[] = [];
+    const large: number[] = [];
+    for (let i = 0; i < n; i++) {
+      scaled[i] = (Math.max(0, weights[i] ?? 0) * n) / sum;
+      (scaled[i]! < 1 ? small : large).push(i);
+    }
+    while (small.length && large.length) {
+      const s = small.pop()!;
+      const l = large.pop()!;
+      this.prob[s] = scaled[s]!;
+      this.alias[s] = l;
+      scaled[l] = scaled[l]! + scaled[s]! - 1;
+      (scaled[l] < 1 ? small : large).push(l);
+    }
+    for (const i of large) this.prob[i] = 1;
+    for (const i of small) this.prob[i] = 1;
+  }
+
+  /** Index for a uniform u ∈ [0, 1). */
+  pick(u: number): number {
+    const x = u * this.prob.length;
+    const i = x | 0;
+    return x - i < this.prob[i]! ? i : this.alias[i]!;
+  }
+}

@@ -1,0 +1,223 @@
+// A family recipe compiled for synthesis: arrival curve, Hawkes kernel, the series vocabulary as
+// prebuilt byte pieces (` source="x"`, ` "k"="v"`), and samplers for values, histograms and spans.
+// Compiled once per worker from the validated recipe; nothing here runs per line except the
+// samplers' O(1)/O(log n) draws.
+import type { FreqTable, Recipe } from '../lib/recipe.js';
+import { Alias, QuantileSampler } from './dist.js';
+import { hash32, hashString } from './rng.js';
+
+/** Cap on values minted from a freqTable's tail model per key (vocabulary memory stays flat). */
+const MAX_TAIL_VALUES = 4096;
+const CHARSETS: Record<string, string> = {
+  digits: '0123456789',
+  hex: '0123456789abcdef',
+  lower: 'abcdefghijklmnopqrstuvwxyz',
+  upper: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  alpha: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  alnum: 'abcdefghijklmnopqrstuvwxyz0123456789',
+  mixed: 'abcdefghijklmnopqrstuvwxyz0123456789-_.',
+  empty: 'x',
+};
+
+/** Quoted as the native formatter quotes (native/core/src/format.rs `write_text`); undefined when
+ * the text cannot be carried (newline, trailing backslash): such values are left out. */
+export function quoteToken(s: string): string | undefined {
+  if (s.includes('\n') || s.endsWith('\\')) return undefined;
+  return `"${s.replaceAll('"', '\\"')}"`;
+}
+
+export interface Vocab {
+  readonly pieces: Buffer[];
+  readonly values: string[];
+  readonly alias: Alias;
+}
+
+function mint(key: string, i: number, t: FreqTable['tail'], lengths: QuantileSampler): string {
+  const cs = CHARSETS[t.charClass] ?? CHARSETS.alnum!;
+  const h = hash32(hashString(key), i);
+  const len = Math.max(1, Math.round(lengths.at((h >>> 8) / 16777216)));
+  let s = '';
+  let x = h;
+  for (let j = 0; j < len; j++) {
+    x = hash32(x, j);
+    s += cs[x % cs.length];
+  }
+  return s;
+}
+
+/** Values of a freqTable with their weights; the tail's values are minted (Zipf when fitted). */
+export function vocab(key: string, t: FreqTable, render: (v: string) => string | undefined): Vocab {
+  const values: string[] = [];
+  const weights: number[] = [];
+  const pieces: Buffer[] = [];
+  const add = (v: string, w: number): void => {
+    const text = render(v);
+    if (text === undefined) return;
+    values.push(v);
+    weights.push(w);
+    pieces.push(Buffer.from(text, 'utf8'));
+  };
+  for (const e of t.top) add(e.v, e.n);
+  const tail = Math.min(t.tail.distinct, MAX_TAIL_VALUES);
+  if (tail > 0 && t.tail.count > 0) {
+    const lengths = new QuantileSampler(t.tail.length, 8);
+    const s = t.tail.zipfS ?? 0;
+    let norm = 0;
+    for (let i = 1; i <= tail; i++) norm += 1 / Math.pow(i, s);
+    for (let i = 1; i <= tail; i++)
+      add(`${mint(key, i, t.tail, lengths)}`, (t.tail.count * (1 / Math.pow(i, s))) / norm);
+  }
+  if (values.length === 0) add(key === 'source' ? 'unknown' : 'none', 1);
+  return { pieces, values, alias: new Alias(weights) };
+}
+
+export interface KeyModel {
+  readonly key: string;
+  readonly presence: number;
+  readonly vocab: Vocab;
+}
+
+export interface FamilyModel {
+  readonly recipe: Recipe;
+  readonly id: string;
+  readonly seed: number;
+  readonly kind: Recipe['family']['kind'];
+  /** `"name"` (metrics, spans) */
+  readonly namePiece: Buffer;
+  /** Lines/s of the full stream at 1×, per bucket, looped over the capture window. */
+  readonly intensity: Float64Array;
+  readonly bucketSeconds: number;
+  readonly meanRate: number;
+  /** Exponential kernel α e^{-βt}; branching ratio α/β. Null: Poisson. */
+  readonly hawkes: { readonly branching: number; readonly beta: number } | null;
+  readonly seriesCount: number;
+  readonly churnPerSecond: number;
+  readonly sources: Vocab;
+  readonly keys: KeyModel[];
+  /** Co-occurring values of the most dependent key pair: indexes into keys[a]/keys[b] vocab. */
+  readonly pair: { a: number; b: number; alias: Alias; va: Int32Array; vb: Int32Array } | null;
+  readonly marginal: QuantileSampler;
+  readonly steps: QuantileSampler;
+  readonly rho: number;
+  readonly decimals: Alias;
+  readonly decimalDigits: Int32Array;
+  readonly tsUnit: 's' | 'ms' | 'none';
+  readonly tsPresent: number;
+  readonly alignSeconds: number;
+  readonly lagMs: QuantileSampler;
+  readonly hist: {
+    perLine: QuantileSampler;
+    count: QuantileSampler;
+    mean: QuantileSampler;
+    binSeconds: number;
+  } | null;
+  readonly span: {
+    duration: QuantileSampler;
+    perTrace: QuantileSampler;
+    fanOut: QuantileSampler;
+  } | null;
+  readonly resetShare: number;
+}
+
+export function compileFamily(r: Recipe): FamilyModel {
+  const a = r.arrivals;
+  const intensity = Float64Array.from(a.intensity.length ? a.intensity : [0]);
+  let sum = 0;
+  for (const v of intensity) sum += v;
+  const meanRate = sum / intensity.length;
+  const h = a.hawkes;
+  const keyIndex = new Map<string, number>();
+  const keys: KeyModel[] = r.series.keys.map((k, i) => {
+    keyIndex.set(k.key, i);
+    const kq = quoteToken(k.key)!;
+    return {
+      key: k.key,
+      presence: k.presence,
+      vocab: vocab(k.key, k.values, (v) => {
+        const q = quoteToken(v);
+        return q === undefined || v.trim() === '' ? undefined : ` ${kq}=${q}`;
+      }),
+    };
+  });
+  let pair: FamilyModel['pair'] = null;
+  const vp = r.series.valuePairs[0];
+  if (vp && vp.pairs.length > 0 && keyIndex.has(vp.a) && keyIndex.has(vp.b)) {
+    const ka = keys[keyIndex.get(vp.a)!]!;
+    const kb = keys[keyIndex.get(vp.b)!]!;
+    const va: number[] = [];
+    const vb: number[] = [];
+    const w: number[] = [];
+    for (const [x, y, n] of vp.pairs) {
+      const ia = ka.vocab.values.indexOf(x);
+      const ib = kb.vocab.values.indexOf(y);
+      if (ia >= 0 && ib >= 0) {
+        va.push(ia);
+        vb.push(ib);
+        w.push(n);
+      }
+    }
+    if (w.length)
+      pair = {
+        a: keyIndex.get(vp.a)!,
+        b: keyIndex.get(vp.b)!,
+        alias: new Alias(w),
+        va: Int32Array.from(va),
+        vb: Int32Array.from(vb),
+      };
+  }
+  const v = r.values;
+  const decimals = v?.decimals.length ? v.decimals : [{ digits: 2, share: 1 }];
+  const unit = r.timestamps.unit;
+  const hist = r.histogram;
+  const span = r.span;
+  return {
+    recipe: r,
+    id: r.family.id,
+    seed: hashString(r.family.id),
+    kind: r.family.kind,
+    namePiece: Buffer.from(quoteToken(r.family.name) ?? '"invalid"', 'utf8'),
+    intensity,
+    bucketSeconds: a.resolutionSeconds,
+    meanRate,
+    hawkes:
+      h && h.branchingRatio > 0 && h.branchingRatio < 1 && h.beta > 0
+        ? { branching: h.branchingRatio, beta: h.beta }
+        : null,
+    seriesCount: Math.max(1, r.series.count),
+    churnPerSecond: r.series.churn.deathsPerMinute / 60,
+    sources: vocab('source', r.series.sources, (s) => {
+      const q = quoteToken(s);
+      return q === undefined || s.trim() === '' ? undefined : ` source=${q}`;
+    }),
+    keys,
+    pair,
+    marginal: new QuantileSampler(v?.marginal ?? r.lineBytes, 1),
+    steps: new QuantileSampler(v?.steps ?? r.lineBytes, 1),
+    rho: Math.max(-0.999, Math.min(0.999, v?.lag1Autocorrelation ?? 0)),
+    decimals: new Alias(decimals.map((d) => d.share)),
+    decimalDigits: Int32Array.from(decimals.map((d) => Math.min(9, d.digits))),
+    tsUnit: unit === 'ms' || unit === 'us' || unit === 'ns' ? 'ms' : unit === 'none' ? 'none' : 's',
+    tsPresent: r.timestamps.presentShare,
+    alignSeconds: r.timestamps.alignedShare >= 0.5 ? r.timestamps.alignmentSeconds : 0,
+    lagMs: new QuantileSampler(r.timestamps.lagMs, 0),
+    hist: hist && {
+      perLine: new QuantileSampler(hist.centroidsPerLine, 1),
+      count: new QuantileSampler(hist.centroidCount, 1),
+      mean: new QuantileSampler(hist.centroidMean, 0),
+      binSeconds: hist.granularity === 'minute' ? 60 : hist.granularity === 'hour' ? 3600 : 86400,
+    },
+    span: span && {
+      duration: new QuantileSampler(span.durationMs, 1),
+      perTrace: new QuantileSampler(span.spansPerTrace, 1),
+      fanOut: new QuantileSampler(span.fanOut, 1),
+    },
+    resetShare: v?.resetShare ?? 0,
+  };
+}
+
+/** Line rate of the family at 1× at recipe time `tSec` (seconds from the window start). */
+export function intensityAt(m: FamilyModel, tSec: number): number {
+  const n = m.intensity.length;
+  const b = Math.floor(tSec / m.bucketSeconds);
+  return m.intensity[((b % n) + n) % n]!;
+}

@@ -1,0 +1,136 @@
+// The byte writer lines are rendered into: one preallocated buffer per worker and format, filled
+// with prebuilt pieces and digits. No string is built per line; numbers are written digit by digit.
+
+export class Out {
+  buf: Buffer;
+  pos = 0;
+  lines = 0;
+
+  constructor(capacity = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  room(n: number): boolean {
+    return this.pos + n <= this.buf.length;
+  }
+
+  /** Hands over the bytes written so far (the transport may keep them) and starts a new buffer:
+   * one allocation per batch instead of a copy. */
+  take(): Buffer {
+    const b = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.pos = 0;
+    this.lines = 0;
+    return b;
+  }
+
+  private lastUint = -1;
+  private readonly lastDigits = Buffer.alloc(20);
+  private lastLen = 0;
+
+  /** `uint` for values that repeat from line to line (timestamps): the digits are reused. */
+  uintCached(v: number): void {
+    if (v !== this.lastUint) {
+      const at = this.pos;
+      this.uint(v);
+      this.lastLen = this.pos - at;
+      this.buf.copy(this.lastDigits, 0, at, this.pos);
+      this.lastUint = v;
+      return;
+    }
+    const d = this.lastDigits;
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < this.lastLen; i++) buf[p++] = d[i]!;
+    this.pos = p;
+  }
+
+  piece(src: Buffer): void {
+    const n = src.length;
+    const buf = this.buf;
+    let p = this.pos;
+    // Short pieces: a byte loop beats TypedArray#set's call overhead.
+    if (n < 24) for (let i = 0; i < n; i++) buf[p++] = src[i]!;
+    else {
+      buf.set(src, p);
+      p += n;
+    }
+    this.pos = p;
+  }
+
+  byte(b: number): void {
+    this.buf[this.pos++] = b;
+  }
+
+  /** A non-negative integer below 2^53. */
+  uint(v: number): void {
+    const buf = this.buf;
+    if (v < 10) {
+      buf[this.pos++] = 48 + v;
+      return;
+    }
+    let digits = 0;
+    for (let x = v; x >= 1; x = Math.floor(x / 10)) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    let x = v;
+    while (digits-- > 0) {
+      const q = Math.floor(x / 10);
+      buf[--p] = 48 + (x - q * 10);
+      x = q;
+    }
+  }
+
+  /** `v` with exactly `d` decimals (0 = integer); falls back to JS's shortest form when huge. */
+  fixed(v: number, d: number): void {
+    if (!Number.isFinite(v) || Math.abs(v) >= 1e15 / POW10[d]!) {
+      this.pos += this.buf.write(String(v), this.pos, 'latin1');
+      return;
+    }
+    const scale = POW10[d]!;
+    let s = Math.round(Math.abs(v) * scale);
+    if (s === 0) {
+      this.buf[this.pos++] = 48;
+      return;
+    }
+    if (v < 0) this.buf[this.pos++] = 45;
+    if (d === 0) return this.uint(s);
+    const ip = Math.floor(s / scale);
+    this.uint(ip);
+    this.buf[this.pos++] = 46;
+    s -= ip * scale;
+    let p = this.pos + d;
+    this.pos = p;
+    for (let i = 0; i < d; i++) {
+      const q = Math.floor(s / 10);
+      this.buf[--p] = 48 + (s - q * 10);
+      s = q;
+    }
+  }
+
+  /** 32 hex digits as a UUID (8-4-4-4-12) from four 32-bit words. */
+  uuid(a: number, b: number, c: number, d: number): void {
+    this.hex(a, 8);
+    this.byte(45);
+    this.hex(b >>> 16, 4);
+    this.byte(45);
+    this.hex(b & 0xffff, 4);
+    this.byte(45);
+    this.hex(c >>> 16, 4);
+    this.byte(45);
+    this.hex(c & 0xffff, 4);
+    this.hex(d, 8);
+  }
+
+  hex(v: number, digits: number): void {
+    let p = this.pos + digits;
+    this.pos = p;
+    for (let i = 0; i < digits; i++) {
+      this.buf[--p] = HEX[v & 15]!;
+      v >>>= 4;
+    }
+  }
+}
+
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+const HEX = Buffer.from('0123456789abcdef');

@@ -1,0 +1,138 @@
+// The plan: per family, how many lines each slot of SLOT_MS holds. An NHPP whose rate is the
+// recipe's intensity curve (time-warped by timeScale, scaled by the multiplier or normalised to an
+// absolute rate, split evenly across every shard), with Hawkes self-excitation discretised per
+// slot; μ is scaled by (1 − n) so bursts add variance, not volume. Drawn from a seeded generator
+// that depends only on (seed, shard, slot sequence): the plan never looks at the wall clock, so the
+// same inputs give the same plan however fast it is sent.
+import type { FamilyModel } from './model.js';
+import { intensityAt } from './model.js';
+import { Rng } from './rng.js';
+import { familyMatcher, type Scenario } from './scenario.js';
+
+export const SLOT_MS = 10;
+const MAX_BRANCHING = 0.95;
+
+interface Ramp {
+  from: Scenario;
+  to: Scenario;
+  startMs: number;
+  endMs: number;
+}
+
+export class Planner {
+  readonly counts: Int32Array;
+  readonly rates: Float64Array;
+  private excitation: Float64Array;
+  private enabledOld: Uint8Array;
+  private enabledNew: Uint8Array;
+  private ramp: Ramp;
+  readonly rng: Rng;
+  /** Lines the plan asked for in total (before sending), and the expected (intensity) total. */
+  planned = 0;
+  expected = 0;
+
+  constructor(
+    readonly families: readonly FamilyModel[],
+    scenario: Scenario,
+    readonly seed: number,
+    readonly shard: number,
+    readonly shards: number,
+    readonly epochMs: number,
+  ) {
+    const n = families.length;
+    this.counts = new Int32Array(n);
+    this.rates = new Float64Array(n);
+    this.excitation = new Float64Array(n);
+    this.enabledOld = this.enabled(scenario);
+    this.enabledNew = this.enabledOld;
+    this.ramp = { from: scenario, to: scenario, startMs: 0, endMs: 0 };
+    this.rng = new Rng(seed, 0x10000 + shard);
+  }
+
+  private enabled(s: Scenario): Uint8Array {
+    const match = familyMatcher(s.families);
+    return Uint8Array.from(this.families, (f) => (match(f.recipe.family.name) ? 1 : 0));
+  }
+
+  get scenario(): Scenario {
+    return this.ramp.to;
+  }
+
+  /** Switches to `s` at plan time `atMs`, ramping from what is in force then. */
+  setScenario(s: Scenario, atMs: number): void {
+    const cur = this.ramp;
+    const inRamp = atMs < cur.endMs;
+    this.enabledOld = inRamp ? this.enabledOld : this.enabledNew;
+    this.enabledNew = this.enabled(s);
+    this.ramp = {
+      from: inRamp ? cur.from : cur.to,
+      to: s,
+      startMs: atMs,
+      endMs: atMs + s.rampSeconds * 1000,
+    };
+  }
+
+  /** Rates (lines/s, this shard) of scenario `s` at plan time `tMs` into `out`; returns the
+   * effective multiplier (for the series universe). */
+  private ratesOf(s: Scenario, enabled: Uint8Array, tMs: number, out: Float64Array): number {
+    const speed = s.mode === 'speed' ? s.multiplier : 1;
+    const tRecipe = ((tMs - this.epochMs) / 1000) * s.timeScale * speed;
+    let total = 0;
+    for (let i = 0; i < this.families.length; i++) {
+      const r = enabled[i] ? intensityAt(this.families[i]!, tRecipe) : 0;
+      out[i] = r;
+      total += r;
+    }
+    const mult = s.rate !== null ? (total > 0 ? s.rate / total : 0) : s.multiplier;
+    const k = mult / this.shards;
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! * k;
+    return mult;
+  }
+
+  private scratch = new Float64Array(0);
+
+  /** Effective multiplier at `tMs` after fills `rates` for the slot starting there. */
+  private currentRates(tMs: number): number {
+    const r = this.ramp;
+    const m = this.ratesOf(r.to, this.enabledNew, tMs, this.rates);
+    if (tMs >= r.endMs) return m;
+    if (this.scratch.length !== this.rates.length)
+      this.scratch = new Float64Array(this.rates.length);
+    const m0 = this.ratesOf(r.from, this.enabledOld, tMs, this.scratch);
+    const w = (tMs - r.startMs) / (r.endMs - r.startMs);
+    for (let i = 0; i < this.rates.length; i++)
+      this.rates[i] = (1 - w) * this.scratch[i]! + w * this.rates[i]!;
+    return (1 - w) * m0 + w * m;
+  }
+
+  /** The effective multiplier at `tMs` (sizes the series universe before the first slot). */
+  multiplierAt(tMs: number): number {
+    return this.currentRates(tMs);
+  }
+
+  /** Draws the slot starting at `tMs` into `counts`; returns the effective multiplier. */
+  draw(tMs: number): number {
+    const s = this.ramp.to;
+    const mult = this.currentRates(tMs);
+    const dt = SLOT_MS / 1000;
+    const rng = this.rng;
+    for (let i = 0; i < this.families.length; i++) {
+      const lam = s.paused ? 0 : this.rates[i]!;
+      const h = this.families[i]!.hawkes;
+      let n: number;
+      if (h && s.burstFactor > 0 && lam > 0) {
+        const br = Math.min(MAX_BRANCHING, h.branching * s.burstFactor);
+        const e = this.excitation[i]!;
+        n = rng.poisson((lam * (1 - br) + e) * dt);
+        this.excitation[i] = e * Math.exp(-h.beta * dt) + br * h.beta * n;
+      } else {
+        n = lam > 0 ? rng.poisson(lam * dt) : 0;
+        this.excitation[i] = 0;
+      }
+      this.counts[i] = n;
+      this.planned += n;
+      this.expected += lam * dt;
+    }
+    return mult;
+  }
+}

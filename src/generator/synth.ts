@@ -1,0 +1,441 @@
+// One family's lines in one worker: the worker's shard of the series universe (round-robin, so
+// each series reports at an even interval, and never twice in one second), churn, identities
+// derived from (family seed, slot, generation) instead of stored, values from the value model,
+// histogram centroids, trace structure, drift and injected malformed lines. Per active series the
+// state is 20 bytes (last second sent, generation, identity hash, value state) plus 8-16 bytes of
+// identity table.
+import type { FamilyModel } from './model.js';
+import { normalCdf, hash32, sub, type Rng } from './rng.js';
+import type { Out } from './out.js';
+
+const U = 1 / 4294967296;
+const SPACE = 32;
+const NL = 10;
+const SRC_EQ = Buffer.from(' source=');
+const TRACE_EQ = Buffer.from(' traceId=');
+const SPAN_EQ = Buffer.from(' spanId=');
+const PARENT_EQ = Buffer.from(' parent=');
+const HIST_G: Record<string, Buffer> = {
+  histogram_m: Buffer.from('!M '),
+  histogram_h: Buffer.from('!H '),
+  histogram_d: Buffer.from('!D '),
+};
+const DRIFT_KEY = Buffer.from(' "drift"="');
+const MALFORMED = {
+  300: Buffer.from(' not-a-number'),
+  406: Buffer.from(' 1 source=""'),
+  414: Buffer.from(' 1 source="s" "k"=""'),
+  400: Buffer.from('"bad name!" 1 source="s"'),
+};
+const MALFORMED_CODES = [300, 406, 414, 400] as const;
+
+export interface SynthCounters {
+  lines: number;
+  capped: number;
+  malformed: number;
+  /** A sample of values sent (for online divergence); reset by the reader. */
+  samples: Float64Array;
+  sampleCount: number;
+  seen: number;
+}
+
+export class FamilySynth {
+  private lastSec: Uint32Array;
+  private gen: Uint32Array;
+  /** Identity hash per slot (from seed, slot and generation), kept so lines skip re-deriving it. */
+  private hs: Uint32Array;
+  private state: Float64Array;
+  private active = 0;
+  private cursor = 0;
+  private traceLeft = 0;
+  private trace = new Uint32Array(4);
+  private parentWords = new Uint32Array(4);
+  private spanIndex = 0;
+  /** Global series slot of the line being rendered. */
+  private slot = 0;
+  private readonly means = new Float64Array(64);
+  readonly counters: SynthCounters = {
+    lines: 0,
+    capped: 0,
+    malformed: 0,
+    samples: new Float64Array(256),
+    sampleCount: 0,
+    seen: 0,
+  };
+
+  constructor(
+    readonly m: FamilyModel,
+    private readonly shard: number,
+    private readonly shards: number,
+  ) {
+    this.lastSec = new Uint32Array(0);
+    this.gen = new Uint32Array(0);
+    this.hs = new Uint32Array(0);
+    this.state = new Float64Array(0);
+  }
+
+  /** Takes over the series state of the same family from before a recipe reload. */
+  adopt(prev: FamilySynth): void {
+    this.lastSec = prev.lastSec;
+    this.gen = prev.gen;
+    this.hs = prev.hs;
+    this.state = prev.state;
+    this.active = prev.active;
+    this.cursor = prev.cursor;
+    this.ids = prev.ids;
+    this.idCount = prev.idCount;
+    this.assigned = prev.assigned;
+  }
+
+  /** Identities that collided in a vocabulary too small for the universe (sent anyway). */
+  collisions = 0;
+  private ids = new Uint32Array(0);
+  private idCount = 0;
+
+  /** A hash of what the wire shows for identity `h`: source, replica and every tag value. */
+  private identityKey(h: number, slot: number): number {
+    const m = this.m;
+    let k = hash32(m.sources.alias.pick(sub(h, 1) * U), Math.floor(slot / m.seriesCount));
+    const pair = m.pair;
+    const pi = pair ? pair.alias.pick(sub(h, 2) * U) : 0;
+    for (let i = 0; i < m.keys.length; i++) {
+      const key = m.keys[i]!;
+      const present = key.presence >= 1 || sub(h, 10 + i) * U < key.presence;
+      const vi = !present
+        ? -1
+        : pair && i === pair.a
+          ? pair.va[pi]!
+          : pair && i === pair.b
+            ? pair.vb[pi]!
+            : key.vocab.alias.pick(sub(h, 40 + i) * U);
+      k = hash32(k, vi + 2, i);
+    }
+    return k >>> 0 || 1;
+  }
+
+  /** Open-addressing insert; false when the identity is taken already. */
+  private claim(key: number): boolean {
+    if ((this.idCount + 1) * 2 > this.ids.length) this.rehash(Math.max(1024, this.ids.length * 2));
+    const mask = this.ids.length - 1;
+    for (let i = key & mask; ; i = (i + 1) & mask) {
+      const v = this.ids[i]!;
+      if (v === 0) {
+        this.ids[i] = key;
+        this.idCount++;
+        return true;
+      }
+      if (v === key) return false;
+    }
+  }
+
+  private rehash(size: number): void {
+    const old = this.ids;
+    this.ids = new Uint32Array(size);
+    this.idCount = 0;
+    for (const v of old) if (v !== 0) this.claim(v);
+  }
+
+  /**
+   * Gives slot j an identity no other slot holds, here or in another shard: a candidate is taken
+   * only when its key falls in this shard's residue class and is unused, else the generation
+   * moves on. Retired identities stay claimed (a series that died does not come straight back).
+   */
+  private assign(j: number): void {
+    const slot = j * this.shards + this.shard;
+    const tries = 16 * this.shards;
+    for (let t = 0; t < tries; t++) {
+      const key = this.identityKey(hash32(this.m.seed, slot, this.gen[j]), slot);
+      if (key % this.shards === this.shard % this.shards && this.claim(key)) return;
+      this.gen[j]!++;
+    }
+    this.collisions++;
+  }
+
+  /** Active series in this shard for a universe of `total` series. */
+  setUniverse(total: number): void {
+    const local = Math.max(1, Math.ceil((total - this.shard) / this.shards));
+    if (local > this.assigned) {
+      this.ensure(local);
+      for (let j = this.assigned; j < local; j++) this.assign(j);
+      this.assigned = local;
+    }
+    this.active = local;
+    if (this.cursor >= local) this.cursor = 0;
+  }
+
+  private assigned = 0;
+
+  private ensure(local: number): void {
+    if (local > this.lastSec.length) {
+      const cap = Math.max(local, Math.min(local * 2, this.lastSec.length * 2));
+      const grow = <T extends Uint32Array | Float64Array>(a: T, n: T): T => (n.set(a), n);
+      this.lastSec = grow(this.lastSec, new Uint32Array(cap));
+      this.gen = grow(this.gen, new Uint32Array(cap));
+      this.hs = grow(this.hs, new Uint32Array(cap));
+      const st = new Float64Array(cap).fill(NaN);
+      st.set(this.state);
+      this.state = st;
+    }
+  }
+
+  get activeSeries(): number {
+    return this.active;
+  }
+
+  /** Retires `n` random series of this shard; their slots are reborn with new identities. */
+  churn(n: number, rng: Rng): void {
+    for (let i = 0; i < n; i++) {
+      const j = rng.u32() % this.active;
+      this.gen[j]!++;
+      this.assign(j);
+      this.state[j] = NaN;
+      this.lastSec[j] = 0;
+    }
+  }
+
+  /** Renders up to `n` lines planned at `tMs`; returns how many were written. */
+  emit(out: Out, n: number, tMs: number, rng: Rng, errorRate: number, drift: number): number {
+    const m = this.m;
+    const sec = Math.floor(tMs / 1000) + 1;
+    let written = 0;
+    for (let k = 0; k < n; k++) {
+      // The next series whose last point is not in this second; bounded probing.
+      let j = this.cursor;
+      let tries = 0;
+      while (this.lastSec[j] === sec && tries < 8) {
+        j = j + 1 === this.active ? 0 : j + 1;
+        tries++;
+      }
+      if (this.lastSec[j] === sec) {
+        this.counters.capped++;
+        continue;
+      }
+      this.cursor = j + 1 === this.active ? 0 : j + 1;
+      this.lastSec[j] = sec;
+      this.slot = j * this.shards + this.shard;
+      const h = hash32(m.seed, this.slot, this.gen[j]);
+      if (!out.room(1024)) return written;
+      if (errorRate > 0 && rng.next() < errorRate) {
+        this.malformed(out, h, rng);
+        written++;
+        continue;
+      }
+      switch (m.kind) {
+        case 'metric':
+        case 'delta':
+          this.metric(out, j, h, tMs, rng, drift);
+          break;
+        case 'span':
+          this.span(out, h, tMs, rng, drift);
+          break;
+        default:
+          this.histogram(out, h, tMs, rng, drift);
+      }
+      written++;
+    }
+    this.counters.lines += written;
+    return written;
+  }
+
+  private sample(v: number): void {
+    const c = this.counters;
+    c.seen++;
+    // Reservoir sampling keeps an unbiased sample of everything sent since the last read.
+    if (c.sampleCount < c.samples.length) c.samples[c.sampleCount++] = v;
+    else {
+      const r = Math.floor(Math.random() * c.seen);
+      if (r < c.samples.length) c.samples[r] = v;
+    }
+  }
+
+  private value(j: number, h: number, rng: Rng): number {
+    const m = this.m;
+    const model = m.recipe.values?.model ?? 'gauge';
+    let s = this.state[j]!;
+    let v: number;
+    if (model === 'counter') {
+      if (Number.isNaN(s)) s = m.marginal.at(sub(h, 5) * U);
+      else if (m.resetShare > 0 && rng.next() < m.resetShare) s = 0;
+      else s += Math.max(0, m.steps.at(rng.next()));
+      v = s;
+    } else if (model === 'delta') {
+      v = m.marginal.at(rng.next());
+      if (!(v > 0)) v = 1;
+    } else {
+      // Gauge: AR(1) in a latent normal, mapped through the marginal (Gaussian copula).
+      const e = rng.normal();
+      s = Number.isNaN(s) ? e : m.rho * s + Math.sqrt(1 - m.rho * m.rho) * e;
+      v = m.marginal.at(normalCdf(s));
+    }
+    this.state[j] = s;
+    return v;
+  }
+
+  /** The source; slots past the recipe's universe (N× in series mode) are new hosts of the
+   * same distribution: the drawn source with a replica suffix, so identities are new, not reused. */
+  private source(out: Out, h: number): void {
+    const src = this.m.sources;
+    const piece = src.pieces[src.alias.pick(sub(h, 1) * U)]!;
+    const replica = Math.floor(this.slot / this.m.seriesCount);
+    if (replica === 0) return out.piece(piece);
+    out.piece(piece.subarray(0, piece.length - 1));
+    out.byte(45);
+    out.byte(114);
+    out.uint(replica);
+    out.byte(34);
+  }
+
+  private tags(out: Out, h: number, drift: number): void {
+    const m = this.m;
+    this.source(out, h);
+    const pair = m.pair;
+    let pa = -1;
+    let pb = -1;
+    if (pair) {
+      const i = pair.alias.pick(sub(h, 2) * U);
+      pa = pair.va[i]!;
+      pb = pair.vb[i]!;
+    }
+    const keys = m.keys;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      if (key.presence < 1 && sub(h, 10 + k) * U >= key.presence) continue;
+      const vi =
+        pair && k === pair.a
+          ? pa
+          : pair && k === pair.b
+            ? pb
+            : key.vocab.alias.pick(sub(h, 40 + k) * U);
+      out.piece(key.vocab.pieces[vi]!);
+    }
+    // Drift: a share of identities carries a value never seen in the recipe.
+    if (drift > 0 && sub(h, 99) * U < drift) {
+      out.piece(DRIFT_KEY);
+      out.hex(sub(h, 98), 8);
+      out.byte(34);
+    }
+  }
+
+  private timestamp(out: Out, h: number, tMs: number): void {
+    const m = this.m;
+    if (m.tsUnit === 'none' || (m.tsPresent < 1 && sub(h, 7) * U >= m.tsPresent)) return;
+    let ts = tMs - Math.max(0, m.lagMs.at(sub(h, 8) * U));
+    if (m.alignSeconds > 0) ts = Math.floor(ts / (m.alignSeconds * 1000)) * m.alignSeconds * 1000;
+    out.byte(SPACE);
+    out.uintCached(m.tsUnit === 'ms' ? Math.floor(ts) : Math.floor(ts / 1000));
+  }
+
+  private metric(out: Out, j: number, h: number, tMs: number, rng: Rng, drift: number): void {
+    const m = this.m;
+    const v = this.value(j, h, rng);
+    this.sample(v);
+    out.piece(m.namePiece);
+    out.byte(SPACE);
+    out.fixed(v, m.decimalDigits[m.decimals.pick(sub(h, 3) * U)]!);
+    this.timestamp(out, h, tMs);
+    this.tags(out, h, drift);
+    out.byte(NL);
+  }
+
+  private histogram(out: Out, h: number, tMs: number, rng: Rng, drift: number): void {
+    const m = this.m;
+    const hm = m.hist!;
+    out.piece(HIST_G[m.kind]!);
+    const bin = hm.binSeconds;
+    out.uint(Math.floor(tMs / 1000 / bin) * bin);
+    const k = Math.min(this.means.length, Math.max(1, Math.round(hm.perLine.at(rng.next()))));
+    const means = this.means;
+    for (let i = 0; i < k; i++) {
+      const x = hm.mean.at(rng.next());
+      let p = i;
+      while (p > 0 && means[p - 1]! > x) {
+        means[p] = means[p - 1]!;
+        p--;
+      }
+      means[p] = x;
+    }
+    for (let i = 0; i < k; i++) {
+      out.byte(SPACE);
+      out.byte(35);
+      out.uint(Math.max(1, Math.round(hm.count.at(rng.next()))));
+      out.byte(SPACE);
+      out.fixed(means[i]!, 3);
+      this.sample(means[i]!);
+    }
+    out.byte(SPACE);
+    out.piece(m.namePiece);
+    this.tags(out, h, drift);
+    out.byte(NL);
+  }
+
+  private span(out: Out, h: number, tMs: number, rng: Rng, drift: number): void {
+    const sm = this.m.span!;
+    if (this.traceLeft <= 0) {
+      this.traceLeft = Math.max(1, Math.round(sm.perTrace.at(rng.next())));
+      for (let i = 0; i < 4; i++) this.trace[i] = rng.u32();
+      this.spanIndex = 0;
+    }
+    const id0 = rng.u32();
+    const id1 = rng.u32();
+    const id2 = rng.u32();
+    const id3 = rng.u32();
+    out.piece(this.m.namePiece);
+    this.source(out, h);
+    out.piece(TRACE_EQ);
+    out.uuid(this.trace[0]!, this.trace[1]!, this.trace[2]!, this.trace[3]!);
+    out.piece(SPAN_EQ);
+    out.uuid(id0, id1, id2, id3);
+    if (this.spanIndex > 0) {
+      out.piece(PARENT_EQ);
+      const p = this.parentWords;
+      out.uuid(p[0]!, p[1]!, p[2]!, p[3]!);
+    }
+    // Children hang off the first span until fan-out is spent, then off the latest (depth).
+    const fan = Math.max(1, Math.round(sm.fanOut.at(sub(h, 4) * U)));
+    if (this.spanIndex === 0 || this.spanIndex % fan === 0) {
+      this.parentWords[0] = id0;
+      this.parentWords[1] = id1;
+      this.parentWords[2] = id2;
+      this.parentWords[3] = id3;
+    }
+    this.spanIndex++;
+    this.traceLeft--;
+    this.keysOnly(out, h, drift);
+    const dur = Math.max(0, Math.round(sm.duration.at(rng.next())));
+    this.sample(dur);
+    out.byte(SPACE);
+    out.uint(Math.max(1_000_000_000_000, Math.floor(tMs) - dur));
+    out.byte(SPACE);
+    out.uint(dur);
+    out.byte(NL);
+  }
+
+  private keysOnly(out: Out, h: number, drift: number): void {
+    const keys = this.m.keys;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      if (key.presence < 1 && sub(h, 10 + k) * U >= key.presence) continue;
+      out.piece(key.vocab.pieces[key.vocab.alias.pick(sub(h, 40 + k) * U)]!);
+    }
+    if (drift > 0 && sub(h, 99) * U < drift) {
+      out.piece(DRIFT_KEY);
+      out.hex(sub(h, 98), 8);
+      out.byte(34);
+    }
+  }
+
+  private malformed(out: Out, h: number, rng: Rng): void {
+    const code = MALFORMED_CODES[rng.u32() % MALFORMED_CODES.length]!;
+    if (code === 400) out.piece(MALFORMED[400]);
+    else {
+      out.piece(this.m.namePiece);
+      out.piece(MALFORMED[code]);
+      if (code === 300) {
+        out.piece(SRC_EQ);
+        out.hex(h, 8);
+      }
+    }
+    out.byte(NL);
+    this.counters.malformed++;
+  }
+}

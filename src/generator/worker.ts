@@ -1,0 +1,362 @@
+// A generator worker thread: owns one shard of every family's series space, draws its plan slot
+// by slot, renders the lines and sends them. Paced from absolute plan time (open model): a slot
+// is due at its end; if the transport is full the worker waits (late), and work that falls more
+// than maxLateMs behind, or finds the collector down, is dropped and counted, never queued.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as hdr from 'hdr-histogram-js';
+import type { GlobalRecipe, Recipe } from '../lib/recipe.js';
+import { QuantileSampler } from './dist.js';
+import { compileFamily, type FamilyModel } from './model.js';
+import { Out } from './out.js';
+import { Planner, SLOT_MS } from './plan.js';
+import { Rng } from './rng.js';
+import type { Scenario } from './scenario.js';
+import { FamilySynth } from './synth.js';
+import { openTransport, type Transport } from './transport.js';
+
+export interface WorkerInit {
+  recipes: Recipe[];
+  global: GlobalRecipe | null;
+  scenario: Scenario;
+  seed: number;
+  shard: number;
+  shards: number;
+  epochMs: number;
+  target: string;
+  token: string | undefined;
+  connections: number;
+  pace: 'real' | 'none';
+  durationMs: number;
+  maxLateMs: number;
+  lateMs: number;
+}
+
+export type ToWorker =
+  | { type: 'scenario'; scenario: Scenario }
+  | { type: 'recipes'; recipes: Recipe[]; global: GlobalRecipe | null }
+  | { type: 'stop' };
+
+export interface WorkerStats {
+  type: 'stats';
+  shard: number;
+  final: boolean;
+  planMs: number;
+  planned: number;
+  expected: number;
+  sent: number;
+  dropped: number;
+  late: number;
+  capped: number;
+  malformed: number;
+  bytes: number;
+  lostBytes: number;
+  requests: number;
+  httpErrors: number;
+  failedLines: number;
+  reconnects: number;
+  state: string;
+  latency: { p50: number; p99: number; p999: number; max: number; count: number };
+  families: Array<{
+    id: string;
+    planned: number;
+    sent: number;
+    capped: number;
+    series: number;
+    samples: number[];
+  }>;
+  batchSizes: number[];
+}
+
+const FORMAT: Record<string, string> = {
+  metric: 'wavefront',
+  delta: 'wavefront',
+  histogram_m: 'histogram',
+  histogram_h: 'histogram',
+  histogram_d: 'histogram',
+  span: 'trace',
+};
+const STREAM_FLUSH_BYTES = 256 << 10;
+
+class GeneratorWorker {
+  private models: FamilyModel[] = [];
+  private synths: FamilySynth[] = [];
+  private planner!: Planner;
+  private plannedBy = new Float64Array(0);
+  private readonly transport: Transport;
+  private readonly http: boolean;
+  private readonly outs = new Map<string, { out: Out; target: number; since: number }>();
+  private readonly synthRng: Rng;
+  private readonly batchRng: Rng;
+  private batchSizes: QuantileSampler | undefined;
+  private gzipShare = 0;
+  private nextSlot: number;
+  private readonly endMs: number;
+  private dropped = 0;
+  private late = 0;
+  private sent = 0;
+  private readonly hist = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  private batchSample: number[] = [];
+  private stopping = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastReport = 0;
+  private scenario: Scenario;
+
+  constructor(private readonly init: WorkerInit) {
+    this.scenario = init.scenario;
+    this.synthRng = new Rng(init.seed, 0x20000 + init.shard);
+    this.batchRng = new Rng(init.seed, 0x30000 + init.shard);
+    this.transport = openTransport(init.target, {
+      shard: init.shard,
+      shards: init.shards,
+      connections: init.connections,
+      token: init.token,
+    });
+    this.http = init.target.startsWith('http');
+    this.nextSlot = Math.floor(init.epochMs / SLOT_MS) * SLOT_MS;
+    this.endMs = init.durationMs > 0 ? this.nextSlot + init.durationMs : Infinity;
+    this.load(init.recipes, init.global);
+  }
+
+  private load(recipes: Recipe[], global: GlobalRecipe | null): void {
+    const old = new Map(this.synths.map((s) => [s.m.id, s]));
+    this.models = recipes.map(compileFamily);
+    this.synths = this.models.map((m) => {
+      const s = new FamilySynth(m, this.init.shard, this.init.shards);
+      const prev = old.get(m.id);
+      if (prev) s.adopt(prev);
+      return s;
+    });
+    const prevPlanner = this.planner as Planner | undefined;
+    this.planner = new Planner(
+      this.models,
+      this.scenario,
+      this.init.seed,
+      this.init.shard,
+      this.init.shards,
+      this.init.epochMs,
+    );
+    if (prevPlanner) {
+      this.planner.planned = prevPlanner.planned;
+      this.planner.expected = prevPlanner.expected;
+    }
+    this.plannedBy = new Float64Array(this.models.length);
+    // Identities for the whole universe are minted now, not inside the first slots (where a large
+    // N× universe would make the start late).
+    const mult = this.planner.multiplierAt(this.nextSlot);
+    const scale = this.scenario.mode === 'series' ? mult : 1;
+    this.synths.forEach((s, i) =>
+      s.setUniverse(Math.max(1, Math.round(this.models[i]!.seriesCount * scale))),
+    );
+    const req = global?.requests;
+    this.batchSizes =
+      req && req.linesPerRequest.n > 0 ? new QuantileSampler(req.linesPerRequest, 1000) : undefined;
+    this.gzipShare = req?.encodings.find((e) => e.encoding === 'gzip')?.share ?? 0;
+  }
+
+  private outFor(format: string): { out: Out; target: number; since: number } {
+    let o = this.outs.get(format);
+    if (!o) {
+      o = {
+        out: new Out(this.http ? 4 << 20 : 1 << 20),
+        target: this.drawBatch(),
+        since: this.nextSlot,
+      };
+      this.outs.set(format, o);
+    }
+    return o;
+  }
+
+  private drawBatch(): number {
+    if (!this.http) return Infinity;
+    return Math.max(
+      1,
+      Math.round(this.batchSizes ? this.batchSizes.at(this.batchRng.next()) : 1000),
+    );
+  }
+
+  private flush(format: string, o: { out: Out; target: number; since: number }): void {
+    if (o.out.lines === 0) return;
+    const lines = o.out.lines;
+    const gzip = this.http && this.gzipShare > 0 && this.batchRng.next() < this.gzipShare;
+    if (this.http && this.batchSample.length < 1024) this.batchSample.push(lines);
+    this.transport.send(o.out.take(), lines, format, gzip);
+    o.target = this.drawBatch();
+    o.since = this.nextSlot;
+  }
+
+  message(m: ToWorker): void {
+    if (m.type === 'scenario') {
+      this.scenario = m.scenario;
+      this.planner.setScenario(m.scenario, this.nextSlot);
+    } else if (m.type === 'recipes') this.load(m.recipes, m.global);
+    else this.stopping = true;
+  }
+
+  private runSlot(now: number): void {
+    const t = this.nextSlot;
+    const slotEnd = t + SLOT_MS;
+    const p = this.planner;
+    const mult = p.draw(t);
+    const counts = p.counts;
+    let total = 0;
+    for (let i = 0; i < counts.length; i++) {
+      total += counts[i]!;
+      this.plannedBy[i]! += counts[i]!;
+    }
+    const s = this.scenario;
+    const seriesScale = s.mode === 'series' ? mult : 1;
+    const lateBy = this.init.pace === 'real' ? now - slotEnd : 0;
+    if (total > 0 && (!this.transport.ready() || lateBy > this.init.maxLateMs)) {
+      this.dropped += total;
+      this.nextSlot = slotEnd;
+      return;
+    }
+    for (let i = 0; i < counts.length; i++) {
+      const syn = this.synths[i]!;
+      const m = this.models[i]!;
+      syn.setUniverse(Math.max(1, Math.round(m.seriesCount * seriesScale)));
+      if (m.churnPerSecond > 0) {
+        const deaths = this.synthRng.poisson(
+          (m.churnPerSecond * seriesScale * SLOT_MS) / 1000 / this.init.shards,
+        );
+        if (deaths > 0) syn.churn(deaths, this.synthRng);
+      }
+      let n = counts[i]!;
+      if (n === 0) continue;
+      const o = this.outFor(FORMAT[m.kind]!);
+      while (n > 0) {
+        const before = syn.counters.capped;
+        const w = syn.emit(o.out, n, t, this.synthRng, s.errorRate, s.drift);
+        o.out.lines += w;
+        this.sent += w;
+        n -= w + (syn.counters.capped - before);
+        if (n > 0 || o.out.lines >= o.target) this.flush(FORMAT[m.kind]!, o);
+      }
+    }
+    if (this.init.pace === 'real' && total > 0) {
+      const lat = Math.max(1, lateBy);
+      this.hist.recordValueWithCount(lat, total);
+      if (lateBy > this.init.lateMs) this.late += total;
+    }
+    this.nextSlot = slotEnd;
+  }
+
+  tick(): void {
+    this.timer = undefined;
+    const real = this.init.pace === 'real';
+    const now = real ? Date.now() : Infinity;
+    let slots = 0;
+    while (this.nextSlot + SLOT_MS <= now && this.nextSlot < this.endMs && !this.stopping) {
+      if (this.transport.blocked()) break;
+      this.runSlot(now);
+      if (!real && ++slots >= 100) break;
+    }
+    for (const [f, o] of this.outs) {
+      // Streams flush every tick (latency); HTTP batches at their size or after a second.
+      if (!this.http || o.out.pos > STREAM_FLUSH_BYTES || this.nextSlot - o.since >= 1000)
+        this.flush(f, o);
+    }
+    const wall = Date.now();
+    if (wall - this.lastReport >= 250) this.report(false);
+    if (this.stopping || this.nextSlot >= this.endMs) {
+      void this.finish();
+      return;
+    }
+    if (this.transport.blocked()) {
+      this.timer = setTimeout(() => this.tick(), 1);
+      return;
+    }
+    if (!real) {
+      setImmediate(() => this.tick());
+      return;
+    }
+    const wait = this.nextSlot + SLOT_MS - Date.now();
+    this.timer = setTimeout(() => this.tick(), Math.max(0, wait));
+  }
+
+  private async finish(): Promise<void> {
+    for (const [f, o] of this.outs) this.flush(f, o);
+    await this.transport.drain();
+    await this.transport.close();
+    this.report(true);
+    parentPort!.close();
+  }
+
+  report(final: boolean): void {
+    this.lastReport = Date.now();
+    const ts = this.transport.stats;
+    const families = this.models.map((m, i) => {
+      const c = this.synths[i]!.counters;
+      const samples = Array.from(c.samples.subarray(0, c.sampleCount));
+      c.sampleCount = 0;
+      c.seen = 0;
+      return {
+        id: m.id,
+        planned: this.plannedBy[i]!,
+        sent: c.lines,
+        capped: c.capped,
+        series: this.synths[i]!.activeSeries,
+        samples,
+      };
+    });
+    const msg: WorkerStats = {
+      type: 'stats',
+      shard: this.init.shard,
+      final,
+      planMs: this.nextSlot,
+      planned: this.planner.planned,
+      expected: this.planner.expected,
+      sent: this.sent,
+      dropped: this.dropped,
+      late: this.late,
+      capped: this.synths.reduce((a, s) => a + s.counters.capped, 0),
+      malformed: this.synths.reduce((a, s) => a + s.counters.malformed, 0),
+      bytes: ts.bytes,
+      lostBytes: ts.lostBytes,
+      requests: ts.requests,
+      httpErrors: ts.httpErrors,
+      failedLines: ts.failedLines,
+      reconnects: ts.reconnects,
+      state: this.transport.state(),
+      latency: {
+        p50: this.hist.getValueAtPercentile(50),
+        p99: this.hist.getValueAtPercentile(99),
+        p999: this.hist.getValueAtPercentile(99.9),
+        max: this.hist.maxValue,
+        count: this.hist.totalCount,
+      },
+      families,
+      batchSizes: this.batchSample,
+    };
+    this.batchSample = [];
+    parentPort!.postMessage(msg);
+  }
+
+  start(): void {
+    if (this.init.pace === 'real') {
+      const wait = this.nextSlot + SLOT_MS - Date.now();
+      this.timer = setTimeout(() => this.tick(), Math.max(0, wait));
+    } else setImmediate(() => this.tick());
+  }
+
+  stop(): void {
+    this.stopping = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.tick();
+    }
+  }
+}
+
+if (parentPort) {
+  const w = new GeneratorWorker(workerData as WorkerInit);
+  parentPort.on('message', (m: ToWorker) => {
+    if (m.type === 'stop') w.stop();
+    else w.message(m);
+  });
+  w.start();
+}

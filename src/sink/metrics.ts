@@ -1,0 +1,84 @@
+// The sink's Prometheus metrics. Hot paths count into plain numbers (Counts); these are read only
+// at scrape time, so counting costs nothing per line. Labels: kind names and reject codes, both
+// bounded sets (parser kinds, WF codes, the sink's own few reasons).
+import { Counter, Gauge, Registry } from 'prom-client';
+import { KIND_NAMES } from '../lib/wavefront.js';
+import type { Counts } from './counter.js';
+
+export interface SinkMetrics {
+  readonly registry: Registry;
+}
+
+export function sinkMetrics(counts: Counts, connections: () => number): SinkMetrics {
+  const registry = new Registry();
+  // Counters are set to the running totals at scrape time: reset, then one inc per label set.
+  const publish = (c: Counter<string>, label: string, entries: Iterable<[string, number]>) => {
+    c.reset();
+    for (const [k, v] of entries) if (v > 0) c.inc({ [label]: k }, v);
+  };
+  new Counter({
+    name: 'wflg_sink_lines_total',
+    help: 'Lines received (non-blank), by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      publish(
+        this,
+        'kind',
+        KIND_NAMES.map((k, i) => [k, counts.byKind[i] ?? 0]),
+      );
+    },
+  });
+  new Counter({
+    name: 'wflg_sink_rejects_total',
+    help: 'Lines rejected, by WF code (n/a: rejected without a code) or sink reason',
+    labelNames: ['code'],
+    registers: [registry],
+    collect() {
+      publish(
+        this,
+        'code',
+        [...counts.byCode].map(([k, v]) => [
+          typeof k === 'number' ? (k === 1 ? 'n/a' : `WF-${k}`) : k,
+          v,
+        ]),
+      );
+    },
+  });
+  new Counter({
+    name: 'wflg_sink_bytes_total',
+    help: 'Bytes received on the wire (before content decoding)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(counts.bytes);
+    },
+  });
+  new Counter({
+    name: 'wflg_sink_lost_bytes_total',
+    help: 'Bytes dropped before parsing (unterminated tails, streams taken for HTTP)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(counts.lostBytes);
+    },
+  });
+  new Counter({
+    name: 'wflg_sink_requests_total',
+    help: 'HTTP requests received',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(counts.requests);
+    },
+  });
+  new Gauge({
+    name: 'wflg_sink_tcp_connections',
+    help: 'Open plaintext connections',
+    registers: [registry],
+    collect() {
+      this.set(connections());
+    },
+  });
+  return { registry };
+}

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { compileFamily } from '../../src/generator/model.js';
+import { Out } from '../../src/generator/out.js';
+import { Planner, SLOT_MS } from '../../src/generator/plan.js';
+import { DEFAULT_SCENARIO, familyMatcher, updateScenario } from '../../src/generator/scenario.js';
+import { FamilySynth } from '../../src/generator/synth.js';
+import { Rng } from '../../src/generator/rng.js';
+import { WavefrontParser } from '../../src/lib/wavefront.js';
+import { isWflgError } from '../../src/lib/errors.js';
+import { recipe } from './recipes.js';
+
+const EPOCH = 1732233600000;
+const fams = () => [
+  compileFamily(recipe({ name: 'a.gauge', rate: 100 })),
+  compileFamily(recipe({ name: 'b.bursty', rate: 50, hawkes: { branching: 0.5, beta: 2 } })),
+];
+
+function run(p: Planner, slots: number): number[] {
+  const out: number[] = [];
+  for (let s = 0; s < slots; s++) {
+    p.draw(EPOCH + s * SLOT_MS);
+    out.push(...p.counts);
+  }
+  return out;
+}
+
+test('plan: same seed, shard and scenario give the same counts; another seed does not', () => {
+  const a = run(new Planner(fams(), DEFAULT_SCENARIO, 7, 0, 1, EPOCH), 500);
+  const b = run(new Planner(fams(), DEFAULT_SCENARIO, 7, 0, 1, EPOCH), 500);
+  const c = run(new Planner(fams(), DEFAULT_SCENARIO, 8, 0, 1, EPOCH), 500);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
+
+test('plan: the realised total follows the target intensity, bursts add variance not volume', () => {
+  // 600 s of plan: Poisson family expects 60 000 lines (sd ≈ 245); Hawkes n=0.5 has sd ≈ 2×.
+  const p = new Planner(fams(), DEFAULT_SCENARIO, 1, 0, 1, EPOCH);
+  const counts = run(p, 60_000);
+  const a = counts.filter((_, i) => i % 2 === 0).reduce((x, y) => x + y, 0);
+  const b = counts.filter((_, i) => i % 2 === 1).reduce((x, y) => x + y, 0);
+  assert.ok(Math.abs(a - 60_000) < 6 * 245, `poisson total ${a}`);
+  assert.ok(Math.abs(b - 30_000) < 6 * 2 * 173, `hawkes total ${b}`);
+  assert.equal(p.planned, a + b);
+  assert.ok(Math.abs(p.expected - 90_000) < 1e-6 * 90_000);
+});
+
+test('plan: absolute rate, multiplier, shards, family globs and pause', () => {
+  const total = (s: typeof DEFAULT_SCENARIO, shards = 1) => {
+    const p = new Planner(fams(), s, 3, 0, shards, EPOCH);
+    run(p, 1000);
+    return p.expected;
+  };
+  assert.ok(Math.abs(total(updateScenario(DEFAULT_SCENARIO, { rate: 1000 })) - 10_000) < 1e-6);
+  assert.ok(Math.abs(total(updateScenario(DEFAULT_SCENARIO, { multiplier: 3 })) - 4500) < 1e-6);
+  assert.ok(Math.abs(total(DEFAULT_SCENARIO, 4) - 375) < 1e-6);
+  assert.ok(Math.abs(total(updateScenario(DEFAULT_SCENARIO, { families: ['a.*'] })) - 1000) < 1e-6);
+  const paused = new Planner(
+    fams(),
+    updateScenario(DEFAULT_SCENARIO, { paused: true }),
+    3,
+    0,
+    1,
+    EPOCH,
+  );
+  assert.ok(run(paused, 1000).every((n) => n === 0));
+});
+
+test('plan: a change ramps linearly over rampSeconds from what was in force', () => {
+  const p = new Planner(fams(), updateScenario(DEFAULT_SCENARIO, { rate: 1000 }), 3, 0, 1, EPOCH);
+  p.setScenario(updateScenario(DEFAULT_SCENARIO, { rate: 3000, rampSeconds: 10 }), EPOCH);
+  const at = (ms: number) => {
+    p.expected = 0;
+    p.draw(EPOCH + ms);
+    return (p.expected * 1000) / SLOT_MS;
+  };
+  assert.ok(Math.abs(at(0) - 1000) < 1e-6);
+  assert.ok(Math.abs(at(5000) - 2000) < 1e-6);
+  assert.ok(Math.abs(at(10_000) - 3000) < 1e-6);
+  assert.ok(Math.abs(at(20_000) - 3000) < 1e-6);
+});
+
+test('scenario: every problem is reported at once; unknown keys are refused', () => {
+  try {
+    updateScenario(DEFAULT_SCENARIO, {
+      multiplier: -1,
+      mode: 'warp',
+      rate: 0,
+      bogus: 1,
+      families: [3],
+    });
+    assert.fail('accepted');
+  } catch (err) {
+    assert.ok(isWflgError(err, 'WFLG_E_USAGE'));
+    assert.equal((err.details?.problems as string[]).length, 5);
+  }
+  assert.throws(
+    () => updateScenario(DEFAULT_SCENARIO, [1]),
+    (e) => isWflgError(e, 'WFLG_E_USAGE'),
+  );
+  const m = familyMatcher(['cpu.*', 'disk.?']);
+  assert.ok(m('cpu.load') && m('disk.a') && !m('disk.ab') && !m('mem.used'));
+});
+
+test('Out writes numbers exactly as JS prints them', () => {
+  const out = new Out(64);
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (v) => {
+      out.pos = 0;
+      out.uint(v);
+      return out.buf.toString('latin1', 0, out.pos) === String(v);
+    }),
+  );
+  fc.assert(
+    fc.property(
+      fc.double({ min: -1e9, max: 1e9, noNaN: true }),
+      fc.integer({ min: 0, max: 6 }),
+      (v, d) => {
+        out.pos = 0;
+        out.fixed(v, d);
+        const got = Number(out.buf.toString('latin1', 0, out.pos));
+        return Math.abs(got - v) <= 0.5 / 10 ** d + Math.abs(v) * 1e-15;
+      },
+    ),
+  );
+});
+
+test('synthesis: every kind renders lines the proxy parser accepts, one point per series per second', () => {
+  const kinds = ['metric', 'delta', 'histogram_m', 'span'] as const;
+  for (const kind of kinds) {
+    const keys = {
+      env: [
+        ['prod', 3],
+        ['dev', 1],
+      ] as Array<[string, number]>,
+      role: [
+        ['web', 5],
+        ['db', 3],
+        ['cache', 2],
+        ['queue', 1],
+        ['auth', 1],
+      ] as Array<[string, number]>,
+    };
+    const name = kind === 'delta' ? '∆x.count' : `x.${kind}`;
+    const m = compileFamily(recipe({ name, kind, rate: 10, series: 20, keys }));
+    const syn = new FamilySynth(m, 0, 1);
+    syn.setUniverse(20);
+    const out = new Out(1 << 20);
+    const rng = new Rng(1);
+    let lines = 0;
+    for (let s = 0; s < 5; s++) lines += syn.emit(out, 30, EPOCH + s * 1000, rng, 0, 0);
+    assert.equal(lines, 100, 'at most 20 series × 5 s');
+    assert.equal(syn.counters.capped, 50);
+    assert.equal(syn.collisions, 0, '50 combinations hold 20 distinct identities');
+    const body = out.take();
+    const parser = new WavefrontParser({ format: kind === 'span' ? 'trace' : 'auto' });
+    const b = parser.parse(body);
+    const seen = new Set<string>();
+    for (let i = 0; i < b.length; i++) {
+      if (b.kind(i) === 'blank') continue;
+      assert.ok(b.ok(i), `${kind}: ${b.code(i)} ${b.lineText(i)}`);
+      assert.equal(b.familyId(i), kind === 'span' ? b.familyId(i) : m.id);
+      if (kind !== 'span') {
+        const key = `${b.seriesId(i)}@${b.timestampMs(i)}`;
+        assert.ok(
+          !seen.has(key) || kind.startsWith('histogram'),
+          `${kind}: two points of one series in one second`,
+        );
+        seen.add(key);
+      }
+    }
+  }
+});
+
+test('synthesis: malformed lines are injected at the set rate and rejected by the parser', () => {
+  const m = compileFamily(recipe({ name: 'x.err', rate: 10, series: 1000 }));
+  const syn = new FamilySynth(m, 0, 1);
+  syn.setUniverse(1000);
+  const out = new Out(1 << 20);
+  const n = syn.emit(out, 1000, EPOCH, new Rng(2), 0.1, 0);
+  const b = new WavefrontParser().parse(out.take());
+  let rejected = 0;
+  for (let i = 0; i < b.length; i++) if (b.kind(i) !== 'blank' && !b.ok(i)) rejected++;
+  assert.equal(n, 1000);
+  assert.equal(rejected, syn.counters.malformed);
+  assert.ok(rejected > 60 && rejected < 140, `${rejected}`);
+});
+
+test('synthesis: a vocabulary too small for the universe is counted, not hidden', () => {
+  const m = compileFamily(
+    recipe({
+      name: 'tiny',
+      rate: 10,
+      series: 30,
+      sources: [['a', 1]],
+      keys: {
+        k: [
+          ['x', 1],
+          ['y', 1],
+        ],
+      },
+    }),
+  );
+  const syn = new FamilySynth(m, 0, 1);
+  syn.setUniverse(30);
+  assert.equal(syn.collisions, 28, 'two identities exist');
+});
