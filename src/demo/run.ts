@@ -244,6 +244,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     say(
       `5/6 generate ${o.multiplier}× for ${o.generateSeconds} s into a second sink that tees what it gets`,
     );
+    mkdirSync(p('generated', 'capture'), { recursive: true });
     const sink2 = await startRole('sink', [
       'sink',
       '--listen',
@@ -253,7 +254,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       '--tee',
       p('generated', 'capture', 'part-gen-00000001.wf.zst'),
     ]);
-    mkdirSync(p('generated', 'capture'), { recursive: true });
     await runWflg([
       'generate',
       '--recipes',
