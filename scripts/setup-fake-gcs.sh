@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs fake-gcs-server into the project-local tool dir (.wflg-tools/bin), idempotently.
-# Needs Go (>= the version fake-gcs-server's go.mod declares) and access to the Go module proxy.
+# Needs Go (fake-gcs-server v1.56.x declares go 1.26; with GOTOOLCHAIN=auto an older go fetches
+# it) and access to the Go module proxy. Only the binary is kept: the module cache it downloads
+# (~700 MB) is removed afterwards.
 # Prints the binary's path on success. Override the version with FAKE_GCS_VERSION.
 set -euo pipefail
 
@@ -33,4 +35,5 @@ export GOMODCACHE="${GOMODCACHE:-$root/.wflg-tools/gopath/pkg/mod}"
 export CGO_ENABLED=0
 go install "github.com/fsouza/fake-gcs-server@${version}" >&2
 [[ -x "$bin" ]] || { echo "setup-fake-gcs: go install finished without $bin" >&2; exit 1; }
+if [[ "$GOMODCACHE" == "$root/.wflg-tools/"* ]]; then go clean -modcache >&2 || true; fi
 echo "$bin"

@@ -1,7 +1,7 @@
 // Durable filesystem steps. A rename or a new directory entry survives power loss only once the
 // directory holding it has been fsync'd, so every helper here ends with that fsync.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RESERVED_SEGMENT_PREFIX } from './names.js';
 
@@ -47,6 +47,37 @@ export function tempName(dir: string, role: string): string {
     dir,
     `${RESERVED_SEGMENT_PREFIX}-${role}-${process.pid}-${randomBytes(6).toString('hex')}`,
   );
+}
+
+/**
+ * Removes temp files in `dir` whose writer process is gone (a SIGKILLed put leaves one). The
+ * writer's pid is in the name; a live pid, ours included, is left alone, so this never races a
+ * put in progress. A dead writer's pid reused by an unrelated process only delays the cleanup.
+ */
+export async function sweepTemps(dir: string): Promise<number> {
+  const pattern = new RegExp(
+    `^${RESERVED_SEGMENT_PREFIX.replace('.', '\\.')}-[a-z]+-(\\d+)-[0-9a-f]+$`,
+  );
+  let removed = 0;
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    const pid = Number(pattern.exec(entry)?.[1]);
+    if (!pid || pid === process.pid || pidAlive(pid)) continue;
+    await unlink(join(dir, entry)).then(
+      () => removed++,
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
+/** kill(pid, 0): EPERM still means the process exists. */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Replaces `path` with `data` so a crash leaves either the old or the new content, never a mix. */

@@ -12,19 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WflgError } from '../errors.js';
+import { pidAlive } from './durable.js';
 
 const BREAKER_STALE_MS = 10_000;
 // A lock file still empty after this long was created by a process that died before writing it.
 const EMPTY_STALE_MS = 2_000;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function ageMs(path: string): Promise<number | undefined> {
   const st = await stat(path).catch(() => undefined);

@@ -9,17 +9,19 @@
 // A process killed at any point leaves at most a temp file, which listings never show.
 import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { link, lstat, open, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WflgError } from '../errors.js';
-import { crc32c, IO_CHUNK } from './crc.js';
-import { fsyncDir, mkdirDurable, tempName } from './durable.js';
+import { crc32c, crc32cOfHandle } from './crc.js';
+import { fsyncDir, mkdirDurable, sweepTemps, tempName } from './durable.js';
 import { FileLock } from './file-lock.js';
 import { CrcCache, generationOf, META_DIR, nextStampUs, stampSeconds } from './file-meta.js';
 import { listTree } from './file-list.js';
 import { checkName } from './names.js';
+import { conflict, notFound, precondition, settle } from './outcome.js';
 import type { ObjectInfo, ObjectStore, PutFileOptions, PutOutcome, ReadRange } from './types.js';
 
 type Errno = NodeJS.ErrnoException;
@@ -28,6 +30,8 @@ const errno = (e: unknown): string | undefined => (e as Errno).code;
 export class FileStore implements ObjectStore {
   readonly #lock: FileLock;
   readonly #crc: CrcCache;
+  // Directories this process has cleared of dead writers' temp files (once each, not per put).
+  readonly #swept = new Set<string>();
 
   private constructor(
     readonly url: string,
@@ -73,7 +77,6 @@ export class FileStore implements ObjectStore {
     const tmp = await this.#tempIn(name, target);
     try {
       const st = await copyVerified(path, tmp, opts);
-      await this.#crc.put(name, generationOf(st), opts.size, opts.crc32c);
       try {
         await link(tmp, target);
       } catch (e) {
@@ -84,6 +87,7 @@ export class FileStore implements ObjectStore {
       }
       await unlink(tmp);
       await fsyncDir(dirname(target));
+      await this.#crc.put(name, generationOf(st), opts.size, opts.crc32c);
       return { ...infoOf(name, st, opts.crc32c), outcome: 'created' };
     } finally {
       await unlink(tmp).catch(() => undefined);
@@ -97,11 +101,11 @@ export class FileStore implements ObjectStore {
       const tmp = await this.#tempIn(name, target);
       try {
         const st = await writeTemp(tmp, data, nextStampUs());
-        await this.#crc.put(name, generationOf(st), data.length, crc);
         await link(tmp, target).catch((e: unknown) => {
           throw errno(e) === 'EEXIST' ? precondition(name, ifGenerationMatch) : e;
         });
         await fsyncDir(dirname(target));
+        await this.#crc.put(name, generationOf(st), data.length, crc);
         return infoOf(name, st, crc);
       } finally {
         await unlink(tmp).catch(() => undefined);
@@ -114,9 +118,9 @@ export class FileStore implements ObjectStore {
       const tmp = await this.#tempIn(name, target);
       try {
         const st = await writeTemp(tmp, data, nextStampUs(cur.mtimeNs));
-        await this.#crc.put(name, generationOf(st), data.length, crc);
         await rename(tmp, target);
         await fsyncDir(dirname(target));
+        await this.#crc.put(name, generationOf(st), data.length, crc);
         return infoOf(name, st, crc);
       } finally {
         await unlink(tmp).catch(() => undefined);
@@ -198,7 +202,12 @@ export class FileStore implements ObjectStore {
       if (errno(e) === 'ENOTDIR') throw conflict(name, 'a parent segment is an object');
       throw nameError(name, e);
     }
-    return tempName(dirname(target), 'tmp');
+    const dir = dirname(target);
+    if (!this.#swept.has(dir)) {
+      this.#swept.add(dir);
+      await sweepTemps(dir);
+    }
+    return tempName(dir, 'tmp');
   }
 
   /** Opens the object's regular file, or undefined where nothing (or a directory) is. */
@@ -218,22 +227,17 @@ export class FileStore implements ObjectStore {
   }
 }
 
-/** Copies `src` to the new file `tmp`, checksumming on the way; the source must match `opts`. */
+/**
+ * Copies `src` to the new file `tmp` in the kernel (copy_file_range, reflinks where the
+ * filesystem has them), then checksums the copy itself: what gets verified is exactly what will
+ * be published, and a source rewritten mid-copy fails instead of landing half-old.
+ */
 async function copyVerified(src: string, tmp: string, opts: PutFileOptions): Promise<BigIntStats> {
-  const input = await open(src, 'r');
-  const out = await open(tmp, 'wx', 0o644);
+  opts.signal?.throwIfAborted();
+  await copyFile(src, tmp, constants.COPYFILE_EXCL);
+  const out = await open(tmp, 'r+');
   try {
-    const buf = Buffer.allocUnsafe(IO_CHUNK);
-    let crc = 0;
-    let size = 0;
-    for (;;) {
-      opts.signal?.throwIfAborted();
-      const { bytesRead } = await input.read(buf, 0, buf.length, size);
-      if (bytesRead === 0) break;
-      crc = crc32c(buf.subarray(0, bytesRead), crc);
-      await out.write(buf, 0, bytesRead, size);
-      size += bytesRead;
-    }
+    const { crc32c: crc, size } = await crc32cOfHandle(out, 0, Infinity, opts.signal);
     if (size !== opts.size || crc !== opts.crc32c >>> 0)
       throw new WflgError(
         'WFLG_E_STORE_VERIFY',
@@ -246,7 +250,6 @@ async function copyVerified(src: string, tmp: string, opts: PutFileOptions): Pro
     return await out.stat({ bigint: true });
   } finally {
     await out.close();
-    await input.close();
   }
 }
 
@@ -272,35 +275,6 @@ async function lstatOf(path: string): Promise<BigIntStats | undefined> {
 
 function infoOf(name: string, st: BigIntStats, crc: number): ObjectInfo {
   return { name, size: Number(st.size), crc32c: crc >>> 0, generation: generationOf(st) };
-}
-
-/** An object already there: the same bytes make the put idempotent, anything else is a conflict. */
-export function settle(
-  existing: ObjectInfo,
-  opts: PutFileOptions,
-): ObjectInfo & { readonly outcome: PutOutcome } {
-  if (existing.size === opts.size && existing.crc32c === opts.crc32c >>> 0)
-    return { ...existing, outcome: 'existed' };
-  throw conflict(
-    existing.name,
-    `holds ${existing.size} bytes crc32c ${existing.crc32c}, not ${opts.size} bytes crc32c ${opts.crc32c}`,
-  );
-}
-
-function conflict(name: string, why: string): WflgError {
-  return new WflgError('WFLG_E_STORE_CONFLICT', `${name}: ${why}`, { name });
-}
-
-function precondition(name: string, generation: string): WflgError {
-  return new WflgError(
-    'WFLG_E_STORE_PRECONDITION',
-    `${name}: generation is no longer ${generation === '0' ? "'absent'" : generation}`,
-    { name, ifGenerationMatch: generation },
-  );
-}
-
-export function notFound(name: string): WflgError {
-  return new WflgError('WFLG_E_STORE_NOT_FOUND', `${name}: no such object`, { name });
 }
 
 function nameError(name: string, e: unknown): unknown {

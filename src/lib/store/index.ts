@@ -14,8 +14,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<O
   if (url.startsWith('file://')) return FileStore.open(url);
   if (url.startsWith('gs://')) {
     const { GcsStore } = await import('./gcs.js');
-    void opts;
-    return GcsStore.open(url);
+    return GcsStore.open(url, { gcsEndpoint: opts.gcsEndpoint });
   }
   throw new WflgError(
     'WFLG_E_CONFIG_INVALID',
