@@ -19,7 +19,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -189,7 +189,10 @@ function zstdBaseline(dir: string, raw: Buffer[]): number {
   return bytes / 1e6 / best;
 }
 
-export async function captureBench(seconds = 10, threads = 2): Promise<CaptureFigures> {
+export async function captureBench(
+  seconds = 10,
+  threads = Math.max(1, availableParallelism() - 1),
+): Promise<CaptureFigures> {
   execFileSync('bash', [join(packageRoot(), 'scripts', 'setup-bench-tools.sh')], {
     stdio: 'ignore',
   });
@@ -259,7 +262,9 @@ export async function captureBench(seconds = 10, threads = 2): Promise<CaptureFi
       peakRssMiB: peak,
       fsyncP50Ms: fsync.p50,
       fsyncP99Ms: fsync.p99,
-      command: `wrk -t1 -c16 -d${seconds}s --latency -s load.lua; agent: wflg capture --threads ${threads}`,
+      command:
+        `node dist/bench/capture.bench.js ${seconds} ${threads} ` +
+        `(wrk -t1 -c16 -d${seconds}s --latency, then paced at half rate with -c8)`,
     };
     if (max.non2xx + paced.non2xx > 0)
       console.log(`capture bench: ${max.non2xx + paced.non2xx} non-2xx responses`);
@@ -282,6 +287,6 @@ export async function captureBench(seconds = 10, threads = 2): Promise<CaptureFi
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const seconds = Number(process.argv[2] ?? 10);
-  const threads = Number(process.argv[3] ?? 2);
+  const threads = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
   console.log(JSON.stringify(await captureBench(seconds, threads), null, 2));
 }

@@ -50,6 +50,7 @@ const STATUS_OF: Record<Refusal, number> = {
   recovering: 503,
   method_not_allowed: 405,
   uri_too_long: 414,
+  bad_request: 400,
 };
 const ENCODING: Record<string, number> = { '': 0, identity: 0, gzip: 1, 'x-gzip': 1, deflate: 2 };
 const MAX_TARGET = 2048;
@@ -130,7 +131,7 @@ export class Ingest {
     const query = req.getQuery() ?? '';
     const enc = ENCODING[req.getHeader('content-encoding').toLowerCase()];
     const clText = req.getHeader('content-length');
-    const cl = clText === '' ? -1 : Number(clText);
+    const cl = clText === '' ? -1 : /^\d{1,15}$/.test(clText) ? Number(clText) : -2;
     const xff = req.getHeader('x-forwarded-for');
     const client = xff
       ? xff.split(',')[0]!.trim()
@@ -141,16 +142,18 @@ export class Ingest {
     const refusal =
       method !== 'post'
         ? 'method_not_allowed'
-        : url.length + query.length > MAX_TARGET
-          ? 'uri_too_long'
-          : enc === undefined
-            ? 'unsupported_encoding'
-            : cl > this.opts.maxBodyBytes
-              ? 'body_too_large'
-              : (this.gate.refusal(Math.max(cl, 0)) ??
-                (this.inflight + Math.max(cl, 0) > this.opts.maxInflightBytes
-                  ? 'overloaded'
-                  : undefined));
+        : cl === -2
+          ? 'bad_request'
+          : url.length + query.length > MAX_TARGET
+            ? 'uri_too_long'
+            : enc === undefined
+              ? 'unsupported_encoding'
+              : cl > this.opts.maxBodyBytes
+                ? 'body_too_large'
+                : (this.gate.refusal(Math.max(cl, 0)) ??
+                  (this.inflight + Math.max(cl, 0) > this.opts.maxInflightBytes
+                    ? 'overloaded'
+                    : undefined));
     // An unread body would be parsed as the next request: refusals close the connection.
     if (refusal !== undefined) return this.refuse(r, refusal, hasBody);
     r.reserved = Math.max(cl, 0);

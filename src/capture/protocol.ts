@@ -14,6 +14,7 @@ export const REFUSALS = [
   'recovering',
   'method_not_allowed',
   'uri_too_long',
+  'bad_request',
 ] as const;
 export type Refusal = (typeof REFUSALS)[number];
 

@@ -144,9 +144,21 @@ function classify(b: number): CountsOut {
   return { counts: b, kinds: counts.kinds, rejects: counts.rejects };
 }
 
-parentPort!.on('message', (m: BatchIn) => {
+// One batch per event-loop turn. Node hands a busy worker all queued messages in one callback; run
+// inline, a worker that is never idle would never reach the turn's end, where Node runs the
+// finalizers that free the native parser's columns, and its memory would grow with the backlog.
+const queue: BatchIn[] = [];
+
+function next(): void {
+  const m = queue.shift();
+  if (!m) return;
   const { out, transfer } = run(m);
   parentPort!.postMessage(out, transfer);
   if (out.frame) parentPort!.postMessage(classify(m.b));
   shrink();
+  if (queue.length > 0) setImmediate(next);
+}
+
+parentPort!.on('message', (m: BatchIn) => {
+  if (queue.push(m) === 1) setImmediate(next);
 });

@@ -142,8 +142,8 @@ export interface StoreContents {
 }
 
 /** Everything under capture/ in a store: every verified record of every part, and the manifests. */
-export async function readCapture(storeUrl: string): Promise<StoreContents> {
-  const store = await openStore(storeUrl);
+export async function readCapture(storeUrl: string, gcsEndpoint?: string): Promise<StoreContents> {
+  const store = await openStore(storeUrl, gcsEndpoint ? { gcsEndpoint } : {});
   const parts: string[] = [];
   const requests: Stored[] = [];
   const manifestLines: Array<Record<string, unknown>> = [];

@@ -100,6 +100,13 @@ test('hostile input is answered, counted and survived', async () => {
     300,
   );
   assert.match(chunkedHuge.reply, /^HTTP\/1\.1 413/);
+  // A malformed Content-Length never becomes a stored request (uWS or the agent answers 400).
+  const badLength = await raw(
+    port,
+    'POST /report HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\nab',
+    200,
+  );
+  assert.ok(badLength.reply === '' || /^HTTP\/1\.1 400/.test(badLength.reply), badLength.reply);
   // Short body: the connection ends before Content-Length bytes arrived.
   const short = await raw(
     port,
