@@ -21,8 +21,10 @@ interface CaseResult {
   ops: number;
 }
 
-export async function parseBench(): Promise<ParseFigures> {
-  const input = slice(corpus(), 8 << 20);
+export async function parseBench(quick = false): Promise<ParseFigures> {
+  const input = slice(corpus(), quick ? 2 << 20 : 8 << 20);
+  // Quick mode (perf-ci in CI) trades precision for seconds: it catches large regressions only.
+  const opts = quick ? { minSamples: 3, maxTime: 0.5 } : {};
   const lines = countLines(input);
   const parser = new WavefrontParser();
   const js = new JsParser();
@@ -40,16 +42,28 @@ export async function parseBench(): Promise<ParseFigures> {
   }
   const results: CaseResult[] = await new Promise((resolve) => {
     void b.suite(
-      'parse+classify+family id (8 MiB of the public corpus per op)',
-      b.add('native batch parser', () => {
-        parser.parse(input);
-      }),
-      b.add('plain-JS parser', () => {
-        js.parse(input);
-      }),
-      b.add('no-op N-API call x1000', () => {
-        for (let i = 0; i < 1000; i++) addon.noop(tiny);
-      }),
+      `parse+classify+family id (${quick ? 2 : 8} MiB of the public corpus per op)`,
+      b.add(
+        'native batch parser',
+        () => {
+          parser.parse(input);
+        },
+        opts,
+      ),
+      b.add(
+        'plain-JS parser',
+        () => {
+          js.parse(input);
+        },
+        opts,
+      ),
+      b.add(
+        'no-op N-API call x1000',
+        () => {
+          for (let i = 0; i < 1000; i++) addon.noop(tiny);
+        },
+        opts,
+      ),
       b.cycle(),
       b.complete((summary) => resolve(summary.results.map((r) => ({ name: r.name, ops: r.ops })))),
     );

@@ -5,7 +5,12 @@ import { isWflgError } from '../lib/errors.js';
 import { packageRoot } from '../lib/native-loader.js';
 import { exitCodeOf, processIo, type Io } from './io.js';
 import { lint } from './lint.js';
+import { compareCommand } from './compare.js';
 import { demo } from './demo.js';
+import { profileCommand } from './profile.js';
+import { replayCommand } from './replay.js';
+import { xdsCommand } from '../xds/service.js';
+import { capture } from '../capture/command.js';
 import { sink } from '../sink/cli.js';
 import { generate } from '../generator/cli.js';
 
@@ -13,7 +18,24 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   lint: { run: lint, summary: 'check Wavefront lines as the proxy parses them' },
+  replay: { run: replayCommand, summary: 'send captured requests to a target as they arrived' },
   demo: { run: demo, summary: 'run the end-to-end demonstration on the bundled sample' },
+  profile: {
+    run: (argv, io) => profileCommand(argv, io, process.env, version(), process.stderr.isTTY),
+    summary: 'learn recipes from capture parts or Wavefront files',
+  },
+  xds: {
+    run: (argv, io) => xdsCommand(argv, io, process.env),
+    summary: "serve Envoy's collector/capture endpoints and capture.enabled over xDS",
+  },
+  compare: {
+    run: (argv, io) => compareCommand(argv, io, process.env, version(), process.stdout.isTTY),
+    summary: 'measure how closely B’s traffic reproduces A’s (recipes or captures)',
+  },
+  capture: {
+    run: (argv, io) => capture(argv, io, process.env),
+    summary: 'receive mirrored traffic, write it durably, upload parts to the object store',
+  },
   generate: {
     run: (argv, io) => generate(argv, io, process.env),
     summary: 'generate look-alike traffic from recipes at N×, with a live admin API',

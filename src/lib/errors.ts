@@ -16,6 +16,20 @@ export const ErrorCode = {
   WFLG_E_STORE_PRECONDITION: 'An object changed under a generation precondition',
   WFLG_E_STORE_UNAVAILABLE: 'The object store could not be reached or refused the request',
   WFLG_E_STORE_VERIFY: 'A stored object does not match the size or checksum of its source',
+  WFLG_E_STORE_NOT_FOUND: 'The named object does not exist in the store',
+  WFLG_E_STORE_NAME_INVALID:
+    'An object name or prefix is empty, absolute, escapes the root or is reserved',
+  // xDS controller (src/xds)
+  WFLG_E_XDS_INVALID: 'An xDS resource failed validation; the snapshot was not published',
+  WFLG_E_XDS_INVENTORY: 'The inventory source failed or returned an incomplete listing',
+  WFLG_E_XDS_CAPTURE_VALUE: 'capture.enabled must be a number from 0 to 100',
+  // Fidelity comparison (src/compare)
+  WFLG_E_COMPARE_INPUT:
+    'A compare input is neither a recipes root nor capture parts or Wavefront files it can profile',
+  // Capture agent (src/capture)
+  WFLG_E_CAPTURE_LOCKED: 'Another live capture agent holds the data directory',
+  WFLG_E_CAPTURE_IO: 'A write or fsync of the capture write-ahead log failed',
+  WFLG_E_CAPTURE_DRAIN: 'Shutdown drain ended with parts still not uploaded',
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

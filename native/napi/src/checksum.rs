@@ -5,7 +5,8 @@ use napi_derive::napi;
 
 /// CRC32C of `buf`, continuing from `initial` (the CRC of the preceding bytes; 0 to start), so a
 /// file can be checksummed chunk by chunk without holding it in memory.
-#[napi]
+// js_name: napi-rs would camel-case `crc32c` into `crc32C`.
+#[napi(js_name = "crc32c")]
 pub fn crc32c(buf: &[u8], initial: Option<u32>) -> u32 {
     crc32c::crc32c_append(initial.unwrap_or(0), buf)
 }

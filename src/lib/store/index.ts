@@ -3,7 +3,7 @@ import { WflgError } from '../errors.js';
 import { FileStore } from './file.js';
 import type { ObjectStore } from './types.js';
 
-export type { ObjectInfo, ObjectStore, PutFileOptions, PutOutcome } from './types.js';
+export type { ObjectInfo, ObjectStore, PutFileOptions, PutOutcome, ReadRange } from './types.js';
 
 export interface StoreOptions {
   /** gs:// only: API endpoint override (emulators such as fake-gcs-server), e.g. http://127.0.0.1:4443. */
@@ -14,8 +14,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<O
   if (url.startsWith('file://')) return FileStore.open(url);
   if (url.startsWith('gs://')) {
     const { GcsStore } = await import('./gcs.js');
-    void opts;
-    return GcsStore.open(url);
+    return GcsStore.open(url, { gcsEndpoint: opts.gcsEndpoint });
   }
   throw new WflgError(
     'WFLG_E_CONFIG_INVALID',

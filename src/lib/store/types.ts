@@ -1,6 +1,8 @@
 // The object-store contract shared by the capture uploader, the profiler and raw deletion.
 // Implementations: file:// (the embedded default, ./file.ts) and gs:// (./gcs.ts). Names are
-// '/'-separated and relative to the store root the URL names (gs://bucket/prefix, file:///dir).
+// '/'-separated and relative to the store root the URL names (gs://bucket/prefix, file:///dir);
+// ./names.ts holds the rules (no empty, '.' or '..' segments, no leading '/', no control
+// characters, no '.wflg' segments) and every method rejects others with WFLG_E_STORE_NAME_INVALID.
 import type { Readable } from 'node:stream';
 
 export interface ObjectInfo {
@@ -23,6 +25,12 @@ export interface PutFileOptions {
 
 export type PutOutcome = 'created' | 'existed';
 
+/** A byte range of an object: `start` inclusive (default 0), `end` exclusive (default: the end). */
+export interface ReadRange {
+  readonly start?: number;
+  readonly end?: number;
+}
+
 export interface ObjectStore {
   readonly url: string;
   /**
@@ -43,7 +51,9 @@ export interface ObjectStore {
   stat(name: string): Promise<ObjectInfo | undefined>;
   /** Every object whose name starts with `prefix`, in name order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
-  read(name: string): Promise<Readable>;
+  /** Streams the object (or `range` of it); a missing object throws WFLG_E_STORE_NOT_FOUND. */
+  read(name: string, range?: ReadRange): Promise<Readable>;
+  /** The whole object and its info, checksummed as read; missing throws WFLG_E_STORE_NOT_FOUND. */
   readAll(name: string): Promise<{ readonly data: Buffer; readonly info: ObjectInfo }>;
   /** Deletes the object only if it still has `generation`. */
   delete(name: string, generation: string): Promise<'deleted' | 'absent' | 'changed'>;

@@ -1,0 +1,66 @@
+// Counts a request body's lines by kind and by the proxy's reject code, with the native parser.
+// Counting only: the body is stored exactly as received whatever the parser thinks of it.
+import { KIND_NAMES, WavefrontParser, type WavefrontFormat } from '../lib/wavefront.js';
+
+export const KIND_COUNT = KIND_NAMES.length;
+
+/** The proxy's `f=` values that select a line format; anything else is parsed per line (auto). */
+const FORMAT_OF: Record<string, WavefrontFormat> = {
+  wavefront: 'wavefront',
+  graphite_v2: 'wavefront',
+  histogram: 'histogram',
+  trace: 'trace',
+  spanLogs: 'spanLogs',
+  event: 'event',
+};
+
+export interface Counts {
+  /** Lines by kind code (index = Kind value), blank lines excluded. */
+  readonly kinds: Float64Array;
+  /** Rejected lines by code ('WF-300', 'n/a'). */
+  readonly rejects: Map<string, number>;
+}
+
+export function newCounts(): Counts {
+  return { kinds: new Float64Array(KIND_COUNT), rejects: new Map() };
+}
+
+export function mergeRejects(into: Map<string, number>, from: ReadonlyMap<string, number>): void {
+  for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
+}
+
+/** Newline-terminated lines in a stored body (the header's `n`). */
+export function lineCount(body: Uint8Array): number {
+  let n = 0;
+  for (let i = body.indexOf(10); i >= 0; i = body.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+export function formatOf(query: string): WavefrontFormat {
+  if (query === '') return 'auto';
+  const f = new URLSearchParams(query).get('f');
+  return (f !== null && FORMAT_OF[f]) || 'auto';
+}
+
+export class Classifier {
+  private readonly parsers = new Map<WavefrontFormat, WavefrontParser>();
+
+  /** Adds `body`'s lines to `into`; returns the number of rejected lines. */
+  count(body: Buffer, query: string, into: Counts): number {
+    const format = formatOf(query);
+    let p = this.parsers.get(format);
+    if (!p) this.parsers.set(format, (p = new WavefrontParser({ format })));
+    const b = p.parse(body);
+    let rejected = 0;
+    for (let i = 0; i < b.length; i++) {
+      const kind = b.kindCode(i);
+      if (kind === 0) continue;
+      into.kinds[kind] = (into.kinds[kind] ?? 0) + 1;
+      if (b.ok(i)) continue;
+      rejected++;
+      const code = b.code(i);
+      into.rejects.set(code, (into.rejects.get(code) ?? 0) + 1);
+    }
+    return rejected;
+  }
+}

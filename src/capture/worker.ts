@@ -1,0 +1,152 @@
+// Batch worker thread: decodes gzip/deflate bodies under a hard cap, counts lines with the native
+// parser, lays the requests out as `#wflg1` records and compresses them into one checksummed zstd
+// frame. CPU work lives here so the ingest thread only moves bytes; the frame that comes back is
+// exactly what the writer appends, fsyncs and later uploads.
+import { createHash } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { encodeHeader } from '../lib/capture-format.js';
+import { native } from '../lib/native.js';
+import { Classifier, lineCount, newCounts } from './classify.js';
+import {
+  ENCODING_CODES,
+  REFUSALS,
+  emptyStats,
+  type BatchIn,
+  type BatchOut,
+  type CountsOut,
+  type WorkerInit,
+} from './protocol.js';
+
+const init = workerData as WorkerInit;
+const addon = native();
+const encoder = new addon.FrameEncoder(init.level);
+const classifier = new Classifier();
+let payload = Buffer.allocUnsafeSlow(1 << 20);
+let target = Buffer.allocUnsafeSlow(addon.frameBound(payload.length));
+const clientIds = new Map<string, string>();
+const NL = 10;
+
+function clientId(client: string): string {
+  let id = clientIds.get(client);
+  if (id === undefined) {
+    // Bounded: many distinct clients just recompute.
+    if (clientIds.size >= 8192) clientIds.clear();
+    id = createHash('sha256').update(init.salt).update(client).digest('hex').slice(0, 16);
+    clientIds.set(client, id);
+  }
+  return id;
+}
+
+const KEEP = 16 << 20;
+
+function ensure(used: number, bytes: number): void {
+  if (payload.length >= bytes) return;
+  const grown = Buffer.allocUnsafeSlow(Math.max(bytes, payload.length * 2));
+  payload.copy(grown, 0, 0, used);
+  payload = grown;
+  target = Buffer.allocUnsafeSlow(addon.frameBound(payload.length));
+}
+
+/** A huge request grows the scratch buffers; give that memory back once it is written. */
+function shrink(): void {
+  if (payload.length <= KEEP) return;
+  payload = Buffer.allocUnsafeSlow(1 << 20);
+  target = Buffer.allocUnsafeSlow(addon.frameBound(payload.length));
+}
+
+function decode(body: Buffer, enc: number): Buffer | number {
+  if (enc === 0) return body;
+  try {
+    const opts = { maxOutputLength: init.maxDecodedBytes };
+    return enc === 1 ? gunzipSync(body, opts) : inflateSync(body, opts);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+      ? REFUSALS.indexOf('decoded_too_large')
+      : REFUSALS.indexOf('bad_encoding');
+  }
+}
+
+/** Stored bodies of the current batch, as views into `payload` (valid until the next batch). */
+const kept: Array<{ start: number; end: number; query: string }> = [];
+
+function run(m: BatchIn): { out: BatchOut; transfer: ArrayBuffer[] } {
+  kept.length = 0;
+  const n = m.bodies.length;
+  const status = new Uint16Array(n);
+  const reason = new Uint8Array(n);
+  const stats = emptyStats();
+  let at = 0;
+  let decodedBytes = 0;
+  for (let i = 0; i < n; i++) {
+    const enc = m.encoding[i]!;
+    const body = decode(Buffer.from(m.bodies[i]!), enc);
+    if (typeof body === 'number') {
+      status[i] = body === REFUSALS.indexOf('decoded_too_large') ? 413 : 400;
+      reason[i] = body;
+      continue;
+    }
+    decodedBytes += body.length;
+    const needNl = body.length > 0 && body[body.length - 1] !== NL;
+    const stored = body.length + (needNl ? 1 : 0);
+    const lines = lineCount(body) + (needNl ? 1 : 0);
+    const seq = m.seq0 + i;
+    const arrival = m.arrivalMs[i]!;
+    const header = encodeHeader({
+      arrivalMs: arrival,
+      wireBytes: m.wireBytes[i]!,
+      encoding: ENCODING_CODES[enc]!,
+      storedBytes: stored,
+      lines,
+      path: m.paths[i]!,
+      query: m.queries[i]!,
+      client: clientId(m.clients[i]!),
+      mirrorFraction: init.mirrorFraction,
+      seq,
+    });
+    ensure(at, at + header.length + stored);
+    at += payload.write(header, at, 'latin1');
+    const start = at;
+    at += body.copy(payload, at);
+    kept.push({ start, end: at, query: m.queries[i]! });
+    if (needNl) payload[at++] = NL;
+    stats.requests++;
+    stats.lines += lines;
+    stats.firstArrivalMs = Math.min(stats.firstArrivalMs, arrival);
+    stats.lastArrivalMs = Math.max(stats.lastArrivalMs, arrival);
+    stats.maxSeq = seq;
+  }
+  stats.rawBytes = at;
+  let frame: ArrayBuffer | null = null;
+  const t0 = process.hrtime.bigint();
+  if (stats.requests > 0) {
+    const len = encoder.encodeInto(payload.subarray(0, at), target, 0);
+    // Copied out at its exact size so the reusable target never crosses threads.
+    frame = new ArrayBuffer(len);
+    target.copy(new Uint8Array(frame), 0, 0, len);
+  }
+  const compressSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const out: BatchOut = {
+    b: m.b,
+    frame,
+    status,
+    reason,
+    stats,
+    decodedBytes,
+    compressSeconds,
+  };
+  return { out, transfer: frame ? [frame] : [] };
+}
+
+function classify(b: number): CountsOut {
+  const counts = newCounts();
+  for (const s of kept) classifier.count(payload.subarray(s.start, s.end), s.query, counts);
+  return { counts: b, kinds: counts.kinds, rejects: counts.rejects };
+}
+
+parentPort!.on('message', (m: BatchIn) => {
+  const { out, transfer } = run(m);
+  parentPort!.postMessage(out, transfer);
+  if (out.frame) parentPort!.postMessage(classify(m.b));
+  shrink();
+});

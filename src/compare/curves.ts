@@ -1,0 +1,164 @@
+// Arrival curves of one family on both sides, put on one time axis. Each side's time is made
+// relative to the start of its own capture window (so a generated run compares with the capture it
+// imitates, whenever it ran), B's axis is mapped onto A's through the timeScale and multiplier it was
+// generated with (DESIGN §2.5: B's rate at t is A's intensity at t / timeScale × multiplier), and
+// both smoothed intensity curves are averaged onto a common grid — the coarser of the two
+// resolutions — over the window both sides cover. MAPE is taken over the grid buckets where A's
+// intensity is at least MAPE_FLOOR of its mean active rate: a near-zero reference (the smoothed
+// edges of a family's lifetime) would otherwise turn a one-line difference into a huge percentage.
+// Dispersion and lag-1 autocorrelation come from each side's raw bucket counts over the same
+// window, summed to the common width.
+import type { Arrivals } from '../lib/recipe.js';
+import { autocorrelation, indexOfDispersion } from '../lib/stats/dispersion.js';
+
+export const MAPE_FLOOR = 0.05;
+/**
+ * Grid buckets at most (twice the schema's cap on curve length): a hostile or mismatched pair —
+ * a nanosecond resolution, a curve starting decades before its window — widens the buckets
+ * instead of allocating without bound.
+ */
+export const MAX_GRID = 40_320;
+
+/** How one side's time axis maps onto the common (A's) one. */
+export interface Axis {
+  /** Start of that side's capture window (global recipe `window.startMs`). */
+  readonly originMs: number;
+  /** Window length in that side's seconds. */
+  readonly seconds: number;
+  /** B was generated with this timeScale (A: 1). */
+  readonly timeScale: number;
+  /** B was generated with this multiplier (A: 1). */
+  readonly multiplier: number;
+}
+
+export interface AlignedCurves {
+  /** Grid start, seconds after the window start (A's time). */
+  readonly startSec: number;
+  readonly widthSec: number;
+  /** Lines per second per grid bucket, B's divided by its multiplier. */
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  readonly mape: number | null;
+  /** B's volume over A's on the grid (after the multiplier): 2 when B sends twice the lines. */
+  readonly rateRatio: number | null;
+  readonly dispersion: { a: number; b: number; error: number } | null;
+  readonly lag1: { a: number; b: number; error: number } | null;
+}
+
+interface Mapped {
+  startSec: number;
+  res: number;
+  rate: ArrayLike<number>;
+  counts: ArrayLike<number>;
+  span: number;
+}
+
+function mapped(arr: Arrivals, ax: Axis): Mapped {
+  const rate = ax.multiplier === 1 ? arr.intensity : arr.intensity.map((v) => v / ax.multiplier);
+  return {
+    startSec: (arr.startMs - ax.originMs) / 1000 / ax.timeScale,
+    res: arr.resolutionSeconds / ax.timeScale,
+    rate,
+    counts: arr.counts,
+    span: ax.seconds / ax.timeScale,
+  };
+}
+
+/** Mean of a piecewise-constant curve over each grid bucket [g0 + j·w, g0 + (j+1)·w). */
+function resample(m: Mapped, g0: number, w: number, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < m.rate.length; i++) {
+    const r = m.rate[i]!;
+    if (r === 0) continue;
+    const s = m.startSec + i * m.res;
+    const e = s + m.res;
+    for (let j = Math.max(0, Math.floor((s - g0) / w)); j < n; j++) {
+      const gs = g0 + j * w;
+      if (gs >= e) break;
+      const overlap = Math.min(e, gs + w) - Math.max(s, gs);
+      if (overlap > 0) out[j]! += r * overlap;
+    }
+  }
+  for (let j = 0; j < n; j++) out[j]! /= w;
+  return out;
+}
+
+/** Counts inside the window, summed in groups of `factor` buckets. */
+function coarsened(m: Mapped, end: number, factor: number): number[] {
+  const keep = Math.min(m.counts.length, Math.max(1, Math.ceil((end - m.startSec) / m.res)));
+  const out: number[] = [];
+  for (let i = 0; i < keep; i += factor) {
+    let s = 0;
+    for (let k = i; k < Math.min(keep, i + factor); k++) s += m.counts[k]!;
+    out.push(s);
+  }
+  return out;
+}
+
+export function mapeAbove(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
+  let active = 0;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++)
+    if (a[i]! > 0) {
+      active++;
+      sum += a[i]!;
+    }
+  if (active === 0) {
+    for (let i = 0; i < b.length; i++) if (b[i]! > 0) return 1;
+    return 0;
+  }
+  const floor = (MAPE_FLOOR * sum) / active;
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    if (x < floor) continue;
+    s += Math.abs(b[i]! - x) / x;
+    n++;
+  }
+  return n ? s / n : null;
+}
+
+function pairOf(
+  fa: number,
+  fb: number,
+  fallback: number,
+  error: (a: number, b: number) => number,
+): { a: number; b: number; error: number } | null {
+  if (!Number.isFinite(fa) && !Number.isFinite(fb)) return null;
+  // One-sided NaN (a constant count series) reads as the profiler publishes it.
+  const a = Number.isFinite(fa) ? fa : fallback;
+  const b = Number.isFinite(fb) ? fb : fallback;
+  return { a, b, error: error(a, b) };
+}
+
+export function alignArrivals(a: Arrivals, axA: Axis, b: Arrivals, axB: Axis): AlignedCurves {
+  const ma = mapped(a, axA);
+  const mb = mapped(b, axB);
+  const g0 = Math.min(ma.startSec, mb.startSec);
+  const end = Math.max(g0, Math.min(ma.span, mb.span));
+  const w = Math.max(ma.res, mb.res, (end - g0) / MAX_GRID);
+  const n = Math.min(MAX_GRID, Math.max(1, Math.ceil((end - g0) / w)));
+  const ra = resample(ma, g0, w, n);
+  const rb = resample(mb, g0, w, n);
+  let sa = 0;
+  let sb = 0;
+  for (let j = 0; j < n; j++) {
+    sa += ra[j]!;
+    sb += rb[j]!;
+  }
+  const ca = coarsened(ma, end, Math.max(1, Math.round(w / ma.res)));
+  const cb = coarsened(mb, end, Math.max(1, Math.round(w / mb.res)));
+  return {
+    startSec: g0,
+    widthSec: w,
+    a: ra,
+    b: rb,
+    mape: mapeAbove(ra, rb),
+    rateRatio: sa > 0 ? sb / sa : sb > 0 ? null : 1,
+    dispersion: pairOf(indexOfDispersion(ca), indexOfDispersion(cb), 1, (x, y) =>
+      x === y ? 0 : x > 0 ? Math.abs(y - x) / x : 1,
+    ),
+    lag1: pairOf(autocorrelation(ca, 1), autocorrelation(cb, 1), 0, (x, y) => Math.abs(y - x)),
+  };
+}

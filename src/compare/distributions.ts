@@ -1,0 +1,186 @@
+// Comparing two published distributions (the schema's `quantiles` blocks). When both carry a
+// DDSketch with the same α, KS and JS come from the sketches (exact to the sketch's 1 % value
+// resolution). Otherwise each CDF is reconstructed from its quantile pairs — linear between
+// distinct values, a jump where several probabilities share one value — KS is the largest gap
+// between the two CDFs at any knot of either, and JS is taken over the bins between the union
+// of both sides' knots.
+import type { Quantiles } from '../lib/recipe.js';
+import type { DDSketch } from '../lib/stats/ddsketch.js';
+import { jensenShannon, jensenShannonSketches } from '../lib/stats/divergence.js';
+import { ksSketches } from '../lib/stats/ks.js';
+import { decodeSketch } from '../profiler/quantiles.js';
+
+export interface DistComparison {
+  readonly ks: number;
+  readonly js: number;
+  readonly method: 'sketch' | 'quantiles';
+}
+
+/** Sketch bins decoded at most per store: far beyond what a 2048-bin DDSketch writes. */
+const MAX_SKETCH_BINS = 1 << 16;
+
+/**
+ * Walks the encoded sketch's layout (48-byte header, then per store a zigzag offset, a bin count
+ * and that many varints) without building anything, so that damaged or hostile bytes — a varint
+ * running off the end, a bin count beyond the bytes present — are refused before the decoder,
+ * which trusts its input, can loop on them.
+ */
+function wellFormedSketch(b: Buffer): boolean {
+  let at = 48;
+  const varint = (): number | undefined => {
+    let v = 0;
+    let m = 1;
+    for (let i = 0; i < 8 && at < b.length; i++) {
+      const x = b[at++]!;
+      v += (x & 127) * m;
+      if (x < 128) return v;
+      m *= 128;
+    }
+    return undefined;
+  };
+  if (b.length < at) return false;
+  for (let store = 0; store < 2; store++) {
+    if (varint() === undefined) return false;
+    const n = varint();
+    if (n === undefined || n > MAX_SKETCH_BINS || n > b.length - at) return false;
+    for (let i = 0; i < n; i++) if (varint() === undefined) return false;
+  }
+  return at === b.length;
+}
+
+export function sketchOf(q: Quantiles): DDSketch | undefined {
+  if (q.sketch?.type !== 'ddsketch') return undefined;
+  if (!wellFormedSketch(Buffer.from(q.sketch.data, 'base64'))) return undefined;
+  try {
+    const s = decodeSketch(q.sketch.data);
+    return Number.isFinite(s.count) &&
+      s.count > 0 &&
+      s.count === s.points().reduce((a, [, n]) => a + n, 0)
+      ? s
+      : undefined;
+  } catch {
+    // A damaged sketch leaves the quantiles, which the schema has already vouched for.
+    return undefined;
+  }
+}
+
+/** Right-continuous CDF from (probability, value) pairs; 0 below min, 1 from max on. */
+export function cdfOf(q: Quantiles): (x: number) => number {
+  const pts = q.q;
+  if (q.n === 0 || pts.length === 0) return () => NaN;
+  // Per distinct value, the highest probability reached there (jumps collapse onto one knot).
+  const xs: number[] = [];
+  const ps: number[] = [];
+  for (const [p, v] of pts) {
+    if (xs.length && xs[xs.length - 1] === v) ps[ps.length - 1] = p;
+    else {
+      xs.push(v);
+      ps.push(p);
+    }
+  }
+  const lo = xs[0]!;
+  const hi = xs[xs.length - 1]!;
+  return (x) => {
+    if (x < lo) return 0;
+    if (x >= hi) return 1;
+    let a = 0;
+    let b = xs.length - 1;
+    while (b - a > 1) {
+      const m = (a + b) >> 1;
+      if (xs[m]! <= x) a = m;
+      else b = m;
+    }
+    const f = (x - xs[a]!) / (xs[b]! - xs[a]!);
+    return ps[a]! + (ps[b]! - ps[a]!) * f;
+  };
+}
+
+const knots = (q: Quantiles): number[] => q.q.map(([, v]) => v);
+
+function fromQuantiles(a: Quantiles, b: Quantiles): DistComparison {
+  const fa = cdfOf(a);
+  const fb = cdfOf(b);
+  const xs = [...new Set([...knots(a), ...knots(b)])].sort((x, y) => x - y);
+  let ks = 0;
+  for (const x of xs) {
+    // The gap can peak just below a jump as well as at it.
+    const below = x - Math.max(Math.abs(x), 1) * 1e-12;
+    ks = Math.max(ks, Math.abs(fa(x) - fb(x)), Math.abs(fa(below) - fb(below)));
+  }
+  const ma: number[] = [];
+  const mb: number[] = [];
+  let pa = 0;
+  let pb = 0;
+  for (const x of xs) {
+    const ca = fa(x);
+    const cb = fb(x);
+    ma.push(ca - pa);
+    mb.push(cb - pb);
+    pa = ca;
+    pb = cb;
+  }
+  return { ks, js: jensenShannon(ma, mb), method: 'quantiles' };
+}
+
+/** KS and JS of two distributions; null when either is empty. */
+export function compareDistributions(a: Quantiles, b: Quantiles): DistComparison | null {
+  if (a.n === 0 || b.n === 0) return a.n === b.n ? null : { ks: 1, js: 1, method: 'quantiles' };
+  const sa = sketchOf(a);
+  const sb = sketchOf(b);
+  if (sa && sb && sa.alpha === sb.alpha)
+    return { ks: ksSketches(sa, sb).d, js: jensenShannonSketches(sa, sb), method: 'sketch' };
+  return fromQuantiles(a, b);
+}
+
+/** The p-quantile read from the pairs, interpolating linearly between grid probabilities. */
+export function quantileAt(q: Quantiles, p: number): number {
+  const pts = q.q;
+  if (pts.length === 0) return NaN;
+  if (p <= pts[0]![0]) return pts[0]![1];
+  for (let i = 1; i < pts.length; i++) {
+    const [p1, v1] = pts[i]!;
+    if (p <= p1) {
+      const [p0, v0] = pts[i - 1]!;
+      return p1 === p0 ? v1 : v0 + ((v1 - v0) * (p - p0)) / (p1 - p0);
+    }
+  }
+  return pts[pts.length - 1]![1];
+}
+
+export const CHECKED_QUANTILES = [0.5, 0.9, 0.99] as const;
+
+export interface QuantileErrors {
+  /** Worst relative error over p50, p90, p99. */
+  readonly worst: number;
+  readonly a: readonly number[];
+  readonly b: readonly number[];
+}
+
+/** Relative errors of B's p50/p90/p99 against A's; null when either side is empty. */
+export function quantileErrors(a: Quantiles, b: Quantiles): QuantileErrors | null {
+  if (a.n === 0 || b.n === 0) return null;
+  const va = CHECKED_QUANTILES.map((p) => quantileAt(a, p));
+  const vb = CHECKED_QUANTILES.map((p) => quantileAt(b, p));
+  let worst = 0;
+  va.forEach((x, i) => {
+    const y = vb[i]!;
+    const e = x === y ? 0 : x === 0 ? 1 : Math.abs(y - x) / Math.abs(x);
+    worst = Math.max(worst, e);
+  });
+  return { worst, a: va, b: vb };
+}
+
+/** CDF points for plotting: the sketch's buckets when present, else the quantile pairs. */
+export function cdfPoints(q: Quantiles): [number, number][] {
+  const s = sketchOf(q);
+  if (s && s.count > 0) {
+    const out: [number, number][] = [];
+    let c = 0;
+    for (const [v, n] of s.points()) {
+      c += n;
+      out.push([v, c / s.count]);
+    }
+    return out;
+  }
+  return q.q.map(([p, v]) => [v, p]);
+}

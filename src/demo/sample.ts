@@ -1,0 +1,111 @@
+// The demo's traffic sample: a six-hour slice of the bundled public corpus
+// (fixtures/corpus/README.md has its sources and licences) turned into a capture part, so
+// `wflg replay` can play it through the mirror. The corpus keeps each line's own timestamp but no
+// request boundaries, so batching is derived the way an agent flushes: consecutive lines of one
+// format (wavefront, histogram, trace), at most BATCH_LINES, closed after BATCH_WINDOW_MS of
+// compressed time; about a third of the requests are gzip-encoded, as agents commonly send. The
+// demo says so when it runs: the arrival times are real, the batching is modelled.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeHeader } from '../lib/capture-format.js';
+import { native } from '../lib/native.js';
+import { WavefrontParser } from '../lib/wavefront.js';
+
+export interface SampleOptions {
+  /** Decompressed corpus bytes. */
+  readonly corpus: Buffer;
+  /** Start of the slice, Unix seconds, and its length. */
+  readonly fromSeconds: number;
+  readonly windowSeconds: number;
+  /** Wall seconds the slice is compressed into. */
+  readonly replaySeconds: number;
+  /** Store root to write `capture/dt=…/mig=demo/sample/part-sample-00000001.wf.zst` under. */
+  readonly dir: string;
+}
+
+export interface Sample {
+  readonly lines: number;
+  readonly requests: number;
+  readonly bytes: number;
+  readonly capturedSeconds: number;
+}
+
+const BATCH_LINES = 500;
+const BATCH_WINDOW_MS = 250;
+/** The slice the demo uses: one LLM-serving hour with its neighbours (gauges, deltas, spans). */
+export const DEMO_SLICE = { fromSeconds: 1_793_630_000, windowSeconds: 6 * 3600 } as const;
+
+type Format = 'wavefront' | 'histogram' | 'trace';
+
+/** Arrival times are placed on a fixed day so the sample is the same bytes on every run. */
+const EPOCH_MS = Date.UTC(2026, 10, 1);
+
+export function buildSample(o: SampleOptions): Sample {
+  const batch = new WavefrontParser({ format: 'auto' }).parse(o.corpus);
+  const t0 = o.fromSeconds * 1000;
+  const t1 = t0 + o.windowSeconds * 1000;
+  const compress = o.windowSeconds / o.replaySeconds;
+  const spanBatch = new WavefrontParser({ format: 'trace', listener: 'trace-port' }).parse(
+    o.corpus,
+  );
+  const enc = new (native().FrameEncoder)(3);
+  const frames: Buffer[] = [];
+  let open: { format: Format; firstMs: number; lastMs: number; lines: Buffer[] } | undefined;
+  let seq = 0;
+  let lines = 0;
+  let bytes = 0;
+  const flush = (): void => {
+    if (!open) return;
+    const body = Buffer.concat(open.lines);
+    seq++;
+    const gzip = seq % 3 === 0;
+    const header = encodeHeader({
+      arrivalMs: Math.round(open.lastMs),
+      // The wire size of a gzip body is not known until replay re-encodes it; the stored size is
+      // what the profiler learns lines and bytes from.
+      wireBytes: body.length,
+      encoding: gzip ? 'gzip' : 'identity',
+      storedBytes: body.length,
+      lines: open.lines.length,
+      path: '/report',
+      query: `f=${open.format}`,
+      client: (0x1000000000000 + (seq % 7)).toString(16).padStart(16, '0'),
+      mirrorFraction: 1,
+      seq,
+    });
+    frames.push(enc.encode(Buffer.concat([Buffer.from(header), body])));
+    lines += open.lines.length;
+    bytes += body.length;
+    open = undefined;
+  };
+  for (let i = 0; i < batch.length; i++) {
+    // Spans have no timestamp under auto parsing (they are rejected there); read it as a span.
+    const ts = batch.timestampMs(i) ?? spanBatch.timestampMs(i);
+    if (ts === undefined || ts < t0 || ts >= t1) continue;
+    const s = batch.lineStart(i);
+    const e = batch.lineEnd(i);
+    const kind = batch.kind(i);
+    const format: Format =
+      spanBatch.kind(i) === 'span' && spanBatch.ok(i)
+        ? 'trace'
+        : kind.startsWith('histogram')
+          ? 'histogram'
+          : 'wavefront';
+    const arrival = EPOCH_MS + (ts - t0) / compress;
+    if (
+      open &&
+      (open.format !== format ||
+        open.lines.length >= BATCH_LINES ||
+        arrival - open.firstMs > BATCH_WINDOW_MS)
+    )
+      flush();
+    open ??= { format, firstMs: arrival, lastMs: arrival, lines: [] };
+    open.lastMs = Math.max(open.lastMs, arrival);
+    open.lines.push(Buffer.concat([o.corpus.subarray(s, e), Buffer.from('\n')]));
+  }
+  flush();
+  const dir = join(o.dir, 'capture', 'dt=2026-11-01', 'mig=demo', 'sample');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'part-sample-00000001.wf.zst'), Buffer.concat(frames));
+  return { lines, requests: seq, bytes, capturedSeconds: o.replaySeconds };
+}

@@ -1,0 +1,196 @@
+// Everything the profiler learns about one family, in fixed-size or capped state: sketches,
+// counters, an adaptive-width intensity curve, the tracked-series sample and the arrival-instant
+// sample. Memory per family (the bound that makes memory grow with families, not lines):
+//   DDSketches: ≤ 8 × (2 stores × ≤ 2048 bins × 8 B) — in practice ~1 KiB each (α = 1 %, values
+//     spanning 4–6 decades use ~500–700 bins) → ≤ 256 KiB worst case, ~10–40 KiB typical;
+//   curve ≤ 4096 buckets × 8 B = 32 KiB; instants ≤ 2 × cap (4096) × 8 B = 64 KiB; HLL 4 KiB;
+//   series sample ≤ 1024 × ~200 B = 200 KiB; small counters.
+// So ≤ ~0.6 MiB per family at worst, ~50–100 KiB typical, independent of the line count.
+import { BucketCounts, type CurveState } from '../lib/stats/intensity.js';
+import { DDSketch, type DDSketchJson } from '../lib/stats/ddsketch.js';
+import { HyperLogLog } from '../lib/stats/cardinality.js';
+import { InstantWindows, type InstantWindowsState } from './sample.js';
+import { SeriesSample, type SeriesRec } from './series.js';
+
+export const ALIGN_CANDIDATES = [1, 5, 10, 15, 30, 60] as const;
+export const MAX_DECIMALS = 15;
+
+export interface FamilyIdentity {
+  id: string;
+  kindCode: number;
+  name: string;
+  tagKeys: string[];
+}
+
+export interface FamilyState {
+  ident: FamilyIdentity;
+  lines: number;
+  bytes: number;
+  firstMs: number;
+  lastMs: number;
+  instants: number;
+  tsPresent: number;
+  tsUnits: number[];
+  aligned: number[];
+  nan: number;
+  inf: number;
+  neg: number;
+  zero: number;
+  decimals: number[];
+  rejects: Array<[string, number]>;
+  hll: Uint8Array;
+  curve: CurveState;
+  inst: InstantWindowsState;
+  instHour: InstantWindowsState;
+  series: SeriesRec[];
+  seriesComplete: boolean;
+  sk: Record<SketchName, DDSketchJson>;
+  spanRoots: number;
+  spanLogs: number;
+  annotations: Array<[string, number]>;
+}
+
+export const SKETCHES = [
+  'lineBytes',
+  'values',
+  'steps',
+  'lag',
+  'interval',
+  'centroidsPerLine',
+  'centroidCount',
+  'centroidMean',
+  'totalCount',
+  'duration',
+] as const;
+export type SketchName = (typeof SKETCHES)[number];
+
+export class FamilyAcc {
+  lines = 0;
+  bytes = 0;
+  firstMs = Infinity;
+  lastMs = -Infinity;
+  instants = 0;
+  lastInstant = NaN;
+  tsPresent = 0;
+  readonly tsUnits = [0, 0, 0, 0, 0];
+  readonly aligned = new Array<number>(ALIGN_CANDIDATES.length).fill(0);
+  nan = 0;
+  inf = 0;
+  neg = 0;
+  zero = 0;
+  readonly decimals = new Array<number>(MAX_DECIMALS + 2).fill(0);
+  readonly rejects = new Map<string, number>();
+  readonly hll = new HyperLogLog();
+  readonly curve = new BucketCounts();
+  readonly inst: InstantWindows;
+  readonly instHour: InstantWindows;
+  readonly series: SeriesSample;
+  readonly sk: Record<SketchName, DDSketch>;
+  spanRoots = 0;
+  spanLogs = 0;
+  readonly annotations = new Map<string, number>();
+
+  constructor(
+    readonly ident: FamilyIdentity,
+    seriesCap = 1024,
+    instantCap = 8192,
+  ) {
+    this.inst = new InstantWindows(instantCap >> 1, 60_000);
+    this.instHour = new InstantWindows(instantCap >> 1, 3_600_000);
+    this.series = new SeriesSample(seriesCap);
+    const sk = {} as Record<SketchName, DDSketch>;
+    for (const n of SKETCHES) sk[n] = new DDSketch();
+    this.sk = sk;
+  }
+
+  /** Decimal digits of a finite value as printed shortest (0 for integers), capped. */
+  static decimalsOf(v: number): number {
+    if (Number.isInteger(v)) return 0;
+    let p = 1;
+    for (let d = 1; d <= MAX_DECIMALS; d++) {
+      p *= 10;
+      const x = v * p;
+      if (Math.abs(x - Math.round(x)) <= Math.abs(x) * 1e-12) return d;
+    }
+    return MAX_DECIMALS + 1;
+  }
+
+  addValue(v: number): void {
+    if (Number.isNaN(v)) {
+      this.nan++;
+      return;
+    }
+    if (!Number.isFinite(v)) {
+      this.inf++;
+      return;
+    }
+    if (v < 0) this.neg++;
+    else if (v === 0) this.zero++;
+    this.decimals[FamilyAcc.decimalsOf(v)]!++;
+    this.sk.values.add(v);
+  }
+
+  state(): FamilyState {
+    const sk = {} as Record<SketchName, DDSketchJson>;
+    for (const n of SKETCHES) sk[n] = this.sk[n].toJSON();
+    return {
+      ident: this.ident,
+      lines: this.lines,
+      bytes: this.bytes,
+      firstMs: this.firstMs,
+      lastMs: this.lastMs,
+      instants: this.instants,
+      tsPresent: this.tsPresent,
+      tsUnits: [...this.tsUnits],
+      aligned: [...this.aligned],
+      nan: this.nan,
+      inf: this.inf,
+      neg: this.neg,
+      zero: this.zero,
+      decimals: [...this.decimals],
+      rejects: [...this.rejects],
+      hll: this.hll.registers,
+      curve: this.curve.state(),
+      inst: this.inst.state(),
+      instHour: this.instHour.state(),
+      series: this.series.records(),
+      seriesComplete: this.series.complete,
+      sk,
+      spanRoots: this.spanRoots,
+      spanLogs: this.spanLogs,
+      annotations: [...this.annotations],
+    };
+  }
+
+  /** Folds a partial state in. Callers merge partials in input order (determinism). */
+  merge(s: FamilyState): this {
+    this.lines += s.lines;
+    this.bytes += s.bytes;
+    this.firstMs = Math.min(this.firstMs, s.firstMs);
+    this.lastMs = Math.max(this.lastMs, s.lastMs);
+    this.instants += s.instants;
+    this.tsPresent += s.tsPresent;
+    s.tsUnits.forEach((n, i) => (this.tsUnits[i]! += n));
+    s.aligned.forEach((n, i) => (this.aligned[i]! += n));
+    this.nan += s.nan;
+    this.inf += s.inf;
+    this.neg += s.neg;
+    this.zero += s.zero;
+    s.decimals.forEach((n, i) => (this.decimals[i]! += n));
+    for (const [c, n] of s.rejects) this.rejects.set(c, (this.rejects.get(c) ?? 0) + n);
+    this.hll.merge(new HyperLogLog(s.hll));
+    this.curve.merge(s.curve);
+    this.inst.merge(s.inst);
+    this.instHour.merge(s.instHour);
+    this.series.merge(s.series);
+    for (const n of SKETCHES) this.sk[n].merge(DDSketch.fromJSON(s.sk[n]));
+    this.spanRoots += s.spanRoots;
+    this.spanLogs += s.spanLogs;
+    for (const [k, n] of s.annotations) this.annotations.set(k, (this.annotations.get(k) ?? 0) + n);
+    return this;
+  }
+
+  static fromState(s: FamilyState, seriesCap = 1024, instantCap = 8192): FamilyAcc {
+    return new FamilyAcc(s.ident, seriesCap, instantCap).merge(s);
+  }
+}

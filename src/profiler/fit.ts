@@ -1,0 +1,493 @@
+// Merged family state → a Recipe (schema/recipe.v1.schema.json): smoothing and seasonality of the
+// intensity curve, the Hawkes fit on the sampled arrival instants with the curve as baseline,
+// series universe from the tracked-series sample, value and structure models, privacy applied.
+import type { Arrivals, CodeShare, FreqTable, Recipe, SeriesUniverse } from '../lib/recipe.js';
+import { RECIPE_SCHEMA } from '../lib/recipe.js';
+import { autocorrelation, indexOfDispersion, PooledLag1 } from '../lib/stats/dispersion.js';
+import { DDSketch } from '../lib/stats/ddsketch.js';
+import { fitHawkes, piecewiseBaseline, type Segment } from '../lib/stats/hawkes.js';
+import { mape, periodicShape, smoothCounts, type CurveState } from '../lib/stats/intensity.js';
+import { familyIdOfKey, familyKey, KIND_NAMES, Kind } from '../lib/wavefront.js';
+import { ALIGN_CANDIDATES, type FamilyAcc } from './family-acc.js';
+import type { InstantWindows } from './sample.js';
+import { charClassOf, type Privatizer } from './privacy.js';
+import { quantilesOf, quantilesOfList } from './quantiles.js';
+import type { SeriesRec } from './series.js';
+
+const STAGES = ['ok', 'parse', 'filter', 'validate', 'discard', 'frame'] as const;
+const DAY = 86_400_000;
+const TOP_VALUES = 256;
+const MIN_LINES_CONFIDENT = 100;
+
+export function codeShares(
+  rejects: Iterable<[string, number]>,
+  total: number,
+  max: number,
+): CodeShare[] {
+  return [...rejects]
+    .map(([k, lines]) => {
+      const [code, stage] = k.split('|');
+      return {
+        code: code!,
+        stage: (STAGES[Number(stage)] ?? 'parse') as CodeShare['stage'],
+        lines,
+        share: total > 0 ? Math.min(1, lines / total) : 0,
+      };
+    })
+    .filter((c) => c.stage !== ('ok' as string))
+    .sort((a, b) => b.lines - a.lines || (a.code < b.code ? -1 : 1))
+    .slice(0, max);
+}
+
+const finiteOr = (x: number, d: number) => (Number.isFinite(x) ? x : d);
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+
+/** The arrivals block from a curve and an instant sample (shared with the request model). */
+export function fitArrivals(
+  curve: CurveState,
+  inst: InstantWindows,
+  firstMs: number,
+  lastMs: number,
+  mirror: number,
+  notes: string[],
+): Arrivals {
+  const counts = Array.from(curve.counts, (c) => Math.round(c));
+  const res = curve.widthMs / 1000;
+  const sm = smoothCounts(counts);
+  const intensity = Array.from(sm.smoothed, (c) => Math.max(0, c / res / mirror));
+  const span = lastMs - firstMs;
+  let seasonality: Arrivals['seasonality'] = null;
+  if (curve.widthMs <= 3_600_000 && span >= 14 * DAY) {
+    const s = periodicShape(curve, 7 * DAY, 168, firstMs, lastMs);
+    seasonality = { period: 'week', bucketSeconds: 3600, shape: s.factors };
+  } else if (curve.widthMs <= 3_600_000 && span >= 2 * DAY) {
+    const s = periodicShape(curve, DAY, 24, firstMs, lastMs);
+    seasonality = { period: 'day', bucketSeconds: 3600, shape: s.factors };
+  }
+  // Hawkes on the sampled instants, with the smoothed curve (mean 1) as the baseline shape.
+  const t0 = curve.start * curve.widthMs;
+  const mean = sm.smoothed.reduce((a, b) => a + b, 0) / Math.max(1, sm.smoothed.length);
+  const shape = Array.from(sm.smoothed, (c) => (mean > 0 ? Math.max(c / mean, 1e-3) : 1));
+  const nu = piecewiseBaseline(0, res, shape);
+  const segs: Segment[] = inst.segments().map((s) => ({
+    start: Math.max(0, (s.startMs - t0) / 1000),
+    end: (s.endMs - t0) / 1000,
+    times: Float64Array.from(s.times, (t) => (t - t0) / 1000),
+  }));
+  let hawkes: Arrivals['hawkes'] = null;
+  const fit = fitHawkes(segs, nu);
+  if (!fit) notes.push('fewer than 20 arrival instants: no Hawkes fit (Poisson assumed)');
+  else {
+    hawkes = {
+      mu: fit.mu,
+      alpha: fit.alpha,
+      beta: fit.beta,
+      branchingRatio: fit.branchingRatio,
+      logLikelihood: fit.logLik,
+      events: fit.events,
+      gof: { ks: clamp(fit.ks.d, 0, 1), pValue: clamp(fit.ks.pValue, 0, 1) },
+    };
+    if (!fit.significant) notes.push('self-excitation not significant (likelihood ratio): α = 0');
+    if (fit.ks.pValue < 0.01)
+      notes.push(`arrival model rejected by time-rescaling KS (D = ${fit.ks.d.toFixed(3)})`);
+  }
+  const idc = indexOfDispersion(counts);
+  const ac = autocorrelation(counts, 1);
+  return {
+    startMs: Math.max(0, Math.round(t0)),
+    resolutionSeconds: res,
+    counts,
+    intensity,
+    seasonality,
+    hawkes,
+    dispersionIndex: Math.max(0, finiteOr(idc, 1)),
+    lag1Autocorrelation: clamp(finiteOr(ac, 0), -1, 1),
+    fitMape: counts.some((c) => c > 0) ? mape(counts, sm.smoothed) : null,
+  };
+}
+
+function zipfExponent(counts: readonly number[]): number | null {
+  if (counts.length < 5) return null;
+  // Least squares of log count on log rank.
+  const xs = counts.map((_, i) => Math.log(i + 1));
+  const ys = counts.map((c) => Math.log(c));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  xs.forEach((x, i) => {
+    num += (x - mx) * (ys[i]! - my);
+    den += (x - mx) ** 2;
+  });
+  return den > 0 ? Math.max(0, -num / den) : null;
+}
+
+/** Frequency table from (value → sampled lines) with privacy and a tail model. */
+function freqTable(
+  counts: Map<string, number>,
+  distinct: number,
+  scale: number,
+  priv: Privatizer,
+): FreqTable {
+  const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const top = sorted.slice(0, TOP_VALUES).map(([v, n]) => {
+    const p = priv.publish(v, n);
+    return p.synthetic
+      ? { v: p.v, n: Math.max(1, Math.round(n * scale)), synthetic: true }
+      : { v: p.v, n: Math.max(1, Math.round(n * scale)) };
+  });
+  const rest = sorted.slice(TOP_VALUES);
+  const tailValues = (rest.length ? rest : sorted).map(([v]) => v);
+  const totalSample = sorted.reduce((a, [, n]) => a + n, 0);
+  const topSample = sorted.slice(0, TOP_VALUES).reduce((a, [, n]) => a + n, 0);
+  const tailDistinct = Math.max(0, distinct - top.length);
+  return {
+    distinct,
+    top,
+    tail: {
+      distinct: tailDistinct,
+      count: Math.round((totalSample - topSample) * scale),
+      zipfS: zipfExponent(sorted.map(([, n]) => n)),
+      length:
+        tailDistinct > 0 ? quantilesOfList(tailValues.map((v) => v.length)) : quantilesOfList([]),
+      charClass: tailDistinct > 0 ? charClassOf(tailValues) : 'empty',
+    },
+  };
+}
+
+function mutualInformation(
+  joint: Map<string, number>,
+  a: Map<string, number>,
+  b: Map<string, number>,
+  n: number,
+): number {
+  let mi = 0;
+  for (const [k, c] of joint) {
+    const [x, y] = k.split('\u0000') as [string, string];
+    const p = c / n;
+    mi += p * Math.log2(p / (((a.get(x) ?? 0) / n) * ((b.get(y) ?? 0) / n)));
+  }
+  return Math.max(0, mi);
+}
+
+function seriesUniverse(
+  f: FamilyAcc,
+  recs: SeriesRec[],
+  priv: Privatizer,
+  firstMs: number,
+  lastMs: number,
+): SeriesUniverse {
+  const estimated = f.series.complete
+    ? recs.length
+    : Math.max(recs.length, Math.round(f.hll.estimate()));
+  const scale = recs.length > 0 ? estimated / recs.length : 1;
+  const sampledLines = recs.reduce((a, r) => a + r.n, 0);
+  const lineScale = sampledLines > 0 ? f.lines / sampledLines : 1;
+  const sources = new Map<string, number>();
+  const perKey = new Map<string, Map<string, number>>();
+  const seriesPerValue = new Map<string, Map<string, number>>();
+  for (const k of f.ident.tagKeys) {
+    perKey.set(k, new Map());
+    seriesPerValue.set(k, new Map());
+  }
+  for (const r of recs) {
+    sources.set(r.source, (sources.get(r.source) ?? 0) + r.n);
+    for (const [k, v] of r.tags) {
+      const m = perKey.get(k);
+      if (!m) continue;
+      m.set(v, (m.get(v) ?? 0) + r.n);
+      const s = seriesPerValue.get(k)!;
+      s.set(v, (s.get(v) ?? 0) + 1);
+    }
+  }
+  const distinctOf = (m: Map<string, number>) =>
+    f.series.complete ? m.size : Math.min(estimated, Math.round(m.size * Math.sqrt(scale)));
+  const keys = f.ident.tagKeys.slice(0, 256).map((key) => {
+    const m = perKey.get(key)!;
+    const card = distinctOf(m);
+    return {
+      key: priv.publish(key, f.lines).v,
+      presence: 1,
+      cardinality: card,
+      values: freqTable(m, card, lineScale, priv),
+    };
+  });
+  // Value co-occurrence: the most dependent key pairs (mutual information over sampled series).
+  const pairs: SeriesUniverse['valuePairs'] = [];
+  const tk = f.ident.tagKeys.slice(0, 12);
+  for (let i = 0; i < tk.length; i++)
+    for (let j = i + 1; j < tk.length; j++) {
+      const joint = new Map<string, number>();
+      for (const r of recs) {
+        const va = r.tags.find(([k]) => k === tk[i])?.[1];
+        const vb = r.tags.find(([k]) => k === tk[j])?.[1];
+        if (va === undefined || vb === undefined) continue;
+        const k = `${va}\u0000${vb}`;
+        joint.set(k, (joint.get(k) ?? 0) + 1);
+      }
+      const n = [...joint.values()].reduce((a, b) => a + b, 0);
+      if (n === 0) continue;
+      const mi = mutualInformation(
+        joint,
+        seriesPerValue.get(tk[i]!)!,
+        seriesPerValue.get(tk[j]!)!,
+        n,
+      );
+      const top = [...joint]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, 1024)
+        .map(([k, c]) => {
+          const [va, vb] = k.split('\u0000') as [string, string];
+          const la = perKey.get(tk[i]!)!.get(va) ?? 0;
+          const lb = perKey.get(tk[j]!)!.get(vb) ?? 0;
+          return [priv.publish(va, la).v, priv.publish(vb, lb).v, Math.round(c * scale)] as [
+            string,
+            string,
+            number,
+          ];
+        });
+      pairs.push({
+        a: priv.publish(tk[i]!, f.lines).v,
+        b: priv.publish(tk[j]!, f.lines).v,
+        mutualInformation: mi,
+        pairs: top,
+      });
+    }
+  pairs.sort((a, b) => b.mutualInformation - a.mutualInformation);
+  // Churn from the sample: a series is born if first seen later than two reporting intervals after
+  // the window opened, dead if last seen earlier than two intervals before it closed.
+  const interval = f.sk.interval.count > 0 ? f.sk.interval.quantile(0.5) * 1000 : 0;
+  const grace = Math.max(2 * interval, 60_000);
+  const minutes = Math.max(1, (lastMs - firstMs) / 60_000);
+  let births = 0;
+  let deaths = 0;
+  let stable = 0;
+  for (const r of recs) {
+    const born = r.first > firstMs + grace;
+    const died = r.last < lastMs - grace;
+    if (born) births++;
+    if (died) deaths++;
+    if (!born && !died) stable++;
+  }
+  let collisions = 0;
+  let points = 0;
+  for (const r of recs) {
+    collisions += r.collisions;
+    points += r.n;
+  }
+  const srcDistinct = distinctOf(sources);
+  return {
+    count: estimated,
+    sources: freqTable(sources, srcDistinct, lineScale, priv),
+    keys,
+    keySets: f.ident.tagKeys.length
+      ? [{ keys: f.ident.tagKeys.map((k) => priv.publish(k, f.lines).v).sort(), share: 1 }]
+      : [],
+    valuePairs: pairs.slice(0, 64),
+    churn: {
+      birthsPerMinute: (births * scale) / minutes,
+      deathsPerMinute: (deaths * scale) / minutes,
+      lifetimeSeconds: quantilesOfList(recs.map((r) => (r.last - r.first) / 1000)),
+      stableShare: recs.length ? stable / recs.length : 1,
+    },
+    pointsPerSeries: quantilesOfList(recs.map((r) => r.n)),
+    intervalSeconds: quantilesOf(f.sk.interval),
+    sameSecondShare: points > 0 ? Math.min(1, collisions / points) : 0,
+  };
+}
+
+export function fitFamily(
+  f: FamilyAcc,
+  priv: Privatizer,
+  mirror: number,
+  traces?: TraceStats,
+): Recipe {
+  const notes: string[] = [];
+  const kind = KIND_NAMES[f.ident.kindCode] as Recipe['family']['kind'];
+  const name = priv.publish(f.ident.name, f.lines).v;
+  const tagKeys = f.ident.tagKeys
+    .map((k) => priv.publish(k, f.lines).v)
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const key = familyKey(kind, name, tagKeys);
+  if (f.lines < MIN_LINES_CONFIDENT) notes.push(`only ${f.lines} lines: distributions are rough`);
+  const firstMs = Math.max(0, Math.round(f.firstMs));
+  const lastMs = Math.max(firstMs, Math.round(f.lastMs));
+  const recs = f.series.records();
+  if (!f.series.complete)
+    notes.push(`series sampled: ${recs.length} of ~${Math.round(f.hll.estimate())} tracked`);
+  const inst = f.instHour.intervals() > f.inst.intervals() ? f.instHour : f.inst;
+  const arrivals = fitArrivals(f.curve.state(), inst, firstMs, lastMs, mirror, notes);
+  const series = seriesUniverse(f, recs, priv, firstMs, lastMs);
+  const units = f.tsUnits.map((n, i) => [i, n] as const).filter(([i, n]) => i > 0 && n > 0);
+  const unitNames = ['none', 's', 'ms', 'us', 'ns'] as const;
+  const unit =
+    units.length === 0 ? 'none' : units.length === 1 ? unitNames[units[0]![0]]! : 'mixed';
+  // Alignment: the coarsest grid that at least 95 % of timestamps sit on.
+  let alignIdx = -1;
+  ALIGN_CANDIDATES.forEach((_, a) => {
+    if (f.tsPresent > 0 && f.aligned[a]! >= 0.95 * f.tsPresent) alignIdx = a;
+  });
+  const valued = kind === 'metric' || kind === 'delta';
+  let values: Recipe['values'] = null;
+  if (valued) {
+    const lag = new PooledLag1();
+    let eligible = 0;
+    let monotonic = 0;
+    for (const r of recs) {
+      lag.addSeries(r.n, r.sx, r.sxx, r.sxy, r.firstV, r.prev);
+      if (r.n >= 3) {
+        eligible++;
+        if (r.decreases <= Math.max(0, 0.01 * r.n) && r.sx !== r.n * r.firstV) monotonic++;
+      }
+    }
+    const model =
+      kind === 'delta'
+        ? 'delta'
+        : eligible > 0 && monotonic >= 0.8 * eligible
+          ? 'counter'
+          : 'gauge';
+    let steps = f.sk.steps;
+    let resetShare = 0;
+    if (model === 'counter') {
+      const diffs = f.sk.steps.toJSON();
+      steps = DDSketch.fromJSON({
+        ...diffs,
+        neg: { offset: 0, counts: [] },
+        count: diffs.count - diffs.neg.counts.reduce((a, b) => a + b, 0),
+        min: Math.max(0, diffs.min),
+      });
+      resetShare = diffs.count > 0 ? (diffs.count - steps.count) / diffs.count : 0;
+    }
+    const finite = f.lines - f.nan - f.inf;
+    const dec = f.decimals
+      .map((n, digits) => ({ digits, share: finite > 0 ? n / finite : 0 }))
+      .filter((d) => d.share > 0)
+      .slice(0, 20);
+    values = {
+      model,
+      marginal: quantilesOf(f.sk.values, true),
+      steps: quantilesOf(steps),
+      lag1Autocorrelation: clamp(finiteOr(lag.value(), 0), -1, 1),
+      integerShare: finite > 0 ? f.decimals[0]! / finite : 0,
+      decimals: dec,
+      nanShare: f.lines ? f.nan / f.lines : 0,
+      infShare: f.lines ? f.inf / f.lines : 0,
+      negativeShare: f.lines ? f.neg / f.lines : 0,
+      zeroShare: f.lines ? f.zero / f.lines : 0,
+      resetShare,
+    };
+  }
+  const isHist = kind.startsWith('histogram_');
+  const histogram: Recipe['histogram'] = isHist
+    ? {
+        granularity:
+          f.ident.kindCode === Kind.histogram_m
+            ? 'minute'
+            : f.ident.kindCode === Kind.histogram_h
+              ? 'hour'
+              : 'day',
+        centroidsPerLine: quantilesOf(f.sk.centroidsPerLine),
+        centroidCount: quantilesOf(f.sk.centroidCount),
+        centroidMean: quantilesOf(f.sk.centroidMean, true),
+        totalCount: quantilesOf(f.sk.totalCount),
+      }
+    : null;
+  const lowConfidence =
+    f.lines < MIN_LINES_CONFIDENT || arrivals.hawkes === null || arrivals.hawkes.gof.pValue < 0.01;
+  return {
+    schema: RECIPE_SCHEMA,
+    family: { id: familyIdOfKey(key), key, kind, name, tagKeys },
+    privacy: priv.mode,
+    confidence: lowConfidence ? 'low' : 'high',
+    notes: notes.slice(0, 32).map((n) => n.slice(0, 500)),
+    totals: {
+      lines: f.lines,
+      bytes: f.bytes,
+      series: series.count,
+      sources: series.sources.distinct,
+      firstMs,
+      lastMs,
+    },
+    arrivals,
+    timestamps: {
+      presentShare: f.lines ? f.tsPresent / f.lines : 0,
+      unit,
+      lagMs: quantilesOf(f.sk.lag),
+      alignmentSeconds: alignIdx >= 0 ? ALIGN_CANDIDATES[alignIdx]! : 0,
+      alignedShare: alignIdx >= 0 && f.tsPresent > 0 ? f.aligned[alignIdx]! / f.tsPresent : 0,
+    },
+    series,
+    values,
+    histogram,
+    span:
+      kind === 'span'
+        ? spanModel(f, traces ?? { spansPerTrace: [], fanOut: [], depth: [] }, priv)
+        : null,
+    lineBytes: quantilesOf(f.sk.lineBytes),
+    rejects: codeShares(
+      f.rejects,
+      f.lines + [...f.rejects.values()].reduce((a, b) => a + b, 0),
+      64,
+    ),
+  };
+}
+
+export interface TraceStats {
+  spansPerTrace: number[];
+  fanOut: number[];
+  depth: number[];
+}
+
+/** Structure of the sampled traces: spans per trace, children per parent, tree depth. */
+export function traceStats(traces: Map<string, Array<{ s: string; p: string }>>): TraceStats {
+  const out: TraceStats = { spansPerTrace: [], fanOut: [], depth: [] };
+  for (const id of [...traces.keys()].sort()) {
+    const spans = traces.get(id)!;
+    out.spansPerTrace.push(spans.length);
+    const parentOf = new Map<string, string>();
+    const children = new Map<string, number>();
+    for (const sp of spans) {
+      if (sp.s) parentOf.set(sp.s, sp.p);
+      if (sp.p) children.set(sp.p, (children.get(sp.p) ?? 0) + 1);
+    }
+    for (const c of children.values()) out.fanOut.push(c);
+    let depth = 0;
+    for (const sp of spans) {
+      let d = 1;
+      let p = sp.p;
+      // Bounded walk: a cycle in hostile input cannot loop forever.
+      while (p && d <= spans.length) {
+        p = parentOf.get(p) ?? '';
+        d++;
+      }
+      depth = Math.max(depth, d);
+    }
+    out.depth.push(depth);
+  }
+  return out;
+}
+
+export function spanModel(f: FamilyAcc, t: TraceStats, priv: Privatizer): Recipe['span'] {
+  const keys = [...f.annotations]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 256)
+    .map(([key, n]) => {
+      const values = new Map<string, number>();
+      for (const r of f.series.records())
+        for (const [k, v] of r.tags) if (k === key) values.set(v, (values.get(v) ?? 0) + r.n);
+      return {
+        key: priv.publish(key, n).v,
+        presence: f.lines ? Math.min(1, n / f.lines) : 0,
+        values: freqTable(values, values.size, 1, priv),
+      };
+    });
+  return {
+    durationMs: quantilesOf(f.sk.duration, true),
+    spansPerTrace: quantilesOfList(t.spansPerTrace),
+    fanOut: quantilesOfList(t.fanOut),
+    depth: quantilesOfList(t.depth),
+    rootShare: f.lines ? f.spanRoots / f.lines : 0,
+    spanLogShare: f.lines ? f.spanLogs / f.lines : 0,
+    annotationKeys: keys,
+  };
+}

@@ -1,0 +1,225 @@
+// The hot loop: one native parse per body (or per plain-file batch), then one pass over the
+// column arrays. Strings are decoded only when a series enters the tracked sample, for spans, and
+// for rejects' codes — never per ordinary line — so the per-line work is a few typed-array reads,
+// two map lookups and sketch increments.
+import { key53 } from '../lib/stats/cardinality.js';
+import { native, type NativeColumns, type NativeWavefrontParser } from '../lib/native.js';
+import { Kind, ParsedBatch, type WavefrontFormat } from '../lib/wavefront.js';
+import { ALIGN_CANDIDATES, FamilyAcc } from './family-acc.js';
+import { trimTraces, type PartialAcc } from './partial.js';
+import type { SeriesRec } from './series.js';
+
+// Column layout of the native batch (native/core/src/batch.rs), as src/lib/wavefront.ts mirrors it.
+const LS = 26;
+const NS = 3;
+const KSC = 2;
+const FAM_HI = 13;
+const FAM_LO = 14;
+const AUX_FIRST = 11;
+const AUX_COUNT = 12;
+const MISC = 23;
+const SER_HI = 24;
+const SER_LO = 25;
+
+const ALIGN_MS = ALIGN_CANDIDATES.map((s) => s * 1000);
+
+/** One parser per Wavefront format, created on first use. */
+export class Parsers {
+  private readonly byFormat = new Map<string, NativeWavefrontParser>();
+  parser(format: WavefrontFormat): NativeWavefrontParser {
+    let p = this.byFormat.get(format);
+    if (!p) this.byFormat.set(format, (p = new (native().WavefrontParser)({ format })));
+    return p;
+  }
+}
+
+export interface TimeCarry {
+  /** Plain files: the last timestamp seen, used for lines without one. */
+  lastTs: number;
+}
+
+/**
+ * Scans one buffer of Wavefront lines. `arrivalMs` is the request's arrival (captures: the time
+ * axis); without it the lines' own timestamps are the axis, carried forward over lines lacking one.
+ */
+export function scanText(
+  acc: PartialAcc,
+  buf: Buffer,
+  parser: NativeWavefrontParser,
+  arrivalMs: number | undefined,
+  carry: TimeCarry,
+  famCache: Map<number, FamilyAcc>,
+): void {
+  const cols: NativeColumns = parser.parse(buf);
+  const L = cols.lines;
+  const nums = cols.nums;
+  const aux = cols.aux;
+  const n = L.length / LS;
+  const g = acc.global;
+  let view: ParsedBatch | undefined;
+  const strings = (): ParsedBatch => (view ??= new ParsedBatch(buf, cols));
+  g.read.textBytes += buf.length;
+  for (let i = 0; i < n; i++) {
+    const o = i * LS;
+    const ksc = L[o + KSC]!;
+    const kind = ksc & 0xff;
+    const stage = (ksc >>> 8) & 0xff;
+    const len = L[o + 1]! - L[o]!;
+    if (kind === Kind.blank && stage === 0) {
+      g.blank++;
+      continue;
+    }
+    g.lines++;
+    g.byKind[kind]!++;
+    g.lineBytes.add(len);
+    const famHi = L[o + FAM_HI]!;
+    const famLo = L[o + FAM_LO]!;
+    const fkey = famHi === 0 && famLo === 0 ? -1 : key53(famHi, famLo);
+    if (stage !== 0) {
+      const code = ksc >>> 16;
+      const rk = `${code === 1 ? 'n/a' : `WF-${code}`}|${stage}`;
+      g.rejects.set(rk, (g.rejects.get(rk) ?? 0) + 1);
+      const f = fkey < 0 ? undefined : famCache.get(fkey);
+      if (f) f.rejects.set(rk, (f.rejects.get(rk) ?? 0) + 1);
+      continue;
+    }
+    if (fkey < 0) continue;
+    let fam = famCache.get(fkey);
+    if (!fam) {
+      const b = strings();
+      const id = b.familyId(i);
+      fam = acc.families.get(id);
+      if (!fam) {
+        const keys = new Set<string>();
+        for (const [k] of b.tags(i)) keys.add(k);
+        if (kind === Kind.span) {
+          keys.delete('parent');
+          keys.delete('followsFrom');
+          keys.delete('_spanLogs');
+        }
+        const tagKeys = [...keys].sort((a, c) => Buffer.compare(Buffer.from(a), Buffer.from(c)));
+        fam = new FamilyAcc(
+          { id, kindCode: kind, name: b.name(i), tagKeys },
+          acc.seriesCap,
+          acc.instantCap,
+        );
+        acc.families.set(id, fam);
+      }
+      famCache.set(fkey, fam);
+    }
+    const tsRaw = nums[i * NS + 1]!;
+    const hasTs = !Number.isNaN(tsRaw);
+    if (hasTs) carry.lastTs = tsRaw;
+    const t = arrivalMs ?? carry.lastTs;
+    if (t < g.minMs) g.minMs = t;
+    if (t > g.maxMs) g.maxMs = t;
+    fam.lines++;
+    fam.bytes += len;
+    fam.sk.lineBytes.add(len);
+    if (t < fam.firstMs) fam.firstMs = t;
+    if (t > fam.lastMs) fam.lastMs = t;
+    fam.curve.add(t);
+    if (t !== fam.lastInstant) {
+      fam.lastInstant = t;
+      fam.instants++;
+      fam.inst.add(t);
+      fam.instHour.add(t);
+    }
+    if (hasTs) {
+      fam.tsPresent++;
+      fam.tsUnits[L[o + MISC]! & 0xff]!++;
+      for (let a = 0; a < ALIGN_MS.length; a++) if (tsRaw % ALIGN_MS[a]! === 0) fam.aligned[a]!++;
+      if (arrivalMs !== undefined) fam.sk.lag.add(arrivalMs - tsRaw);
+    }
+    const valued = kind === Kind.metric || kind === Kind.delta;
+    const v = nums[i * NS]!;
+    if (valued) fam.addValue(v);
+    else if (kind === Kind.span) scanSpan(acc, fam, strings(), i, nums[i * NS + 2]!);
+    else if (kind >= Kind.histogram_m && kind <= Kind.histogram_d) {
+      const first = L[o + AUX_FIRST]!;
+      const cnt = L[o + AUX_COUNT]!;
+      fam.sk.centroidsPerLine.add(cnt);
+      let total = 0;
+      for (let j = first; j < first + cnt; j++) {
+        const c = aux[2 * j]!;
+        total += c;
+        fam.sk.centroidCount.add(c);
+        fam.sk.centroidMean.add(aux[2 * j + 1]!);
+      }
+      fam.sk.totalCount.add(total);
+    }
+    // Series: every line feeds the distinct count; only sampled series keep a history.
+    const sHi = L[o + SER_HI]!;
+    const sLo = L[o + SER_LO]!;
+    fam.hll.add64(sHi, sLo);
+    const skey = key53(sHi, sLo);
+    if (!fam.series.admits(skey)) continue;
+    let r = fam.series.get(skey);
+    if (!r) {
+      r = newSeries(skey, strings(), i, t);
+      fam.series.insert(r);
+    }
+    const tsv = hasTs ? tsRaw : t;
+    if (r.n > 0) {
+      const gap = tsv - r.lastTs;
+      if (gap >= 0) fam.sk.interval.add(gap / 1000);
+      if (Math.floor(tsv / 1000) === Math.floor(r.lastTs / 1000)) r.collisions++;
+      if (valued && Number.isFinite(v) && Number.isFinite(r.prev)) {
+        const d = v - r.prev;
+        if (kind === Kind.metric) fam.sk.steps.add(d);
+        if (d < 0) r.decreases++;
+        r.sxy += v * r.prev;
+      }
+    } else r.firstV = v;
+    if (valued && kind === Kind.delta) fam.sk.steps.add(v);
+    r.n++;
+    if (valued && Number.isFinite(v)) {
+      r.sx += v;
+      r.sxx += v * v;
+    }
+    r.prev = v;
+    r.lastTs = tsv;
+    if (t < r.first) r.first = t;
+    if (t > r.last) r.last = t;
+  }
+}
+
+function newSeries(key: number, b: ParsedBatch, i: number, t: number): SeriesRec {
+  return {
+    key,
+    first: t,
+    last: t,
+    n: 0,
+    lastTs: NaN,
+    collisions: 0,
+    prev: NaN,
+    firstV: NaN,
+    sx: 0,
+    sxx: 0,
+    sxy: 0,
+    decreases: 0,
+    source: b.source(i) ?? '',
+    tags: b.tags(i).filter(([k]) => k !== 'parent' && k !== 'followsFrom' && k !== '_spanLogs'),
+  };
+}
+
+function scanSpan(acc: PartialAcc, fam: FamilyAcc, b: ParsedBatch, i: number, durMs: number): void {
+  fam.sk.duration.add(durMs);
+  let parent = '';
+  for (const [k, v] of b.tags(i)) {
+    if (k === 'parent') parent = v;
+    else if (k === '_spanLogs') fam.spanLogs++;
+    else if (k !== 'followsFrom') fam.annotations.set(k, (fam.annotations.get(k) ?? 0) + 1);
+  }
+  if (!parent) fam.spanRoots++;
+  const trace = b.traceId(i);
+  if (!trace) return;
+  const traces = acc.global.traces;
+  const spans = traces.get(trace);
+  const span = { s: b.spanId(i) ?? '', p: parent };
+  if (spans) spans.push(span);
+  else {
+    traces.set(trace, [span]);
+    if (traces.size > 2 * 2048) trimTraces(traces);
+  }
+}

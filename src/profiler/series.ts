@@ -1,0 +1,89 @@
+// The tracked-series sample of one family: the `cap` series with the smallest 53-bit series hash
+// (a uniform sample, since the hash is), each with its complete history in this profile. Memory:
+// ≤ cap records of ~20 numbers plus the series' tag strings — cap 1024 → up to 2 × cap records between trims, ~400 KiB per family at
+// worst, reached only by families with more than `cap` series.
+
+export interface SeriesRec {
+  key: number;
+  /** first/last time seen on the time axis (ms) */
+  first: number;
+  last: number;
+  n: number;
+  /** last point's timestamp (ms; the time axis when the line has none) */
+  lastTs: number;
+  collisions: number;
+  prev: number;
+  firstV: number;
+  sx: number;
+  sxx: number;
+  sxy: number;
+  decreases: number;
+  source: string;
+  tags: Array<[string, string]>;
+}
+
+export class SeriesSample {
+  readonly byKey = new Map<number, SeriesRec>();
+  /** Largest key admitted once full (keys above it are outside the sample for good). */
+  private threshold = Infinity;
+
+  constructor(readonly cap = 1024) {}
+
+  /** The record of `key` if the series is (or now enters) the sample; undefined otherwise. */
+  get(key: number): SeriesRec | undefined {
+    return this.byKey.get(key);
+  }
+
+  admits(key: number): boolean {
+    return key <= this.threshold;
+  }
+
+  insert(rec: SeriesRec): void {
+    this.byKey.set(rec.key, rec);
+    if (this.byKey.size >= 2 * this.cap) this.evict();
+  }
+
+  /** Trims to the `cap` smallest keys; run when the map doubles, so one sort per cap inserts. */
+  private evict(): void {
+    if (this.byKey.size <= this.cap) return;
+    const keys = [...this.byKey.keys()].sort((a, b) => a - b);
+    for (const k of keys.slice(this.cap)) this.byKey.delete(k);
+    this.threshold = Math.min(this.threshold, keys[this.cap - 1]!);
+  }
+
+  merge(recs: readonly SeriesRec[]): this {
+    for (const r of recs) {
+      if (r.key > this.threshold) continue;
+      const m = this.byKey.get(r.key);
+      if (!m) {
+        this.byKey.set(r.key, { ...r, tags: r.tags });
+        continue;
+      }
+      // Parts are merged in input order, so `r` is the later history of the same series.
+      if (r.first < m.first) m.first = r.first;
+      if (r.last > m.last) {
+        m.last = r.last;
+        m.prev = r.prev;
+        m.lastTs = r.lastTs;
+      }
+      m.n += r.n;
+      m.collisions += r.collisions;
+      m.sx += r.sx;
+      m.sxx += r.sxx;
+      m.sxy += r.sxy;
+      m.decreases += r.decreases;
+    }
+    if (this.byKey.size > this.cap) this.evict();
+    return this;
+  }
+
+  records(): SeriesRec[] {
+    this.evict();
+    return [...this.byKey.values()].sort((a, b) => a.key - b.key);
+  }
+
+  get complete(): boolean {
+    this.evict();
+    return this.threshold === Infinity;
+  }
+}

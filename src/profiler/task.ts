@@ -1,0 +1,113 @@
+// One unit of profiling work — a capture part or a plain Wavefront file — turned into a partial
+// profile. Runs inside a piscina worker (./worker.ts) or in-process (--workers 0).
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { partRecords, emptyReadStats } from '../lib/capture-reader.js';
+import { WflgError } from '../lib/errors.js';
+import { lineBatches } from '../lib/input.js';
+import { native } from '../lib/native.js';
+import { FORMATS, type WavefrontFormat } from '../lib/wavefront.js';
+import type { FamilyAcc } from './family-acc.js';
+import { PartialAcc, type PartialState } from './partial.js';
+import { Parsers, scanText, type TimeCarry } from './scan.js';
+
+export interface Task {
+  /** Display name (object name or file path); partials are merged in the order of these. */
+  readonly input: string;
+  /** Local file to read, or the bytes themselves (objects read by the main thread). */
+  readonly path?: string;
+  readonly bytes?: Uint8Array;
+  /** Wavefront format for plain files (captures take it from each request's f=). */
+  readonly format: WavefrontFormat;
+  readonly seriesCap: number;
+  readonly instantCap: number;
+}
+
+const ZSTD_MAGIC = 0xfd2fb528;
+const HEADER = Buffer.from('#wflg1 ');
+const MAX_FRAME = 256 * 1024 * 1024;
+
+/** Is this a capture part (zstd frames of #wflg1 records) rather than plain Wavefront? */
+export function isCapturePart(head: Uint8Array): boolean {
+  if (
+    head.length < 4 ||
+    Buffer.from(head.buffer, head.byteOffset, 4).readUInt32LE(0) !== ZSTD_MAGIC
+  )
+    return false;
+  const scan = native().scanFrames(head);
+  if (scan.offsets.length === 0) return false;
+  const first = head.subarray(scan.offsets[0], scan.offsets[0]! + scan.compressedLens[0]!);
+  const d = native().decodeFrames(first, MAX_FRAME);
+  return d.data.subarray(0, HEADER.length).equals(HEADER);
+}
+
+function formatOf(query: string, fallback: WavefrontFormat): WavefrontFormat {
+  const f = new URLSearchParams(query).get('f');
+  return f && (FORMATS as readonly string[]).includes(f) ? (f as WavefrontFormat) : fallback;
+}
+
+export async function runTask(task: Task): Promise<PartialState> {
+  const acc = new PartialAcc(task.input, task.seriesCap, task.instantCap);
+  const parsers = new Parsers();
+  const famCache = new Map<number, FamilyAcc>();
+  const carry: TimeCarry = { lastTs: 0 };
+  const g = acc.global;
+  let data: Uint8Array | undefined = task.bytes;
+  if (!data && task.path?.endsWith('.wf.zst')) {
+    data = await readFile(task.path).catch((err: unknown) => {
+      throw new WflgError('WFLG_E_INPUT_READ', `${task.path}: ${String(err)}`, { path: task.path });
+    });
+  }
+  if (data && isCapturePart(data)) {
+    g.captured = true;
+    g.read.inputBytes += data.length;
+    const stats = emptyReadStats();
+    let prevArrival = NaN;
+    for (const rec of partRecords(data, stats, MAX_FRAME)) {
+      const h = rec.header;
+      const fmt = formatOf(h.query, 'wavefront');
+      g.requests++;
+      g.reqLines.add(h.lines);
+      g.wire.add(h.wireBytes);
+      g.stored.add(h.storedBytes);
+      g.encodings.set(h.encoding, (g.encodings.get(h.encoding) ?? 0) + 1);
+      g.formats.set(fmt, (g.formats.get(fmt) ?? 0) + 1);
+      g.paths.set(h.path, (g.paths.get(h.path) ?? 0) + 1);
+      const c = g.clients.get(h.client);
+      if (c) {
+        c[0]++;
+        c[1] += h.lines;
+      } else if (g.clients.size < 4096) g.clients.set(h.client, [1, h.lines]);
+      else g.clientsOverflow++;
+      g.mirrorSum += h.mirrorFraction;
+      g.reqCurve.add(h.arrivalMs);
+      if (h.arrivalMs !== prevArrival) g.reqInst.add(h.arrivalMs);
+      if (h.arrivalMs >= prevArrival) g.gaps.add(h.arrivalMs - prevArrival);
+      prevArrival = h.arrivalMs;
+      if (h.arrivalMs < g.minMs) g.minMs = h.arrivalMs;
+      if (h.arrivalMs > g.maxMs) g.maxMs = h.arrivalMs;
+      if (rec.body.length)
+        scanText(acc, rec.body, parsers.parser(fmt), h.arrivalMs, carry, famCache);
+    }
+    g.read.parts += stats.parts;
+    g.read.frames += stats.frames;
+    g.read.corruptFrames += stats.corruptFrames;
+    g.read.corruptBytes += stats.corruptBytes;
+    g.read.tailBytes += stats.tailBytes;
+    g.read.badRecordFrames += stats.badRecordFrames;
+    return acc.state();
+  }
+  // Plain Wavefront: the lines' timestamps are the time axis, the file one stream.
+  const parser = parsers.parser(task.format);
+  const source = data
+    ? [Buffer.from(data.buffer, data.byteOffset, data.length)]
+    : createReadStream(task.path!, { highWaterMark: 1 << 20 });
+  for await (const batch of lineBatches(
+    data ? Readable.from(source) : (source as never),
+    task.input,
+    (n) => (g.read.inputBytes += n),
+  ))
+    scanText(acc, batch, parser, undefined, carry, famCache);
+  return acc.state();
+}

@@ -1,0 +1,278 @@
+// The measuring parts of compare on constructed inputs whose right answers are known: thresholds
+// grading and strict validation, distribution distances from sketches and from bare quantiles,
+// curve alignment under timeScale and multiplier, family pairing.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import { alignArrivals, MAX_GRID, type Axis } from '../../src/compare/curves.js';
+import { compareDistributions, quantileErrors } from '../../src/compare/distributions.js';
+import { matchFamilies } from '../../src/compare/match.js';
+import {
+  DEFAULT_THRESHOLDS,
+  grade,
+  loadThresholds,
+  parseThresholds,
+} from '../../src/compare/thresholds.js';
+import { isWflgError } from '../../src/lib/errors.js';
+import type { Arrivals, Recipe } from '../../src/lib/recipe.js';
+import { DDSketch } from '../../src/lib/stats/ddsketch.js';
+import { ksTwoSample } from '../../src/lib/stats/ks.js';
+import { Rng } from '../../src/lib/stats/rng.js';
+import { familyIdOfKey, familyKey } from '../../src/lib/wavefront.js';
+import { quantilesOf } from '../../src/profiler/quantiles.js';
+
+test('grading: green up to amber × threshold, amber up to the threshold, red beyond; coverage by shortfall', () => {
+  const t = DEFAULT_THRESHOLDS;
+  assert.equal(grade('valueKs', 0, t).status, 'green');
+  assert.equal(grade('valueKs', 0.025, t).status, 'green');
+  assert.equal(grade('valueKs', 0.026, t).status, 'amber');
+  assert.equal(grade('valueKs', 0.05, t).status, 'amber');
+  assert.equal(grade('valueKs', 0.0501, t).status, 'red');
+  assert.equal(grade('valueKs', null, t).status, 'n/a');
+  assert.equal(grade('coverage', 1, t).status, 'green');
+  assert.equal(grade('coverage', 0.999, t).status, 'amber');
+  assert.equal(grade('coverage', 0.9985, t).status, 'red');
+  assert.equal(grade('coverage', 0.99951, t).status, 'green');
+  const off = parseThresholds({ valueKs: null, amber: 0.9 });
+  assert.equal(grade('valueKs', 0.9, off).status, 'green', 'null: report only');
+  assert.equal(grade('valueJs', 0.04, off).status, 'green');
+  assert.equal(grade('valueJs', 0.046, off).status, 'amber');
+});
+
+test('a thresholds file: overrides defaults; unknown keys and bad values all reported at once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wflg-compare-thr-'));
+  try {
+    const yaml = join(dir, 't.yaml');
+    writeFileSync(yaml, 'valueKs: 0.1\ncoverage: 0.99\nminFamilyShare: 0.01\n');
+    const t = loadThresholds(yaml);
+    assert.equal(t.limits.valueKs, 0.1);
+    assert.equal(t.limits.coverage, 0.99);
+    assert.equal(t.limits.valueJs, DEFAULT_THRESHOLDS.limits.valueJs);
+    assert.equal(t.minFamilyShare, 0.01);
+    assert.ok(Object.isFrozen(t) && Object.isFrozen(t.limits));
+
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({ valueKS: 0.1, coverage: 1.5, intensityMape: -1, amber: 'half', lag1: 0.2 }),
+    );
+    assert.throws(
+      () => loadThresholds(bad),
+      (e: unknown) => {
+        assert.ok(isWflgError(e, 'WFLG_E_CONFIG_INVALID'));
+        const p = e.details!.problems as string[];
+        assert.equal(p.length, 4, p.join('\n'));
+        assert.match(p.join('\n'), /unknown key 'valueKS'/);
+        assert.match(p.join('\n'), /coverage: must be a number in \[0, 1\]/);
+        assert.match(p.join('\n'), /intensityMape/);
+        assert.match(p.join('\n'), /amber/);
+        return true;
+      },
+    );
+    for (const [name, text] of [
+      ['list.yaml', '- 1\n- 2\n'],
+      ['broken.json', '{"valueKs": '],
+      ['nan.yaml', 'valueKs: .nan\n'],
+    ] as const) {
+      writeFileSync(join(dir, name), text);
+      assert.throws(
+        () => loadThresholds(join(dir, name)),
+        (e: unknown) => isWflgError(e, 'WFLG_E_CONFIG_INVALID') && e.message.includes(name),
+        name,
+      );
+    }
+    assert.throws(
+      () => loadThresholds(join(dir, 'absent.yaml')),
+      (e: unknown) => isWflgError(e, 'WFLG_E_CONFIG_INVALID'),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const normalSample = (rng: Rng, n: number, mean: number, sd: number): number[] =>
+  Array.from({ length: n }, () => mean + sd * rng.normal());
+
+test('value KS and JS: sketches and bare quantiles both find a shift; identical is 0', () => {
+  const rng = new Rng(7);
+  const xa = normalSample(rng, 20_000, 100, 10);
+  const xb = normalSample(rng, 20_000, 105, 10);
+  const sk = (xs: number[]) => {
+    const s = new DDSketch();
+    for (const x of xs) s.add(x);
+    return quantilesOf(s, true);
+  };
+  const qa = sk(xa);
+  const qb = sk(xb);
+  const truth = ksTwoSample(xa, xb).d; // ≈ 0.197 for a half-sd shift
+  const bySketch = compareDistributions(qa, qb)!;
+  assert.equal(bySketch.method, 'sketch');
+  assert.ok(Math.abs(bySketch.ks - truth) < 0.02, `${bySketch.ks} vs ${truth}`);
+  assert.ok(bySketch.js > 0.01);
+  const byQuantiles = compareDistributions({ ...qa, sketch: null }, { ...qb, sketch: null })!;
+  assert.equal(byQuantiles.method, 'quantiles');
+  assert.ok(Math.abs(byQuantiles.ks - truth) < 0.04, `${byQuantiles.ks} vs ${truth}`);
+  assert.ok(byQuantiles.js > 0.01);
+  assert.deepEqual(compareDistributions(qa, qa), { ks: 0, js: 0, method: 'sketch' });
+  const q0 = { ...qa, sketch: null };
+  assert.deepEqual(compareDistributions(q0, q0), { ks: 0, js: 0, method: 'quantiles' });
+  // A point mass at 100 against half the mass at 90 and the rest spread linearly up to 110: the
+  // largest gap (0.75) is just below the jump, between the knots of either side.
+  const point = {
+    n: 1000,
+    min: 100,
+    max: 100,
+    mean: 100,
+    q: [
+      [0, 100],
+      [1, 100],
+    ],
+    sketch: null,
+  };
+  const spread = {
+    n: 1000,
+    min: 90,
+    max: 110,
+    mean: 95,
+    q: [
+      [0, 90],
+      [0.5, 90],
+      [1, 110],
+    ],
+    sketch: null,
+  };
+  type Q = Parameters<typeof compareDistributions>[0];
+  assert.ok(Math.abs(compareDistributions(point as Q, spread as Q)!.ks - 0.75) < 1e-9);
+  // Damaged or hostile sketch bytes (a varint running off the end, a bin count beyond the data,
+  // a count disagreeing with the bins) fall back to the quantiles instead of hanging or lying.
+  const head = Buffer.from(qa.sketch!.data, 'base64').subarray(0, 48);
+  const hostile = [
+    Buffer.concat([head, Buffer.alloc(16, 0x80)]),
+    Buffer.concat([head, Buffer.from([0, 0x80, 0x80, 0x80, 0x01, 5])]),
+    Buffer.concat([head, Buffer.from([0, 2, 1, 1, 0, 0])]),
+    head.subarray(0, 20),
+  ];
+  for (const h of hostile) {
+    const bad = { ...qa, sketch: { type: 'ddsketch' as const, data: h.toString('base64') } };
+    assert.equal(compareDistributions(bad, qb)!.method, 'quantiles', h.toString('hex'));
+  }
+  const qe = quantileErrors(qa, { ...qa, q: qa.q.map(([p, v]) => [p, v * 1.1]) })!;
+  assert.ok(Math.abs(qe.worst - 0.1) < 1e-9);
+});
+
+function arrivals(startMs: number, res: number, rate: number[]): Arrivals {
+  return {
+    startMs,
+    resolutionSeconds: res,
+    counts: rate.map((r) => Math.round(r * res)),
+    intensity: rate,
+    seasonality: null,
+    hawkes: null,
+    dispersionIndex: 1,
+    lag1Autocorrelation: 0,
+    fitMape: null,
+  };
+}
+
+test('intensity: B generated at timeScale 1/24 and multiplier 3 lines up with A once declared', () => {
+  // A: one day in 1440 one-minute buckets with a diurnal shape.
+  const day = Array.from({ length: 1440 }, (_, i) => 10 + 8 * Math.sin((2 * Math.PI * i) / 1440));
+  const t0 = 1_790_000_000_000;
+  const A = arrivals(t0, 60, day);
+  // B: the same day replayed in one hour (60 one-minute buckets), three times the traffic.
+  const hour = Array.from({ length: 60 }, (_, j) => {
+    let s = 0;
+    for (let k = 0; k < 24; k++) s += day[24 * j + k]!;
+    return (3 * s) / 24;
+  });
+  const u0 = 1_800_000_000_000;
+  const B = arrivals(u0, 60, hour);
+  const axA: Axis = { originMs: t0, seconds: 86_400, timeScale: 1, multiplier: 1 };
+  const declared: Axis = { originMs: u0, seconds: 3600, timeScale: 1 / 24, multiplier: 3 };
+  const c = alignArrivals(A, axA, B, declared);
+  assert.equal(c.widthSec, 1440);
+  assert.equal(c.a.length, 60);
+  assert.ok(c.mape! < 1e-9, String(c.mape));
+  assert.ok(Math.abs(c.rateRatio! - 1) < 1e-9);
+  // Undeclared, B looks like three times A's rate over its first hour only.
+  const naive = alignArrivals(A, axA, B, { ...declared, timeScale: 1, multiplier: 1 });
+  assert.ok(naive.mape! > 1, String(naive.mape));
+  // A doubled curve (same counts shape) is 100 % off with the dispersion doubling too.
+  const noisy = day.map((v, i) => v + (i % 7) - 3);
+  const X = arrivals(t0, 60, noisy);
+  const Y = arrivals(
+    t0,
+    60,
+    noisy.map((v) => 2 * v),
+  );
+  const d = alignArrivals(X, axA, Y, axA);
+  assert.ok(Math.abs(d.mape! - 1) < 1e-9);
+  assert.ok(Math.abs(d.rateRatio! - 2) < 1e-9);
+  assert.ok(Math.abs(d.dispersion!.error - 1) < 0.01, JSON.stringify(d.dispersion));
+  assert.ok(d.lag1!.error < 0.01);
+  // Hostile shapes stay bounded: a nanosecond resolution, a curve starting 50 years early.
+  const tiny = arrivals(t0, 1e-9, [1, 2, 3]);
+  const early = arrivals(0, 60, [1, 2, 3]);
+  for (const [x, y] of [
+    [tiny, A],
+    [A, early],
+  ] as const) {
+    const h = alignArrivals(x, axA, y, axA);
+    assert.ok(h.a.length <= MAX_GRID && h.a.length >= 1);
+    assert.ok(h.mape === null || Number.isFinite(h.mape));
+  }
+});
+
+function recipe(
+  kind: Recipe['family']['kind'],
+  name: string,
+  keys: string[],
+  lines: number,
+): Recipe {
+  const key = familyKey(kind, name, keys);
+  // Only the fields the matcher reads; the rest of a Recipe is irrelevant to pairing.
+  return {
+    family: { id: familyIdOfKey(key), key, kind, name, tagKeys: keys },
+    totals: { lines },
+  } as unknown as Recipe;
+}
+
+test('families pair by id, then same kind+name with one tag key more or less; the rest is missing/extra', () => {
+  const a = [
+    recipe('metric', 'cpu', ['env', 'host'], 100),
+    recipe('metric', 'mem', ['env', 'host'], 50),
+    recipe('metric', 'disk', ['a', 'b', 'c'], 10),
+    recipe('delta', 'reqs', ['env'], 5),
+  ];
+  const b = [
+    recipe('metric', 'cpu', ['env', 'host'], 100),
+    recipe('metric', 'mem', ['host'], 50), // env dropped
+    recipe('metric', 'disk', ['a'], 10), // two keys gone: not the same family
+    recipe('metric', 'reqs', ['env'], 5), // kind changed: not the same family
+    recipe('metric', 'new', [], 1),
+  ];
+  const pairs = matchFamilies(a, b);
+  const view = pairs
+    .map(
+      (p) =>
+        `${p.match} ${(p.a ?? p.b)!.family.name} -${p.dropped.join(',')} +${p.added.join(',')}`,
+    )
+    .sort();
+  assert.deepEqual(view, [
+    'extra disk - +',
+    'extra new - +',
+    'extra reqs - +',
+    'missing disk - +',
+    'missing reqs - +',
+    'same cpu - +',
+    'tags-changed mem -env +',
+  ]);
+  // One key swapped for another is two changes: not paired.
+  const swapped = matchFamilies(
+    [recipe('metric', 'x', ['a'], 1)],
+    [recipe('metric', 'x', ['b'], 1)],
+  );
+  assert.deepEqual(swapped.map((p) => p.match).sort(), ['extra', 'missing']);
+});

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import {
+  fitHawkes,
+  piecewiseBaseline,
+  simulateHawkes,
+  simulateNhpp,
+  timeRescalingKs,
+} from '../../../src/lib/stats/hawkes.js';
+import {
+  BucketCounts,
+  mape,
+  periodicShape,
+  smoothCounts,
+} from '../../../src/lib/stats/intensity.js';
+import { Rng } from '../../../src/lib/stats/rng.js';
+
+const within = (got: number, want: number, rel: number) =>
+  assert.ok(Math.abs(got - want) <= rel * want, `${got} not within ${rel * 100}% of ${want}`);
+
+test('Hawkes MLE recovers (μ, α, β) of a simulated process within 15 %, and its KS passes', () => {
+  const truth = { mu: 0.5, alpha: 0.9, beta: 1.5 }; // branching ratio 0.6
+  const times = simulateHawkes(truth, 16_000, new Rng(42));
+  const fit = fitHawkes([{ start: 0, end: 16_000, times }])!;
+  assert.ok(fit);
+  within(fit.mu, truth.mu, 0.15);
+  within(fit.alpha, truth.alpha, 0.15);
+  within(fit.beta, truth.beta, 0.15);
+  within(fit.branchingRatio, 0.6, 0.1);
+  assert.ok(fit.branchingRatio < 1);
+  assert.ok(fit.significant);
+  assert.ok(fit.ks.d < 0.02 && fit.ks.pValue > 0.01, JSON.stringify(fit.ks));
+  assert.ok(fit.logLik > fit.poissonLogLik + 100);
+  // A Poisson model of the same bursty data fails the time-rescaling test.
+  const asPoisson = timeRescalingKs({ mu: times.length / 16_000, alpha: 0, beta: 1 }, [
+    { start: 0, end: 16_000, times },
+  ]);
+  assert.ok(asPoisson.pValue < 1e-6, JSON.stringify(asPoisson));
+});
+
+test('Hawkes fit of Poisson arrivals finds almost no self-excitation', () => {
+  const rng = new Rng(5);
+  const times = simulateNhpp(() => 2, 2, 5000, rng);
+  const fit = fitHawkes([{ start: 0, end: 5000, times }])!;
+  assert.equal(fit.significant, false);
+  assert.equal(fit.branchingRatio, 0);
+  within(fit.mu, 2, 0.05);
+  assert.ok(fit.ks.pValue > 0.01);
+});
+
+test('Hawkes on a time-varying baseline separates the curve from bursts', () => {
+  // Diurnal baseline ν(t) with 3× swing, plus excitation with n = 0.4.
+  const day = 3600;
+  const shape = (t: number) => 1 + 0.5 * Math.sin((2 * Math.PI * t) / day);
+  const rng = new Rng(77);
+  // Simulate by thinning with the excitation tracked explicitly.
+  const mu = 0.6;
+  const alpha = 0.8;
+  const beta = 2;
+  const T = 4 * day;
+  const times: number[] = [];
+  let t = 0;
+  let exc = 0;
+  for (;;) {
+    const bound = mu * 1.5 + exc;
+    const w = rng.exp(bound);
+    exc *= Math.exp(-beta * w);
+    t += w;
+    if (t > T) break;
+    if (rng.next() * bound <= mu * shape(t) + exc) {
+      times.push(t);
+      exc += alpha;
+    }
+  }
+  const pieces = Array.from({ length: 240 }, (_, i) => shape((i + 0.5) * 60));
+  const nu = piecewiseBaseline(0, 60, [...pieces, ...pieces, ...pieces, ...pieces]);
+  const seg = [{ start: 0, end: T, times: Float64Array.from(times) }];
+  const fit = fitHawkes(seg, nu)!;
+  within(fit.branchingRatio, 0.4, 0.15);
+  within(fit.mu, mu, 0.15);
+  assert.ok(fit.ks.pValue > 0.01, JSON.stringify(fit.ks));
+});
+
+test('too few events: no Hawkes fit rather than a made-up one', () => {
+  assert.equal(fitHawkes([{ start: 0, end: 10, times: [1, 2, 3] }]), undefined);
+});
+
+test('a known intensity curve is recovered from per-minute counts with MAPE ≤ 10 %', () => {
+  // 2 days, diurnal curve between 10 and 90 events/min plus an afternoon bump.
+  const minute = 60_000;
+  const lam = (tMs: number) => {
+    const h = (tMs / 3_600_000) % 24;
+    return (
+      (50 + 40 * Math.sin(((h - 6) / 24) * 2 * Math.PI) + 20 * Math.exp(-((h - 15) ** 2) / 2)) /
+      minute
+    );
+  };
+  const T = 2 * 86_400_000;
+  const t0 = 1_700_000_000_000 - (1_700_000_000_000 % minute);
+  const events = simulateNhpp(lam, 111 / minute, T, new Rng(21));
+  const curve = new BucketCounts();
+  for (const e of events) curve.add(t0 + e);
+  const counts = curve.values();
+  const { smoothed, bandwidth } = smoothCounts(counts);
+  const truth = Array.from(counts, (_, i) => {
+    let s = 0;
+    for (let k = 0; k < 10; k++)
+      s += lam((curve.start + i) * minute - t0 + (k + 0.5) * 6000) * 6000;
+    return s;
+  });
+  const err = mape(truth, smoothed);
+  assert.ok(err <= 0.1, `MAPE ${err}`);
+  assert.ok(bandwidth > 1, `bandwidth ${bandwidth}`);
+  // Raw counts are noticeably worse: the smoothing is doing the work.
+  assert.ok(mape(truth, counts) > err * 1.5);
+  const shape = periodicShape(curve.state(), 86_400_000, 24, t0, t0 + T - 1);
+  const peak = shape.factors.indexOf(Math.max(...shape.factors));
+  assert.ok(peak >= 11 && peak <= 15, `peak hour ${peak}`);
+});
+
+test('bucket counts coarsen past their cap, keep every event, and merge exactly', () => {
+  const a = new BucketCounts(100);
+  const b = new BucketCounts(100);
+  const whole = new BucketCounts(100);
+  const rng = new Rng(1);
+  for (let i = 0; i < 10_000; i++) {
+    const t = 1e12 + rng.next() * 500 * 60_000;
+    (i % 2 ? a : b).add(t);
+    whole.add(t);
+  }
+  assert.equal(whole.total, 10_000);
+  assert.ok(whole.length <= 100);
+  assert.ok(whole.widthMs > 60_000);
+  const m = BucketCounts.fromState(structuredClone(a.state()), 100).merge(b);
+  assert.deepEqual(m.state(), whole.state());
+});

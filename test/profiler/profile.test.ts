@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  mkdirSync,
+  existsSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import { parquetReadObjects } from 'hyparquet';
+import { encodeHeader } from '../../src/lib/capture-format.js';
+import { isWflgError } from '../../src/lib/errors.js';
+import { native } from '../../src/lib/native.js';
+import { validateGlobalRecipe, validateRecipe, type Recipe } from '../../src/lib/recipe.js';
+import { deleteRaw } from '../../src/profiler/delete.js';
+import { profile, type ProfileOptions } from '../../src/profiler/run.js';
+import { CORPUS } from '../helpers.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'wflg-profile-'));
+const base = (
+  input: string,
+  output: string,
+  over: Partial<ProfileOptions> = {},
+): ProfileOptions => ({
+  input,
+  output,
+  workers: 0,
+  k: 1,
+  hashNames: false,
+  salt: '',
+  format: 'auto',
+  seriesCap: 1024,
+  instantCap: 4096,
+  version: 'test',
+  ...over,
+});
+const unzstd = (p: string) => execFileSync('zstd', ['-dc', p]);
+function readRecipes(root: string): Recipe[] {
+  const dir = join(root, 'recipes', 'v1');
+  return readdirSync(dir)
+    .filter((f) => f !== 'global.json.zst')
+    .sort()
+    .map((f) => validateRecipe(JSON.parse(unzstd(join(dir, f)).toString())));
+}
+
+test('the public corpus: coverage ≥ 99.9 %, valid recipes for all three data sets, outputs in place', async () => {
+  const out = tmp();
+  try {
+    const r = await profile(base(CORPUS, out, { workers: 2 }));
+    const g = validateGlobalRecipe(
+      JSON.parse(unzstd(join(out, 'recipes/v1/global.json.zst')).toString()),
+    );
+    assert.ok(g.totals.coverage >= 0.999, String(g.totals.coverage));
+    assert.equal(g.totals.lines, 350_915);
+    assert.equal(g.window.timeAxis, 'timestamp');
+    assert.equal(g.requests, null);
+    // WF-404 zero deltas and WF-300 spans (auto format) are accounted for by code.
+    const byCode = new Map(g.rejects.map((c) => [c.code, c.lines]));
+    assert.equal(byCode.get('WF-404'), 30_672);
+    assert.equal(byCode.get('WF-300'), 1_209);
+    const recipes = readRecipes(out);
+    assert.equal(recipes.length, r.recipes.length);
+    const names = new Set(recipes.map((x) => x.family.name));
+    // NAB gauges and deltas, Azure LLM deltas and !M histograms.
+    for (const n of [
+      'aws.ec2.cpuutilization.average',
+      '∆twitter.mentions',
+      '∆llm.inference.requests',
+      'llm.inference.context_tokens',
+    ])
+      assert.ok(names.has(n), n);
+    const cpu = recipes.find((x) => x.family.name === 'aws.ec2.cpuutilization.average')!;
+    assert.equal(cpu.values!.model, 'gauge');
+    assert.ok(cpu.values!.marginal.min >= 0 && cpu.values!.marginal.max <= 100);
+    assert.equal(cpu.timestamps.unit, 's');
+    assert.ok(cpu.timestamps.alignmentSeconds >= 60);
+    const hist = recipes.find((x) => x.family.name === 'llm.inference.context_tokens')!;
+    assert.equal(hist.histogram!.granularity, 'minute');
+    assert.ok(hist.histogram!.centroidsPerLine.mean > 1);
+    const llm = recipes.find((x) => x.family.name === '∆llm.inference.requests')!;
+    assert.equal(llm.values!.model, 'delta');
+    assert.ok(llm.arrivals.hawkes && llm.arrivals.hawkes.events > 1000);
+    // Parquet index: one row per family, readable by an independent reader.
+    const buf = readFileSync(join(out, 'recipes/index.parquet'));
+    const rows = await parquetReadObjects({
+      file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length),
+    });
+    assert.equal(rows.length, recipes.length);
+    assert.deepEqual(rows.map((x) => String(x.id)).sort(), recipes.map((x) => x.family.id).sort());
+    const html = readFileSync(join(out, r.reportName), 'utf8');
+    assert.ok(
+      html.includes('<svg class="plot intensity"') && html.includes('<svg class="plot histogram"'),
+    );
+    assert.ok(
+      !/<script|https?:\/\/(?!www\.w3\.org)/.test(html),
+      'self-contained, no scripts or remote assets',
+    );
+    const ok = JSON.parse(readFileSync(join(out, '_PROFILE_OK'), 'utf8')) as { coverage: number };
+    assert.equal(ok.coverage, g.totals.coverage);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+function capturePart(
+  reqs: Array<{ t: number; body: string; q?: string; client?: string }>,
+): Buffer {
+  const enc = new (native().FrameEncoder)(3);
+  const frames = reqs.map((r, i) => {
+    const body = Buffer.from(r.body);
+    const head = encodeHeader({
+      arrivalMs: r.t,
+      wireBytes: body.length,
+      encoding: i % 3 === 0 ? 'gzip' : 'identity',
+      storedBytes: body.length,
+      lines: r.body.split('\n').filter(Boolean).length,
+      path: '/report',
+      query: r.q ?? 'f=wavefront',
+      client: r.client ?? '00000000000000a1',
+      mirrorFraction: 0.5,
+      seq: i,
+    });
+    return enc.encode(Buffer.concat([Buffer.from(head), body]));
+  });
+  return Buffer.concat(frames);
+}
+
+function syntheticCapture(dir: string, parts: number, perPart: number): void {
+  const d = join(dir, 'capture', 'dt=2026-11-22', 'mig=m', 'host-1');
+  mkdirSync(d, { recursive: true });
+  let t = 1_795_000_000_000;
+  for (let p = 0; p < parts; p++) {
+    const reqs = [];
+    for (let i = 0; i < perPart; i++) {
+      t += 200 + ((i * 7919) % 400);
+      const lines = [];
+      for (let s = 0; s < 20; s++)
+        lines.push(
+          `app.req.latency ${((s * 37 + i) % 100) / 10} ${Math.floor(t / 1000)} source=web-${s % 5} env=prod dc=dc${s % 2}`,
+        );
+      lines.push(`app.req.count ${i + p * perPart} source=web-1 env=prod`);
+      reqs.push({
+        t,
+        body: lines.join('\n') + '\n',
+        client: `00000000000000${(i % 3).toString(16).padStart(2, '0')}`,
+      });
+    }
+    writeFileSync(join(d, `part-w1-${String(p).padStart(6, '0')}.wf.zst`), capturePart(reqs));
+  }
+}
+
+test('capture parts: arrival time axis, request model, mirror fraction; deterministic across worker counts', async () => {
+  const root = tmp();
+  try {
+    syntheticCapture(root, 4, 150);
+    const a = await profile(base(join(root, 'capture'), join(root, 'a'), { workers: 0 }));
+    const b = await profile(
+      base(`file://${join(root, 'capture')}`, join(root, 'b'), { workers: 3 }),
+    );
+    assert.deepEqual(a.recipes, b.recipes);
+    assert.deepEqual({ ...a.global, run: null }, { ...b.global, run: null });
+    const g = a.global;
+    assert.equal(g.window.timeAxis, 'arrival');
+    assert.equal(g.totals.requests, 600);
+    assert.equal(g.mirrorFraction, 0.5);
+    assert.ok(g.requests);
+    assert.equal(g.requests.linesPerRequest.min, 21);
+    assert.equal(g.requests.clients.count, 3);
+    assert.ok(
+      Math.abs(g.requests.encodings.find((e) => e.encoding === 'gzip')!.share - 1 / 3) < 0.01,
+    );
+    const lat = a.recipes.find((r) => r.family.name === 'app.req.latency')!;
+    assert.equal(lat.series.count, 10); // (s mod 5, s mod 2) over s < 20
+    assert.deepEqual(lat.family.tagKeys, ['dc', 'env']);
+    assert.equal(lat.series.sources.distinct, 5);
+    // Intensity is of the full stream: counts / resolution / mirror fraction.
+    const i0 = lat.arrivals.counts.findIndex((c) => c > 0);
+    assert.ok(
+      lat.arrivals.intensity[i0]! > lat.arrivals.counts[i0]! / lat.arrivals.resolutionSeconds,
+    );
+    const counter = a.recipes.find((r) => r.family.name === 'app.req.count')!;
+    assert.equal(counter.values!.model, 'counter');
+    assert.equal(counter.timestamps.presentShare, 0);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('corrupt frames are skipped and counted; the rest is profiled', async () => {
+  const root = tmp();
+  try {
+    syntheticCapture(root, 1, 50);
+    const dir = join(root, 'capture', 'dt=2026-11-22', 'mig=m', 'host-1');
+    const p = join(dir, 'part-w1-000000.wf.zst');
+    const bytes = readFileSync(p);
+    const scan = native().scanFrames(bytes);
+    const victim = scan.offsets[10]! + 20;
+    bytes[victim] = bytes[victim]! ^ 0xff;
+    writeFileSync(p, bytes);
+    const r = await profile(base(join(root, 'capture'), join(root, 'out')));
+    assert.equal(r.global.totals.requests, 49);
+    const html = readFileSync(join(root, 'out', r.reportName), 'utf8');
+    assert.match(html, /1 corrupt frame\(s\) skipped/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('bad input: empty directory, non-Wavefront bytes, a one-line family', async () => {
+  const root = tmp();
+  try {
+    mkdirSync(join(root, 'empty'));
+    await assert.rejects(profile(base(join(root, 'empty'), join(root, 'o1'))), (e) =>
+      isWflgError(e, 'WFLG_E_INPUT_READ'),
+    );
+    assert.ok(!existsSync(join(root, 'o1', '_PROFILE_OK')));
+    writeFileSync(join(root, 'junk.wf'), Buffer.from([0, 1, 2, 255, 10, 0x7f, 0x80, 10]));
+    const j = await profile(base(join(root, 'junk.wf'), join(root, 'o2')));
+    assert.equal(j.recipes.length, 0);
+    assert.equal(j.global.totals.coverage, 1, 'junk lines are accounted for as rejects');
+    writeFileSync(join(root, 'one.wf'), 'lonely.metric 1.5 1795000000 source=a\n');
+    const o = await profile(base(join(root, 'one.wf'), join(root, 'o3')));
+    assert.equal(o.recipes.length, 1);
+    assert.equal(o.recipes[0]!.confidence, 'low');
+    assert.ok(o.recipes[0]!.notes.some((n) => /only 1 lines/.test(n)));
+    assert.equal(o.recipes[0]!.arrivals.hawkes, null);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('privacy: values seen fewer than k times leave only as same-shape tokens; --hash-names hashes', async () => {
+  const root = tmp();
+  try {
+    const lines = [];
+    for (let i = 0; i < 60; i++)
+      lines.push(`svc.up 1 ${1795000000 + i * 60} source=common-host-01 team=core`);
+    lines.push(`svc.up 1 ${1795000000 + 61 * 60} source=secret-host-77 team=core`);
+    writeFileSync(join(root, 'p.wf'), lines.join('\n') + '\n');
+    const k = await profile(base(join(root, 'p.wf'), join(root, 'k'), { k: 5 }));
+    const json = JSON.stringify(k.recipes);
+    assert.ok(!json.includes('secret-host-77'));
+    assert.ok(json.includes('common-host-01'));
+    const tok = k.recipes[0]!.series.sources.top.find((t) => t.synthetic)!;
+    assert.match(tok.v, /^[a-z]{6}-[a-z]{4}-\d\d$/);
+    const h = await profile(
+      base(join(root, 'p.wf'), join(root, 'h'), { hashNames: true, salt: 's3cret' }),
+    );
+    const hj = JSON.stringify(h.recipes);
+    for (const raw of ['svc.up', 'common-host-01', 'secret-host-77', '"core"'])
+      assert.ok(!hj.includes(raw), raw);
+    assert.equal(h.global.privacy.mode, 'hashed');
+    assert.equal(h.global.privacy.salted, true);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('raw deletion: refused without _PROFILE_OK or below coverage, then deletes exactly the profiled parts', async () => {
+  const root = tmp();
+  try {
+    syntheticCapture(root, 2, 20);
+    const cap = join(root, 'capture');
+    const other = join(root, 'capture', 'keep-me.txt');
+    writeFileSync(other, 'not a part');
+    const none = await deleteRaw({ input: cap, output: join(root, 'out'), minCoverage: 0.999 });
+    assert.match(none.refused ?? '', /_PROFILE_OK/);
+    await profile(base(cap, join(root, 'out')));
+    const high = await deleteRaw({ input: cap, output: join(root, 'out'), minCoverage: 1.01 });
+    assert.ok(high.refused);
+    // A part written after profiling (a new one) is not listed, so it stays.
+    const late = join(cap, 'dt=2026-11-22', 'mig=m', 'host-1', 'part-w1-000009.wf.zst');
+    writeFileSync(late, capturePart([{ t: 1, body: 'x 1 source=a\n' }]));
+    const d = await deleteRaw({ input: cap, output: join(root, 'out'), minCoverage: 0.999 });
+    assert.deepEqual(d, { deleted: 2, absent: 0, changed: 0, refused: null });
+    assert.ok(existsSync(late) && existsSync(other));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

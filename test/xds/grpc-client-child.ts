@@ -1,0 +1,50 @@
+// Child process for the end-to-end tests: a real @grpc/grpc-js-xds client (its bootstrap is
+// per process, from GRPC_XDS_BOOTSTRAP_CONFIG) calling `xds:///<argv[2]>` back to back, one JSON
+// line per call on stdout: {"t": ms, "ok": bool, "b": backend name, "e": error}. Exits when
+// stdin closes.
+import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import * as xds from '@grpc/grpc-js-xds';
+
+xds.register();
+const id = (b: Buffer): Buffer => b;
+const Ctor = makeGenericClientConstructor(
+  {
+    Call: {
+      path: '/wflg.test.Echo/Call',
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: id,
+      requestDeserialize: id,
+      responseSerialize: id,
+      responseDeserialize: id,
+    },
+  },
+  'Echo',
+);
+const client = new Ctor(
+  `xds:///${process.argv[2] ?? 'collector'}`,
+  credentials.createInsecure(),
+) as unknown as {
+  Call(
+    req: Buffer,
+    opts: { deadline: number },
+    cb: (err: ServiceError | null, res?: Buffer) => void,
+  ): void;
+};
+let stop = false;
+process.stdin.on('close', () => (stop = true));
+process.stdin.resume();
+const gapMs = Number(process.argv[3] ?? 5);
+const loop = (): void => {
+  if (stop) {
+    process.exit(0);
+  }
+  client.Call(Buffer.from('x'), { deadline: Date.now() + 2000 }, (err, res) => {
+    const line = err
+      ? { t: Date.now(), ok: false, e: `${err.code} ${err.details}` }
+      : { t: Date.now(), ok: true, b: res!.toString() };
+    process.stdout.write(JSON.stringify(line) + '\n');
+    setTimeout(loop, gapMs);
+  });
+};
+loop();

@@ -1,0 +1,280 @@
+// End to end with the real gRPC xDS client (@grpc/grpc-js-xds, in a child process) against a real
+// `wflg xds` process whose inventory is a regional MIG on a fake Compute endpoint. Backends are
+// grpc-js servers on distinct loopback addresses sharing one port, as VMs of a MIG do.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
+import { ROOT } from '../helpers.js';
+import { TYPE } from '../../src/xds/proto.js';
+import { startController, type Controller } from './envoy-harness.js';
+import { FakeGce, vm, type FakeInstance } from './fake-gce.js';
+import { sleep, until } from './harness.js';
+
+interface Call {
+  t: number;
+  ok: boolean;
+  b?: string;
+  e?: string;
+}
+
+const id = (b: Buffer): Buffer => b;
+const ECHO = {
+  Call: {
+    path: '/wflg.test.Echo/Call',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: id,
+    requestDeserialize: id,
+    responseSerialize: id,
+    responseDeserialize: id,
+  },
+} as unknown as ServiceDefinition;
+
+async function backend(
+  ip: string,
+  port: number,
+  name: string,
+): Promise<{ port: number; server: Server }> {
+  const server = new Server();
+  server.addService(ECHO, {
+    Call: (_call: unknown, cb: (e: null, r: Buffer) => void) => cb(null, Buffer.from(name)),
+  });
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${ip}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return { port: bound, server };
+}
+
+describe('grpc-js-xds end to end', () => {
+  const gce = new FakeGce();
+  const MIG = 'regions/us-central1/col';
+  const servers: Server[] = [];
+  let port = 0;
+  let ctl: Controller;
+  let client: ChildProcess;
+  const calls: Call[] = [];
+  let controllerArgs: string[] = [];
+
+  const set = (list: FakeInstance[]): void => void gce.migs.set(MIG, list);
+  const since = (t: number): Call[] => calls.filter((c) => c.t >= t);
+  const failures = (t: number): Call[] => since(t).filter((c) => !c.ok);
+  const snapshotVersion = async (): Promise<string> => {
+    const j = (await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/snapshot`)).json()) as {
+      types: Record<string, { version: string }>;
+    };
+    return j.types[TYPE.endpoint]!.version;
+  };
+
+  before(async () => {
+    await gce.start();
+    gce.pageSize = 2;
+    const first = await backend('127.0.0.2', 0, 'vm-1');
+    port = first.port;
+    servers.push(first.server);
+    for (const [ip, name] of [
+      ['127.0.0.3', 'vm-2'],
+      ['127.0.0.4', 'vm-3'],
+      ['127.0.0.5', 'vm-2b'],
+    ] as const)
+      servers.push((await backend(ip, port, name)).server);
+    set([vm(1, 'us-central1-a'), vm(2, 'us-central1-a'), vm(3, 'us-central1-b')]);
+    controllerArgs = [
+      '--inventory',
+      'gce',
+      '--gce-project',
+      'proj',
+      '--gce-endpoint',
+      gce.endpoint,
+      '--collector-migs',
+      `regions/us-central1/instanceGroupManagers/col`,
+      '--collector-port',
+      String(port),
+      '--grpc-listeners',
+      'collector=collector_cluster',
+      '--poll-interval',
+      '0.2s',
+      '--debounce',
+      '0',
+    ];
+    ctl = await startController(controllerArgs);
+    const bootstrap = {
+      xds_servers: [
+        {
+          server_uri: `127.0.0.1:${ctl.grpcPort}`,
+          channel_creds: [{ type: 'insecure' }],
+          server_features: [],
+        },
+      ],
+      node: { id: 'grpc-e2e', locality: {} },
+    };
+    client = spawn(
+      process.execPath,
+      [join(ROOT, 'dist', 'test', 'xds', 'grpc-client-child.js'), 'collector', '2'],
+      {
+        env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    createInterface({ input: client.stdout! }).on('line', (l) => calls.push(JSON.parse(l) as Call));
+  });
+
+  after(async () => {
+    client?.stdin?.end();
+    client?.kill();
+    await ctl?.kill();
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.tryShutdown(() => r()))));
+    await gce.close();
+  });
+
+  test('xds:///collector resolves through LDS/RDS/CDS/EDS to every VM of the MIG', async () => {
+    await until(
+      () => new Set(calls.filter((c) => c.ok).map((c) => c.b)).size === 3,
+      15_000,
+      'all three VMs',
+    );
+    assert.deepEqual([...new Set(calls.filter((c) => c.ok).map((c) => c.b))].sort(), [
+      'vm-1',
+      'vm-2',
+      'vm-3',
+    ]);
+  });
+
+  test('locality weights hold: zone a (2 VMs) takes 2/3 of calls, ±10 %', async (t) => {
+    // grpc-js picks a locality at random by weight, so the share is binomial: over 1,200 calls
+    // ±10 % of 2/3 is about ±5 standard deviations.
+    const t0 = Date.now();
+    await until(() => since(t0).length >= 1200, 30_000, '1200 calls');
+    const window = since(t0).slice(0, 1200);
+    assert.equal(window.filter((c) => !c.ok).length, 0);
+    const a = window.filter((c) => c.b === 'vm-1' || c.b === 'vm-2').length;
+    const share = a / window.length;
+    t.diagnostic(
+      `zone a ${a} of ${window.length} (${(share * 100).toFixed(1)} %, expected 66.7 %)`,
+    );
+    assert.ok(Math.abs(share - 2 / 3) <= (2 / 3) * 0.1, `zone a share ${share}`);
+  });
+
+  const drain = async (action: string, instanceStatus = 'RUNNING'): Promise<number> => {
+    const t0 = Date.now();
+    set([
+      vm(1, 'us-central1-a'),
+      vm(2, 'us-central1-a', action, instanceStatus),
+      vm(3, 'us-central1-b'),
+    ]);
+    // poll interval (200 ms) + 500 ms, then vm-2 must get nothing.
+    await sleep(700);
+    const t1 = Date.now();
+    await sleep(500);
+    assert.equal(
+      since(t1).filter((c) => c.b === 'vm-2').length,
+      0,
+      `${action}: vm-2 still gets calls`,
+    );
+    assert.ok(since(t1).length > 50);
+    const last =
+      since(t0)
+        .filter((c) => c.b === 'vm-2')
+        .at(-1)?.t ?? t0;
+    return last - t0;
+  };
+
+  test('DELETING drains vm-2 with zero failed RPCs, then its removal costs none either', async (t) => {
+    const t0 = Date.now();
+    const took = await drain('DELETING');
+    t.diagnostic(`last call to vm-2 ${took} ms after the MIG said DELETING`);
+    set([vm(1, 'us-central1-a'), vm(3, 'us-central1-b')]);
+    await sleep(800);
+    assert.deepEqual(failures(t0), []);
+    set([vm(1, 'us-central1-a'), vm(2, 'us-central1-a'), vm(3, 'us-central1-b')]);
+    await until(() => since(Date.now() - 200).some((c) => c.b === 'vm-2'), 5000, 'vm-2 back');
+  });
+
+  test('ABANDONING and STOPPING drain with zero errors; RECREATING drains, then the new VM serves', async () => {
+    const t0 = Date.now();
+    for (const [action, status] of [
+      ['ABANDONING', 'RUNNING'],
+      ['NONE', 'STOPPING'],
+    ] as const) {
+      await drain(action, status);
+      set([vm(1, 'us-central1-a'), vm(2, 'us-central1-a'), vm(3, 'us-central1-b')]);
+      await until(() => since(Date.now() - 200).some((c) => c.b === 'vm-2'), 5000, 'vm-2 back');
+    }
+    await drain('RECREATING');
+    set([
+      vm(1, 'us-central1-a'),
+      { ...vm(2, 'us-central1-a', 'NONE', 'RUNNING', '127.0.0.5'), id: '2002' },
+      vm(3, 'us-central1-b'),
+    ]);
+    await until(
+      () => since(Date.now() - 200).some((c) => c.b === 'vm-2b'),
+      5000,
+      'the recreated VM serving',
+    );
+    assert.deepEqual(failures(t0), []);
+  });
+
+  test('Compute outage (503, then 403 rateLimitExceeded): no push, RPCs unaffected', async () => {
+    const version = await snapshotVersion();
+    const t0 = Date.now();
+    gce.sticky = { status: 503, reason: 'backendError' };
+    try {
+      await sleep(1000);
+      gce.sticky = { status: 403, reason: 'rateLimitExceeded' };
+      await sleep(1000);
+    } finally {
+      gce.sticky = undefined;
+    }
+    assert.equal(await snapshotVersion(), version);
+    assert.deepEqual(failures(t0), []);
+    assert.ok(since(t0).length > 100);
+  });
+
+  test('controller killed: RPCs continue; a replacement on the same port with new inventory is picked up', async (t) => {
+    const grpcPort = ctl.grpcPort;
+    const t0 = Date.now();
+    await ctl.kill();
+    await sleep(3000);
+    assert.deepEqual(failures(t0), []);
+    assert.ok(since(t0 + 2500).length > 50, 'calls kept flowing');
+    set([
+      vm(1, 'us-central1-a'),
+      { ...vm(2, 'us-central1-a', 'NONE', 'RUNNING', '127.0.0.5'), id: '2002' },
+      vm(3, 'us-central1-b', 'DELETING'),
+    ]);
+    const started = Date.now();
+    ctl = await startController(controllerArgs.concat(['--listen', `127.0.0.1:${grpcPort}`]));
+    // When the client reconnects is up to its backoff (gRPC: 1 s × 1.6ⁿ); from then on it is ours.
+    let connectedAt = 0;
+    await until(
+      () => connectedAt > 0,
+      30_000,
+      'the client reconnecting',
+      async () => {
+        const j = (await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/streams`)).json()) as {
+          streams: { node: { id: string } }[];
+        };
+        if (j.streams.some((s) => s.node?.id === 'grpc-e2e')) connectedAt = Date.now();
+      },
+    );
+    await until(
+      () =>
+        since(Date.now() - 300).length > 20 && !since(Date.now() - 300).some((c) => c.b === 'vm-3'),
+      10_000,
+      'converged without vm-3',
+    );
+    const lastVm3 = calls.filter((c) => c.b === 'vm-3').at(-1)!.t;
+    t.diagnostic(
+      `client reconnected ${connectedAt - started} ms after the replacement started; last call to vm-3 ${lastVm3 - connectedAt} ms after that`,
+    );
+    assert.ok(
+      lastVm3 - connectedAt < 2000,
+      `converged ${lastVm3 - connectedAt} ms after reconnecting`,
+    );
+    assert.deepEqual(failures(t0), []);
+  });
+});

@@ -1,0 +1,84 @@
+// Test plumbing for the xDS controller: a scripted inventory source and an in-process controller
+// on ephemeral loopback ports.
+import { loadXdsConfig } from '../../src/xds/config.js';
+import type { Health, Host, Inventory } from '../../src/xds/inventory.js';
+import { startXds, type XdsService } from '../../src/xds/service.js';
+import type { InventorySource } from '../../src/xds/static-source.js';
+
+export class ScriptedSource implements InventorySource {
+  polls = 0;
+  failWith: Error | undefined;
+  constructor(public inventory: Inventory) {}
+  poll(): Promise<Inventory> {
+    this.polls++;
+    if (this.failWith) return Promise.reject(this.failWith);
+    return Promise.resolve(this.inventory);
+  }
+  close(): void {}
+}
+
+export function host(
+  n: number,
+  zone = 'us-central1-a',
+  health: Health = 'HEALTHY',
+  port = 2878,
+  address = `10.0.${Math.floor(n / 250)}.${(n % 250) + 1}`,
+): Host {
+  return {
+    id: `id-${n}`,
+    name: `vm-${n}`,
+    address,
+    port,
+    region: zone.replace(/-[a-z]$/, ''),
+    zone,
+    health,
+  };
+}
+
+export function inv(collector: Host[], capture: Host[] = []): Inventory {
+  return new Map([
+    ['collector_cluster', collector],
+    ['capture_cluster', capture],
+  ]);
+}
+
+export async function startTestXds(
+  source: InventorySource,
+  args: string[] = [],
+): Promise<XdsService> {
+  const { plan } = loadXdsConfig(
+    [
+      '--listen',
+      '127.0.0.1:0',
+      '--admin',
+      '127.0.0.1:0',
+      '--static-file',
+      'unused.yaml',
+      '--poll-interval',
+      '3600',
+      '--debounce',
+      '0',
+      ...args,
+    ],
+    {},
+  );
+  return startXds(plan!, { source });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `cond` every 10 ms (after running `probe`, when given) until true or `timeoutMs` passes. */
+export async function until(
+  cond: () => boolean,
+  timeoutMs = 3000,
+  what = 'condition',
+  probe?: () => Promise<void>,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (probe) await probe().catch(() => undefined);
+    if (cond()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(probe ? 50 : 10);
+  }
+}
