@@ -190,9 +190,8 @@ export async function generate(
       seed: c.seed,
       workers: c.workers,
       shard: { index: si, count: sn },
-      // A second of lead: workers boot and connect before the first slot is due, so start-up is
-      // not counted as lateness.
-      epochMs: c.epochMs ?? Date.now() + 1000,
+      // Unset: the plan starts once every worker has minted its identities (see Generator.start).
+      epochMs: c.epochMs,
       durationMs: c.duration * 1000,
       connections: c.connections,
       token: c.token,

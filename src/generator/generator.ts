@@ -19,7 +19,8 @@ export interface GeneratorOptions {
   workers: number;
   /** This process's shard of the series space across pods: index and count. */
   shard: { index: number; count: number };
-  epochMs: number;
+  /** Plan time origin; undefined: when every worker is ready (start-up is not counted late). */
+  epochMs: number | undefined;
   durationMs: number;
   connections: number;
   token: string | undefined;
@@ -88,7 +89,7 @@ export class Generator {
         seed: this.opts.seed,
         shard: this.opts.shard.index * this.opts.workers + w,
         shards,
-        epochMs: this.opts.epochMs,
+        epochMs: this.opts.epochMs ?? Date.now(),
         target: this.opts.target,
         token: this.opts.token,
         connections: this.opts.connections,
@@ -98,7 +99,11 @@ export class Generator {
         lateMs: this.opts.lateMs,
       };
       const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
-      worker.on('message', (m: WorkerStats) => this.onStats(w, m));
+      worker.on('message', (m: WorkerStats | { type: 'ready' }) => {
+        if (m.type === 'ready') {
+          if (++this.ready === this.opts.workers) this.go();
+        } else this.onStats(w, m);
+      });
       worker.on('error', (err) => {
         process.emitWarning(`generator worker ${w} failed: ${String(err)}`);
       });
@@ -107,6 +112,14 @@ export class Generator {
       });
       this.workers.push(worker);
     }
+  }
+
+  private ready = 0;
+
+  /** Every worker has its universe: the plan clock starts now (or at the configured epoch). */
+  private go(): void {
+    const epochMs = this.opts.epochMs ?? Date.now() + 20;
+    this.broadcast({ type: 'start', epochMs });
   }
 
   private onStats(w: number, m: WorkerStats): void {

@@ -87,6 +87,9 @@ export interface FamilyModel {
   /** Lines/s of the full stream at 1×, per bucket, looped over the capture window. */
   readonly intensity: Float64Array;
   readonly bucketSeconds: number;
+  /** The family's arrival window in recipe (capture) time. */
+  readonly startMs: number;
+  readonly endMs: number;
   readonly meanRate: number;
   /** Exponential kernel α e^{-βt}; branching ratio α/β. Null: Poisson. */
   readonly hawkes: { readonly branching: number; readonly beta: number } | null;
@@ -178,6 +181,8 @@ export function compileFamily(r: Recipe): FamilyModel {
     namePiece: Buffer.from(quoteToken(r.family.name) ?? '"invalid"', 'utf8'),
     intensity,
     bucketSeconds: a.resolutionSeconds,
+    startMs: a.startMs,
+    endMs: a.startMs + intensity.length * a.resolutionSeconds * 1000,
     meanRate,
     hawkes:
       h && h.branchingRatio > 0 && h.branchingRatio < 1 && h.beta > 0
@@ -215,9 +220,22 @@ export function compileFamily(r: Recipe): FamilyModel {
   };
 }
 
-/** Line rate of the family at 1× at recipe time `tSec` (seconds from the window start). */
-export function intensityAt(m: FamilyModel, tSec: number): number {
-  const n = m.intensity.length;
-  const b = Math.floor(tSec / m.bucketSeconds);
-  return m.intensity[((b % n) + n) % n]!;
+/** Line rate of the family at 1× at recipe time `ms` (capture time); 0 outside its window, so a
+ * family that lived for an hour of a day-long capture sends for that hour only. */
+export function intensityAt(m: FamilyModel, ms: number): number {
+  if (ms < m.startMs || ms >= m.endMs) return 0;
+  return m.intensity[Math.floor((ms - m.startMs) / (m.bucketSeconds * 1000))] ?? 0;
+}
+
+/** The recipe set's time span: plan time maps onto it and loops past its end. */
+export function recipeSpan(models: readonly FamilyModel[]): { originMs: number; spanMs: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const m of models) {
+    lo = Math.min(lo, m.startMs);
+    hi = Math.max(hi, m.endMs);
+  }
+  return Number.isFinite(lo) && hi > lo
+    ? { originMs: lo, spanMs: hi - lo }
+    : { originMs: 0, spanMs: 1 };
 }

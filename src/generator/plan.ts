@@ -5,7 +5,7 @@
 // that depends only on (seed, shard, slot sequence): the plan never looks at the wall clock, so the
 // same inputs give the same plan however fast it is sent.
 import type { FamilyModel } from './model.js';
-import { intensityAt } from './model.js';
+import { intensityAt, recipeSpan } from './model.js';
 import { Rng } from './rng.js';
 import { familyMatcher, type Scenario } from './scenario.js';
 
@@ -30,6 +30,7 @@ export class Planner {
   /** Lines the plan asked for in total (before sending), and the expected (intensity) total. */
   planned = 0;
   expected = 0;
+  private readonly span: { originMs: number; spanMs: number };
 
   constructor(
     readonly families: readonly FamilyModel[],
@@ -47,6 +48,7 @@ export class Planner {
     this.enabledNew = this.enabledOld;
     this.ramp = { from: scenario, to: scenario, startMs: 0, endMs: 0 };
     this.rng = new Rng(seed, 0x10000 + shard);
+    this.span = recipeSpan(families);
   }
 
   private enabled(s: Scenario): Uint8Array {
@@ -76,10 +78,13 @@ export class Planner {
    * effective multiplier (for the series universe). */
   private ratesOf(s: Scenario, enabled: Uint8Array, tMs: number, out: Float64Array): number {
     const speed = s.mode === 'speed' ? s.multiplier : 1;
-    const tRecipe = ((tMs - this.epochMs) / 1000) * s.timeScale * speed;
+    // Plan time maps onto capture time from the recipes' start, warped, looping past their end.
+    const warped = (tMs - this.epochMs) * s.timeScale * speed;
+    const rMs =
+      this.span.originMs + (((warped % this.span.spanMs) + this.span.spanMs) % this.span.spanMs);
     let total = 0;
     for (let i = 0; i < this.families.length; i++) {
-      const r = enabled[i] ? intensityAt(this.families[i]!, tRecipe) : 0;
+      const r = enabled[i] ? intensityAt(this.families[i]!, rMs) : 0;
       out[i] = r;
       total += r;
     }

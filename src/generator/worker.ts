@@ -34,6 +34,7 @@ export interface WorkerInit {
 export type ToWorker =
   | { type: 'scenario'; scenario: Scenario }
   | { type: 'recipes'; recipes: Recipe[]; global: GlobalRecipe | null }
+  | { type: 'start'; epochMs: number }
   | { type: 'stop' };
 
 export interface WorkerStats {
@@ -90,7 +91,7 @@ class GeneratorWorker {
   private batchSizes: QuantileSampler | undefined;
   private gzipShare = 0;
   private nextSlot: number;
-  private readonly endMs: number;
+  private endMs: number;
   private dropped = 0;
   private late = 0;
   private sent = 0;
@@ -188,8 +189,26 @@ class GeneratorWorker {
     o.since = this.nextSlot;
   }
 
+  /** Sets the plan clock's origin (all workers get the same) and starts pacing. */
+  begin(epochMs: number): void {
+    this.init.epochMs = epochMs;
+    this.nextSlot = Math.floor(epochMs / SLOT_MS) * SLOT_MS;
+    this.endMs = this.init.durationMs > 0 ? this.nextSlot + this.init.durationMs : Infinity;
+    const planner = new Planner(
+      this.models,
+      this.scenario,
+      this.init.seed,
+      this.init.shard,
+      this.init.shards,
+      epochMs,
+    );
+    this.planner = planner;
+    this.start();
+  }
+
   message(m: ToWorker): void {
-    if (m.type === 'scenario') {
+    if (m.type === 'start') this.begin(m.epochMs);
+    else if (m.type === 'scenario') {
       this.scenario = m.scenario;
       this.planner.setScenario(m.scenario, this.nextSlot);
     } else if (m.type === 'recipes') this.load(m.recipes, m.global);
@@ -336,7 +355,10 @@ class GeneratorWorker {
     parentPort!.postMessage(msg);
   }
 
+  private started = false;
+
   start(): void {
+    this.started = true;
     if (this.init.pace === 'real') {
       const wait = this.nextSlot + SLOT_MS - Date.now();
       this.timer = setTimeout(() => this.tick(), Math.max(0, wait));
@@ -345,6 +367,10 @@ class GeneratorWorker {
 
   stop(): void {
     this.stopping = true;
+    if (!this.started) {
+      void this.finish();
+      return;
+    }
     if (this.timer) {
       clearTimeout(this.timer);
       this.tick();
@@ -358,5 +384,5 @@ if (parentPort) {
     if (m.type === 'stop') w.stop();
     else w.message(m);
   });
-  w.start();
+  parentPort.postMessage({ type: 'ready' });
 }
