@@ -184,8 +184,12 @@ export function compileFamily(r: Recipe): FamilyModel {
     startMs: a.startMs,
     endMs: a.startMs + intensity.length * a.resolutionSeconds * 1000,
     meanRate,
+    // Bursts only from a fit the recipe itself trusts: a Hawkes model its time-rescaling test
+    // rejected (p < 0.01) would add variance the capture never showed — a near-critical branching
+    // ratio makes a short run's volume a lottery (Fano factor 1/(1−n)², 2,500 at n = 0.98). The
+    // intensity curve alone (an NHPP) then carries the shape, as docs/formats/recipe.md says.
     hawkes:
-      h && h.branchingRatio > 0 && h.branchingRatio < 1 && h.beta > 0
+      h && h.branchingRatio > 0 && h.branchingRatio < 1 && h.beta > 0 && h.gof.pValue >= 0.01
         ? { branching: h.branchingRatio, beta: h.beta }
         : null,
     seriesCount: Math.max(1, r.series.count),

@@ -197,16 +197,21 @@ export class FamilySynth {
   emit(out: Out, n: number, tMs: number, rng: Rng, errorRate: number, drift: number): number {
     const m = this.m;
     const sec = Math.floor(tMs / 1000) + 1;
+    // Wavefront keeps one point per series per second only for plain metrics (a later point
+    // overwrites); ∆ counters are summed, histograms merged and spans are events, so those repeat
+    // within a second in production (the LLM trace in the public corpus sends ~2,000 ∆/s on a
+    // handful of series) and must here too.
+    const oneASecond = m.kind === 'metric';
     let written = 0;
     for (let k = 0; k < n; k++) {
       // The next series whose last point is not in this second; bounded probing.
       let j = this.cursor;
       let tries = 0;
-      while (this.lastSec[j] === sec && tries < 8) {
+      while (oneASecond && this.lastSec[j] === sec && tries < 8) {
         j = j + 1 === this.active ? 0 : j + 1;
         tries++;
       }
-      if (this.lastSec[j] === sec) {
+      if (oneASecond && this.lastSec[j] === sec) {
         this.counters.capped++;
         continue;
       }

@@ -109,12 +109,3 @@ test('--json prints exactly one object per input line, in order', async () => {
   assert.equal(out[3]!.name, 'e');
   assert.equal(r.code, 1);
 });
-
-test('wflg demo parses the bundled corpus and exits 0', async () => {
-  const r = await runCli(['demo']);
-  assert.equal(r.code, 0, r.stderr);
-  const out = r.stdout.toString();
-  assert.match(out, /350915 lines/);
-  assert.match(out, /delta\s+197241/);
-  assert.match(out, /families: 23/);
-});

@@ -1,10 +1,11 @@
-// Intensity curves: event counts in absolute, epoch-aligned buckets whose width doubles (60 s,
-// 120 s, …) when the span would exceed `maxBuckets`, so memory is fixed per family whatever the
-// capture length, and two partial curves merge exactly (coarsen both to the wider width, add).
+// Intensity curves: event counts in absolute, epoch-aligned buckets whose width doubles (1 s,
+// 2 s, 4 s, …) when the span would exceed `maxBuckets` (a 15 s demo capture keeps 1 s buckets, a
+// day ends near 32 s), so memory is fixed per family whatever the capture length, and two partial
+// curves merge exactly (coarsen both to the wider width, add).
 // Smoothing is Gaussian-kernel regression with the bandwidth chosen by leave-one-out
 // cross-validation, so a steady family is not given a wiggly curve nor a diurnal one flattened.
 
-export const BASE_BUCKET_MS = 60_000;
+export const BASE_BUCKET_MS = 1_000;
 
 export interface CurveState {
   widthMs: number;

@@ -98,7 +98,7 @@ test('a known intensity curve is recovered from per-minute counts with MAPE ≤ 
   const T = 2 * 86_400_000;
   const t0 = 1_700_000_000_000 - (1_700_000_000_000 % minute);
   const events = simulateNhpp(lam, 111 / minute, T, new Rng(21));
-  const curve = new BucketCounts();
+  const curve = new BucketCounts(4096, minute);
   for (const e of events) curve.add(t0 + e);
   const counts = curve.values();
   const { smoothed, bandwidth } = smoothCounts(counts);
