@@ -106,9 +106,11 @@ export function renderTable(r: CompareReport, o: TableOptions): string {
   out.push(
     r.verdict === 'pass'
       ? 'Verdict: PASS — every metric within its threshold'
-      : `Verdict: FAIL — ${n} threshold breach${n === 1 ? '' : 'es'}: ${r.breaches
+      : // The table above names every breach; the verdict lists the first dozen (JSON has them all).
+        `Verdict: FAIL — ${n} threshold breach${n === 1 ? '' : 'es'}: ${r.breaches
+          .slice(0, 12)
           .map((b) => `${b.name} ${SHORT[b.metric]}`)
-          .join(', ')}`,
+          .join(', ')}${n > 12 ? `, … and ${n - 12} more` : ''}`,
   );
   return out.join('\n') + '\n';
 }
