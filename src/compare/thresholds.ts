@@ -1,8 +1,7 @@
 // Fidelity thresholds for `wflg compare`: the DESIGN §4 targets as defaults, an optional JSON or
 // YAML file overriding them (unknown keys rejected, every problem reported at once), and the
 // green / amber / red grading every metric goes through.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { readStructuredFile } from '../lib/config.js';
 import { WflgError } from '../lib/errors.js';
 
 /** Metrics computed per family (and aggregated over families, weighted by A's lines). */
@@ -115,27 +114,7 @@ export function parseThresholds(doc: unknown, what = 'thresholds'): Thresholds {
 
 /** Reads a thresholds file: JSON when it ends in .json, YAML otherwise (JSON is YAML too). */
 export function loadThresholds(path: string): Thresholds {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new WflgError(
-      'WFLG_E_CONFIG_INVALID',
-      `cannot read thresholds file ${path}`,
-      { path },
-      { cause: err },
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
-  } catch (err) {
-    throw new WflgError(
-      'WFLG_E_CONFIG_INVALID',
-      `thresholds file ${path} does not parse: ${String(err)}`,
-      { path },
-    );
-  }
+  const doc = readStructuredFile(path, 'thresholds file');
   return parseThresholds(doc, `thresholds file ${path}`);
 }
 

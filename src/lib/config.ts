@@ -158,28 +158,33 @@ function coerce(name: string, spec: OptionSpec, raw: unknown, problems: string[]
   }
 }
 
-function readConfigFile(path: string): Record<string, unknown> {
+/**
+ * Reads and parses a JSON (`.json`) or YAML file (config, thresholds…), with YAML aliases capped
+ * against alias bombs. `what` names the file in errors, e.g. 'config file'.
+ */
+export function readStructuredFile(path: string, what: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new WflgError(
       'WFLG_E_CONFIG_INVALID',
-      `cannot read config file ${path}`,
+      `cannot read ${what} ${path}`,
       { path },
       { cause: err },
     );
   }
-  let doc: unknown;
   try {
-    doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
   } catch (err) {
-    throw new WflgError(
-      'WFLG_E_CONFIG_INVALID',
-      `config file ${path} does not parse: ${String(err)}`,
-      { path },
-    );
+    throw new WflgError('WFLG_E_CONFIG_INVALID', `${what} ${path} does not parse: ${String(err)}`, {
+      path,
+    });
   }
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  const doc = readStructuredFile(path, 'config file');
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
     throw new WflgError('WFLG_E_CONFIG_INVALID', `config file ${path} must hold one object`, {
       path,
