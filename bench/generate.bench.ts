@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { compileFamily } from '../src/generator/model.js';
 import { Out } from '../src/generator/out.js';
 import { Planner, SLOT_MS } from '../src/generator/plan.js';
-import { Rng } from '../src/generator/rng.js';
+import { Rng } from '../src/lib/rng.js';
 import { DEFAULT_SCENARIO } from '../src/generator/scenario.js';
 import { FamilySynth } from '../src/generator/synth.js';
 import { packageRoot } from '../src/lib/native-loader.js';

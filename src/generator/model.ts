@@ -4,7 +4,7 @@
 // samplers' O(1)/O(log n) draws.
 import type { FreqTable, Recipe } from '../lib/recipe.js';
 import { Alias, QuantileSampler } from './dist.js';
-import { hash32, hashString } from './rng.js';
+import { hash32, hashString } from '../lib/rng.js';
 
 /** Cap on values minted from a freqTable's tail model per key (vocabulary memory stays flat). */
 const MAX_TAIL_VALUES = 4096;

@@ -6,7 +6,7 @@
 // same inputs give the same plan however fast it is sent.
 import type { FamilyModel } from './model.js';
 import { intensityAt, recipeSpan } from './model.js';
-import { Rng } from './rng.js';
+import { Rng } from '../lib/rng.js';
 import { familyMatcher, type Scenario } from './scenario.js';
 
 export const SLOT_MS = 10;

@@ -5,7 +5,7 @@
 // state is 20 bytes (last second sent, generation, identity hash, value state) plus 8-16 bytes of
 // identity table.
 import type { FamilyModel } from './model.js';
-import { normalCdf, hash32, sub, type Rng } from './rng.js';
+import { normalCdf, hash32, sub, type Rng } from '../lib/rng.js';
 import type { Out } from './out.js';
 
 const U = 1 / 4294967296;

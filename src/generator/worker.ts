@@ -9,7 +9,7 @@ import { QuantileSampler } from './dist.js';
 import { compileFamily, type FamilyModel } from './model.js';
 import { Out } from './out.js';
 import { Planner, SLOT_MS } from './plan.js';
-import { Rng } from './rng.js';
+import { Rng } from '../lib/rng.js';
 import type { Scenario } from './scenario.js';
 import { FamilySynth } from './synth.js';
 import { openTransport, type Transport } from './transport.js';

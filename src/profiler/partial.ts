@@ -2,7 +2,7 @@
 // and global tallies. Built in a worker thread by `scan`, shipped to the main thread as plain
 // structured-clonable state, merged there in input order.
 import { DDSketch, type DDSketchJson } from '../lib/stats/ddsketch.js';
-import { hashString32 } from '../lib/stats/rng.js';
+import { hashString32 } from '../lib/rng.js';
 import { BucketCounts, type CurveState } from '../lib/stats/intensity.js';
 import { InstantWindows, type InstantWindowsState } from './sample.js';
 import { FamilyAcc, type FamilyState } from './family-acc.js';

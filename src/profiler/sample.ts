@@ -5,17 +5,7 @@
 // sample holds more consecutive pairs. Both keep the
 // items with the smallest hashes, so the sample of a merged profile is exactly the sample of the
 // union, whatever the split across parts and workers, and each kept item has its full history.
-
-/** fmix32 of MurmurHash3: a cheap bijective scramble of a 32-bit integer. */
-export function mix32(x: number): number {
-  let h = x | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { mix32 } from '../lib/rng.js';
 
 export const WINDOW_MS = 60_000;
 

@@ -19,7 +19,7 @@ import { isWflgError } from '../../src/lib/errors.js';
 import type { Arrivals, Recipe } from '../../src/lib/recipe.js';
 import { DDSketch } from '../../src/lib/stats/ddsketch.js';
 import { ksTwoSample } from '../../src/lib/stats/ks.js';
-import { Rng } from '../../src/lib/stats/rng.js';
+import { Rng } from '../../src/lib/rng.js';
 import { familyIdOfKey, familyKey } from '../../src/lib/wavefront.js';
 import { quantilesOf } from '../../src/profiler/quantiles.js';
 

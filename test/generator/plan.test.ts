@@ -6,7 +6,7 @@ import { Out } from '../../src/generator/out.js';
 import { Planner, SLOT_MS } from '../../src/generator/plan.js';
 import { DEFAULT_SCENARIO, familyMatcher, updateScenario } from '../../src/generator/scenario.js';
 import { FamilySynth } from '../../src/generator/synth.js';
-import { Rng } from '../../src/generator/rng.js';
+import { Rng } from '../../src/lib/rng.js';
 import { WavefrontParser } from '../../src/lib/wavefront.js';
 import { isWflgError } from '../../src/lib/errors.js';
 import { recipe } from './recipes.js';

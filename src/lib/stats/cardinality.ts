@@ -4,7 +4,7 @@
 // Memory: HLL p = 12 → 4096 one-byte registers (4 KiB), standard error 1.04/√4096 ≈ 1.6 %. The
 // exact set holds at most `cap` 53-bit keys (~40 B each in a Map-backed Set), so the exact phase
 // costs at most cap × 40 B (1024 → 40 KiB) before it is dropped for the registers.
-import { hashString32 } from './rng.js';
+import { hashString32 } from '../rng.js';
 
 export const HLL_P = 12;
 const M = 1 << HLL_P;

@@ -7,7 +7,7 @@
 // compensator increments between events are Exp(1) under the model; their KS distance is reported.
 import { ksOneSample, type KsResult } from './ks.js';
 import { nelderMead } from './optimize.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../rng.js';
 
 /** Baseline shape ν(t) with its integral; times in seconds. */
 export interface Baseline {

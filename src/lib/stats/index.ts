@@ -31,5 +31,5 @@ export {
   type HawkesParams,
   type Segment,
 } from './hawkes.js';
-export { Rng, hashString32 } from './rng.js';
+export { Rng, hashString32 } from '../rng.js';
 export { nelderMead } from './optimize.js';

@@ -13,7 +13,7 @@ import {
   periodicShape,
   smoothCounts,
 } from '../../../src/lib/stats/intensity.js';
-import { Rng } from '../../../src/lib/stats/rng.js';
+import { Rng } from '../../../src/lib/rng.js';
 
 const within = (got: number, want: number, rel: number) =>
   assert.ok(Math.abs(got - want) <= rel * want, `${got} not within ${rel * 100}% of ${want}`);

@@ -3,7 +3,7 @@ import test from 'node:test';
 import { DDSketch, type DDSketchJson } from '../../../src/lib/stats/ddsketch.js';
 import { Cardinality, HyperLogLog } from '../../../src/lib/stats/cardinality.js';
 import { MisraGries } from '../../../src/lib/stats/heavy.js';
-import { Rng } from '../../../src/lib/stats/rng.js';
+import { Rng } from '../../../src/lib/rng.js';
 
 function exactQuantile(sorted: Float64Array, q: number): number {
   return sorted[Math.floor(q * (sorted.length - 1))]!;
@@ -67,7 +67,7 @@ test('HyperLogLog estimates known cardinalities within 3 standard errors (4.9 %)
   const rng = new Rng(11);
   for (const n of [100, 5_000, 200_000]) {
     const h = new HyperLogLog();
-    for (let i = 0; i < n; i++) h.add64(rng.nextU32(), rng.nextU32());
+    for (let i = 0; i < n; i++) h.add64(rng.u32(), rng.u32());
     const e = h.estimate();
     assert.ok(Math.abs(e - n) / n < 0.049, `n=${n} estimate ${e}`);
   }
@@ -81,7 +81,7 @@ test('Cardinality is exact up to its cap, then approximate, and merges', () => {
   const rng = new Rng(5);
   const a = new Cardinality(1000);
   const b = new Cardinality(1000);
-  const keys = Array.from({ length: 1500 }, () => [rng.nextU32(), rng.nextU32()] as const);
+  const keys = Array.from({ length: 1500 }, () => [rng.u32(), rng.u32()] as const);
   keys.slice(0, 600).forEach(([h, l]) => a.add64(h, l));
   keys.slice(300, 900).forEach(([h, l]) => b.add64(h, l));
   assert.equal(a.estimate(), 600);

@@ -13,7 +13,7 @@ import {
   Moments,
   PooledLag1,
 } from '../../../src/lib/stats/dispersion.js';
-import { Rng } from '../../../src/lib/stats/rng.js';
+import { Rng } from '../../../src/lib/rng.js';
 
 const draw = (n: number, f: () => number) => Float64Array.from({ length: n }, f);
 

@@ -1,7 +1,9 @@
-// Seeded randomness for plans and synthesis. sfc32 (Doty-Humphreys small fast counter) in 32-bit
-// integer arithmetic: fast in V8, a 2^128 state, and the same stream on every platform, which is
-// what makes "same recipes + seed + scenario ⇒ same bytes" hold. `hash32` derives independent
-// streams and per-series identities from (seed, family, slot, generation) without storing them.
+// The one source of seeded randomness and 32-bit hashing for every part of wflg (generator plans
+// and synthesis, profiler samples, statistical simulations, sketches). sfc32 (Doty-Humphreys small
+// fast counter) in 32-bit integer arithmetic: fast in V8, a 2^128 state, and the same stream on
+// every platform, which is what makes "same recipes + seed + scenario ⇒ same bytes" hold. `hash32`
+// derives independent streams and per-series identities from (seed, family, slot, generation)
+// without storing them.
 
 /** A 32-bit avalanche mix (murmur3 finaliser). */
 export function mix32(h: number): number {
@@ -56,6 +58,11 @@ export class Rng {
     return t >>> 0;
   }
 
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     return this.u32() / 4294967296;
@@ -106,4 +113,34 @@ export function normalCdf(z: number): number {
       t *
       Math.exp(-x * x);
   return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+/** 32-bit MurmurHash3 of a string's UTF-16 code units; stable, seedable, not cryptographic. */
+export function hashString32(s: string, seed = 0): number {
+  let h = seed >>> 0;
+  const n = s.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    let k = (s.charCodeAt(i) & 0xffff) | ((s.charCodeAt(i + 1) & 0xffff) << 16);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  if (i < n) {
+    let k = s.charCodeAt(i) & 0xffff;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+  }
+  h ^= n;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
