@@ -40,11 +40,16 @@ export interface ParseOptions {
   listener?: '2878' | 'trace-port';
 }
 
-// Column layout, mirrored from native/core/src/batch.rs (`slot`, strides).
-const LS = 26;
-const TS = 5;
-const NS = 3;
-const S = {
+// Column layout, mirrored from native/core/src/batch.rs (`slot`, strides): the one TS copy of
+// the native contract. Hot loops elsewhere (profiler scan, sink counter) read the typed arrays
+// directly and take their offsets from here.
+export const LINE_STRIDE = 26;
+export const TAG_STRIDE = 5;
+export const NUM_STRIDE = 3;
+const LS = LINE_STRIDE;
+const TS = TAG_STRIDE;
+const NS = NUM_STRIDE;
+export const SLOT = {
   lineS: 0,
   lineE: 1,
   ksc: 2,
@@ -69,6 +74,7 @@ const S = {
   seriesHi: 24,
   seriesLo: 25,
 } as const;
+const S = SLOT;
 /** Timestamp units by native code (native/core/src/num.rs `Unit`). */
 const TS_UNITS = ['none', 's', 'ms', 'us', 'ns'] as const;
 export type TimestampUnit = (typeof TS_UNITS)[number];

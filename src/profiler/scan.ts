@@ -4,22 +4,31 @@
 // two map lookups and sketch increments.
 import { key53 } from '../lib/stats/cardinality.js';
 import { native, type NativeColumns, type NativeWavefrontParser } from '../lib/native.js';
-import { Kind, ParsedBatch, type WavefrontFormat } from '../lib/wavefront.js';
+import {
+  Kind,
+  LINE_STRIDE,
+  NUM_STRIDE,
+  ParsedBatch,
+  SLOT,
+  type WavefrontFormat,
+} from '../lib/wavefront.js';
 import { ALIGN_CANDIDATES, FamilyAcc } from './family-acc.js';
 import { trimTraces, type PartialAcc } from './partial.js';
 import type { SeriesRec } from './series.js';
 
-// Column layout of the native batch (native/core/src/batch.rs), as src/lib/wavefront.ts mirrors it.
-const LS = 26;
-const NS = 3;
-const KSC = 2;
-const FAM_HI = 13;
-const FAM_LO = 14;
-const AUX_FIRST = 11;
-const AUX_COUNT = 12;
-const MISC = 23;
-const SER_HI = 24;
-const SER_LO = 25;
+// Column offsets as module constants, so the per-line loop does plain indexed loads.
+const LS = LINE_STRIDE;
+const NS = NUM_STRIDE;
+const {
+  ksc: KSC,
+  familyHi: FAM_HI,
+  familyLo: FAM_LO,
+  auxFirst: AUX_FIRST,
+  auxCount: AUX_COUNT,
+  misc: MISC,
+  seriesHi: SER_HI,
+  seriesLo: SER_LO,
+} = SLOT;
 
 const ALIGN_MS = ALIGN_CANDIDATES.map((s) => s * 1000);
 

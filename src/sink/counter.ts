@@ -2,15 +2,17 @@
 // One native parse per buffer; the loop below reads the column array directly (a few integer
 // loads per line) and decodes a string only the first time a family is seen.
 import { native, type NativeColumns, type NativeWavefrontParser } from '../lib/native.js';
-import { KIND_NAMES, ParsedBatch, type WavefrontFormat } from '../lib/wavefront.js';
+import {
+  KIND_NAMES,
+  LINE_STRIDE,
+  ParsedBatch,
+  SLOT,
+  type WavefrontFormat,
+} from '../lib/wavefront.js';
 
-// Column layout: the native contract in native/core/src/batch.rs (`slot`, LINE_STRIDE).
-const LS = 26;
-const LINE_S = 0;
-const LINE_E = 1;
-const KSC = 2;
-const FAMILY_HI = 13;
-const FAMILY_LO = 14;
+// Column offsets as module constants, so the per-line loop does plain indexed loads.
+const LS = LINE_STRIDE;
+const { lineS: LINE_S, lineE: LINE_E, ksc: KSC, familyHi: FAMILY_HI, familyLo: FAMILY_LO } = SLOT;
 
 /** The proxy's plaintext frame limit (`pushListenerMaxReceivedLength`), research note §1.2. */
 export const MAX_LINE_BYTES = 32768;
