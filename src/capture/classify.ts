@@ -1,18 +1,8 @@
 // Counts a request body's lines by kind and by the proxy's reject code, with the native parser.
 // Counting only: the body is stored exactly as received whatever the parser thinks of it.
-import { KIND_NAMES, WavefrontParser, type WavefrontFormat } from '../lib/wavefront.js';
+import { KIND_NAMES, ParserSet, formatOfQuery } from '../lib/wavefront.js';
 
 export const KIND_COUNT = KIND_NAMES.length;
-
-/** The proxy's `f=` values that select a line format; anything else is parsed per line (auto). */
-const FORMAT_OF: Record<string, WavefrontFormat> = {
-  wavefront: 'wavefront',
-  graphite_v2: 'wavefront',
-  histogram: 'histogram',
-  trace: 'trace',
-  spanLogs: 'spanLogs',
-  event: 'event',
-};
 
 export interface Counts {
   /** Lines by kind code (index = Kind value), blank lines excluded. */
@@ -36,21 +26,12 @@ export function lineCount(body: Uint8Array): number {
   return n;
 }
 
-export function formatOf(query: string): WavefrontFormat {
-  if (query === '') return 'auto';
-  const f = new URLSearchParams(query).get('f');
-  return (f !== null && FORMAT_OF[f]) || 'auto';
-}
-
 export class Classifier {
-  private readonly parsers = new Map<WavefrontFormat, WavefrontParser>();
+  private readonly parsers = new ParserSet();
 
   /** Adds `body`'s lines to `into`; returns the number of rejected lines. */
   count(body: Buffer, query: string, into: Counts): number {
-    const format = formatOf(query);
-    let p = this.parsers.get(format);
-    if (!p) this.parsers.set(format, (p = new WavefrontParser({ format })));
-    const b = p.parse(body);
+    const b = this.parsers.get(formatOfQuery(query)).parse(body);
     let rejected = 0;
     for (let i = 0; i < b.length; i++) {
       const kind = b.kindCode(i);

@@ -250,11 +250,49 @@ export class WavefrontParser {
     return new ParsedBatch(input, this.inner.parse(input));
   }
 
+  /** The raw columns, for hot loops that read the typed arrays by `SLOT` offsets themselves. */
+  columns(input: Uint8Array): NativeColumns {
+    return this.inner.parse(input);
+  }
+
   /** NDJSON, one object per input line in the shared vectors' `expect` form, and the number of
    * rejected lines. */
   describe(input: Buffer): { ndjson: Buffer; rejected: number } {
     return this.inner.describe(input);
   }
+}
+
+/** One parser per line format, created on first use, all with the same other options. */
+export class ParserSet {
+  private readonly byFormat = new Map<WavefrontFormat, WavefrontParser>();
+
+  constructor(private readonly base: Omit<ParseOptions, 'format'> = {}) {}
+
+  get(format: WavefrontFormat): WavefrontParser {
+    let p = this.byFormat.get(format);
+    if (!p) this.byFormat.set(format, (p = new WavefrontParser({ ...this.base, format })));
+    return p;
+  }
+}
+
+// The proxy's `f=` values that select a line format; anything else is parsed per line (auto).
+const F_PARAM: Readonly<Record<string, WavefrontFormat>> = {
+  wavefront: 'wavefront',
+  graphite_v2: 'wavefront',
+  histogram: 'histogram',
+  trace: 'trace',
+  spanLogs: 'spanLogs',
+  event: 'event',
+};
+
+/** The line format a request's `f=` value selects, as the proxy maps it. */
+export function formatOfParam(f: string | null | undefined): WavefrontFormat {
+  return (f && Object.hasOwn(F_PARAM, f) ? F_PARAM[f] : undefined) ?? 'auto';
+}
+
+/** The line format a query string (without '?') selects. */
+export function formatOfQuery(query: string): WavefrontFormat {
+  return query === '' ? 'auto' : formatOfParam(new URLSearchParams(query).get('f'));
 }
 
 function asUsage(err: unknown): unknown {

@@ -3,14 +3,14 @@
 // for rejects' codes — never per ordinary line — so the per-line work is a few typed-array reads,
 // two map lookups and sketch increments.
 import { key53 } from '../lib/stats/cardinality.js';
-import { native, type NativeColumns, type NativeWavefrontParser } from '../lib/native.js';
+import type { NativeColumns } from '../lib/native.js';
 import {
   Kind,
   LINE_STRIDE,
   NUM_STRIDE,
   ParsedBatch,
   SLOT,
-  type WavefrontFormat,
+  type WavefrontParser,
 } from '../lib/wavefront.js';
 import { ALIGN_CANDIDATES, FamilyAcc } from './family-acc.js';
 import { trimTraces, type PartialAcc } from './partial.js';
@@ -32,16 +32,6 @@ const {
 
 const ALIGN_MS = ALIGN_CANDIDATES.map((s) => s * 1000);
 
-/** One parser per Wavefront format, created on first use. */
-export class Parsers {
-  private readonly byFormat = new Map<string, NativeWavefrontParser>();
-  parser(format: WavefrontFormat): NativeWavefrontParser {
-    let p = this.byFormat.get(format);
-    if (!p) this.byFormat.set(format, (p = new (native().WavefrontParser)({ format })));
-    return p;
-  }
-}
-
 export interface TimeCarry {
   /** Plain files: the last timestamp seen, used for lines without one. */
   lastTs: number;
@@ -54,12 +44,12 @@ export interface TimeCarry {
 export function scanText(
   acc: PartialAcc,
   buf: Buffer,
-  parser: NativeWavefrontParser,
+  parser: WavefrontParser,
   arrivalMs: number | undefined,
   carry: TimeCarry,
   famCache: Map<number, FamilyAcc>,
 ): void {
-  const cols: NativeColumns = parser.parse(buf);
+  const cols: NativeColumns = parser.columns(buf);
   const L = cols.lines;
   const nums = cols.nums;
   const aux = cols.aux;

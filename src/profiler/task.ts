@@ -7,10 +7,10 @@ import { partRecords, emptyReadStats } from '../lib/capture-reader.js';
 import { WflgError } from '../lib/errors.js';
 import { lineBatches } from '../lib/input.js';
 import { native } from '../lib/native.js';
-import { FORMATS, type WavefrontFormat } from '../lib/wavefront.js';
+import { ParserSet, formatOfQuery, type WavefrontFormat } from '../lib/wavefront.js';
 import type { FamilyAcc } from './family-acc.js';
 import { PartialAcc, type PartialState } from './partial.js';
-import { Parsers, scanText, type TimeCarry } from './scan.js';
+import { scanText, type TimeCarry } from './scan.js';
 
 export interface Task {
   /** Display name (object name or file path); partials are merged in the order of these. */
@@ -43,13 +43,13 @@ export function isCapturePart(head: Uint8Array): boolean {
 }
 
 function formatOf(query: string, fallback: WavefrontFormat): WavefrontFormat {
-  const f = new URLSearchParams(query).get('f');
-  return f && (FORMATS as readonly string[]).includes(f) ? (f as WavefrontFormat) : fallback;
+  const f = formatOfQuery(query);
+  return f === 'auto' ? fallback : f;
 }
 
 export async function runTask(task: Task): Promise<PartialState> {
   const acc = new PartialAcc(task.input, task.seriesCap, task.instantCap);
-  const parsers = new Parsers();
+  const parsers = new ParserSet();
   const famCache = new Map<number, FamilyAcc>();
   const carry: TimeCarry = { lastTs: 0 };
   const g = acc.global;
@@ -87,8 +87,7 @@ export async function runTask(task: Task): Promise<PartialState> {
       prevArrival = h.arrivalMs;
       if (h.arrivalMs < g.minMs) g.minMs = h.arrivalMs;
       if (h.arrivalMs > g.maxMs) g.maxMs = h.arrivalMs;
-      if (rec.body.length)
-        scanText(acc, rec.body, parsers.parser(fmt), h.arrivalMs, carry, famCache);
+      if (rec.body.length) scanText(acc, rec.body, parsers.get(fmt), h.arrivalMs, carry, famCache);
     }
     g.read.parts += stats.parts;
     g.read.frames += stats.frames;
@@ -99,7 +98,7 @@ export async function runTask(task: Task): Promise<PartialState> {
     return acc.state();
   }
   // Plain Wavefront: the lines' timestamps are the time axis, the file one stream.
-  const parser = parsers.parser(task.format);
+  const parser = parsers.get(task.format);
   const source = data
     ? [Buffer.from(data.buffer, data.byteOffset, data.length)]
     : createReadStream(task.path!, { highWaterMark: 1 << 20 });

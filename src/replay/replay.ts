@@ -15,6 +15,7 @@ import {
 } from '../lib/capture-reader.js';
 import { WflgError } from '../lib/errors.js';
 import { openStore } from '../lib/store/index.js';
+import { formatOfQuery } from '../lib/wavefront.js';
 import type { ObjectStore } from '../lib/store/types.js';
 import { Restamper } from './restamp.js';
 import { openSender } from './sender.js';
@@ -190,7 +191,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
       if (behind > opts.lateMs) report.late++;
       let body = rec.body;
       if (opts.restamp) {
-        const format = /(?:^|&)f=([^&]*)/.exec(rec.header.query)?.[1] ?? 'wavefront';
+        const format = formatOfQuery(rec.header.query);
         const shift = startEpoch + dueOffset - arrival;
         const r = restamper.restamp(body, shift + loopOffsetMs, format);
         body = r.body;

@@ -1,7 +1,7 @@
 // Re-stamping for replay: a collector rejects points outside its time window (the proxy's WF-402),
 // so an old capture is replayed with every timestamp moved by the same offset, written back in the
 // unit it had. Only timestamp tokens change; every other byte of the body is kept as captured.
-import { WavefrontParser, type TimestampUnit } from '../lib/wavefront.js';
+import { ParserSet, type TimestampUnit, type WavefrontFormat } from '../lib/wavefront.js';
 
 const PER_MS: Record<Exclude<TimestampUnit, 'none'>, number> = { s: 1e-3, ms: 1, us: 1e3, ns: 1e6 };
 
@@ -13,26 +13,20 @@ function render(ms: number, unit: Exclude<TimestampUnit, 'none'>): string {
 }
 
 export class Restamper {
-  // The format follows the request (f=trace bodies are spans); `auto` covers the rest, and the
-  // listener setting is irrelevant since only timestamp positions are used.
-  private readonly parsers = new Map<string, WavefrontParser>();
-
-  private parser(format: string): WavefrontParser {
-    const f = format === 'trace' || format === 'histogram' ? format : 'auto';
-    let p = this.parsers.get(f);
-    if (!p) {
-      p = new WavefrontParser({ format: f, listener: 'trace-port' });
-      this.parsers.set(f, p);
-    }
-    return p;
-  }
+  // The format follows the request's f= (trace bodies are spans); the trace-port listener keeps
+  // spans without a source parseable, since only timestamp positions are used.
+  private readonly parsers = new ParserSet({ listener: 'trace-port' });
 
   /**
    * Returns `body` with each timestamp moved by `shiftMs` (the original when there is none).
    * Lines the parser rejects keep their bytes: the collector should see the same malformed input.
    */
-  restamp(body: Buffer, shiftMs: number, format: string): { body: Buffer; restamped: number } {
-    const batch = this.parser(format).parse(body);
+  restamp(
+    body: Buffer,
+    shiftMs: number,
+    format: WavefrontFormat,
+  ): { body: Buffer; restamped: number } {
+    const batch = this.parsers.get(format).parse(body);
     const pieces: Buffer[] = [];
     let from = 0;
     let restamped = 0;

@@ -1,11 +1,12 @@
 // Counts what one parsed batch holds: lines, bytes and rejects by kind, by WF code and by family.
 // One native parse per buffer; the loop below reads the column array directly (a few integer
 // loads per line) and decodes a string only the first time a family is seen.
-import { native, type NativeColumns, type NativeWavefrontParser } from '../lib/native.js';
+import type { NativeColumns } from '../lib/native.js';
 import {
   KIND_NAMES,
   LINE_STRIDE,
   ParsedBatch,
+  ParserSet,
   SLOT,
   type WavefrontFormat,
 } from '../lib/wavefront.js';
@@ -61,29 +62,19 @@ export class Counts {
 
 /** A parser per format (`f=`) with one shared Counts. */
 export class LineCounter {
-  private readonly parsers = new Map<WavefrontFormat, NativeWavefrontParser>();
+  private readonly parsers: ParserSet;
 
   constructor(
     readonly counts: Counts,
-    private readonly maxLineBytes = 0,
-  ) {}
-
-  private parser(format: WavefrontFormat): NativeWavefrontParser {
-    let p = this.parsers.get(format);
-    if (!p) {
-      p = new (native().WavefrontParser)({
-        format,
-        ...(this.maxLineBytes > 0 ? { maxLineBytes: this.maxLineBytes } : {}),
-      });
-      this.parsers.set(format, p);
-    }
-    return p;
+    maxLineBytes = 0,
+  ) {
+    this.parsers = new ParserSet(maxLineBytes > 0 ? { maxLineBytes } : {});
   }
 
   /** Parses and counts `buf` (whole lines); returns the number of non-blank lines in it. */
   count(buf: Buffer, format: WavefrontFormat = 'auto'): number {
     if (buf.length === 0) return 0;
-    const cols = this.parser(format).parse(buf);
+    const cols = this.parsers.get(format).columns(buf);
     return this.tally(buf, cols);
   }
 

@@ -17,7 +17,7 @@ import {
   type Listening,
 } from '../lib/http.js';
 import { loadUws } from '../lib/uws.js';
-import type { WavefrontFormat } from '../lib/wavefront.js';
+import { formatOfParam } from '../lib/wavefront.js';
 import type { ContentEncoding } from '../lib/capture-format.js';
 import { Counts, LineCounter, MAX_LINE_BYTES } from './counter.js';
 import { sinkMetrics } from './metrics.js';
@@ -45,14 +45,6 @@ export interface SinkOptions {
   /** Fault injection: plaintext reads limited to this many bytes per second. */
   readBytesPerSecond?: number;
 }
-
-const FORMATS: Record<string, WavefrontFormat> = {
-  wavefront: 'wavefront',
-  graphite_v2: 'wavefront',
-  histogram: 'histogram',
-  trace: 'trace',
-  spanLogs: 'spanLogs',
-};
 
 export class Sink {
   readonly counts: Counts;
@@ -178,7 +170,7 @@ export class Sink {
     } catch {
       return send(res, st, 400, 'Decompression error\n');
     }
-    this.counter.count(decoded, FORMATS[f] ?? 'auto');
+    this.counter.count(decoded, formatOfParam(f));
     this.teeWrite(decoded, body.length, encoding, path, query, client);
     this.answer(res, st, 202);
   }

@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import { isWflgError } from '../../src/lib/errors.js';
 import { lineBatches, openInput } from '../../src/lib/input.js';
 import {
+  ParserSet,
+  formatOfParam,
+  formatOfQuery,
   familyIdOfKey,
   familyKey,
   WavefrontParser,
@@ -148,4 +151,24 @@ test('the corpus parses to the kinds its README states', async () => {
   assert.equal(counts.get('histogram_m'), 210);
   assert.equal(counts.get('rejected:metric'), 1_209);
   assert.ok(readFileSync(CORPUS).length > 1_000_000);
+});
+
+test('f= selects the line format as the proxy maps it; unknown or hostile values parse per line', () => {
+  assert.equal(formatOfQuery(''), 'auto');
+  assert.equal(formatOfQuery('f=trace'), 'trace');
+  assert.equal(formatOfQuery('x=1&f=graphite_v2'), 'wavefront');
+  assert.equal(formatOfQuery('f=event'), 'event');
+  for (const f of ['toString', '__proto__', 'constructor', 'TRACE', '', 'auto'])
+    assert.equal(formatOfParam(f), 'auto', f);
+  assert.equal(formatOfParam(undefined), 'auto');
+});
+
+test('a parser set keeps one parser per format with the shared options', () => {
+  const set = new ParserSet({ maxLineBytes: 16 });
+  assert.equal(set.get('auto'), set.get('auto'));
+  assert.notEqual(set.get('auto'), set.get('trace'));
+  const b = set.get('auto').parse(Buffer.from('a 1 source=x\nlong.metric.name.here 1 source=x\n'));
+  assert.ok(b.ok(0));
+  assert.ok(!b.ok(1), 'the shared maxLineBytes applies');
+  assert.equal(set.get('auto').columns(Buffer.from('a 1 source=x\n')).lines.length, 26);
 });
