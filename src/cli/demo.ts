@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, optionsHelp, type Spec } from '../lib/config.js';
 import { runDemo } from '../demo/run.js';
 import { stopAll } from '../demo/procs.js';
-import type { Io } from './io.js';
+import { onStopSignal, type Io } from './io.js';
 
 const SPEC = {
   dataDir: {
@@ -55,12 +55,10 @@ export async function demo(argv: string[], io: Io, env = process.env): Promise<n
   }
   const dir = config.dataDir ? resolve(config.dataDir) : mkdtempSync(join(tmpdir(), 'wflg-demo-'));
   // Ctrl-C: stop every child role before exiting, then report where the data is.
-  const onSignal = (): void => {
+  const release = onStopSignal(() => {
     io.err(`\nwflg demo: interrupted; stopping roles (data kept in ${dir})\n`);
     void stopAll().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  });
   const started = performance.now();
   try {
     const r = await runDemo({
@@ -86,7 +84,6 @@ export async function demo(argv: string[], io: Io, env = process.env): Promise<n
     );
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    release();
   }
 }

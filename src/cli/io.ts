@@ -43,3 +43,13 @@ export function exitCodeOf(err: unknown): number {
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) return 2;
   return 70;
 }
+
+/** Calls `handler` once on SIGINT or SIGTERM until the returned function removes it. */
+export function onStopSignal(handler: () => void): () => void {
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

@@ -14,34 +14,36 @@ import { capture } from '../capture/command.js';
 import { sink } from '../sink/cli.js';
 import { generate } from '../generator/cli.js';
 
-type Command = (argv: string[], io: Io) => Promise<number>;
+type Env = Readonly<Record<string, string | undefined>>;
+// The environment is read here, once, and handed to each command's config loader.
+type Command = (argv: string[], io: Io, env: Env) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   lint: { run: lint, summary: 'check Wavefront lines as the proxy parses them' },
   replay: { run: replayCommand, summary: 'send captured requests to a target as they arrived' },
   demo: { run: demo, summary: 'run the end-to-end demonstration on the bundled sample' },
   profile: {
-    run: (argv, io) => profileCommand(argv, io, process.env, version(), process.stderr.isTTY),
+    run: (argv, io, env) => profileCommand(argv, io, env, version(), process.stderr.isTTY),
     summary: 'learn recipes from capture parts or Wavefront files',
   },
   xds: {
-    run: (argv, io) => xdsCommand(argv, io, process.env),
+    run: xdsCommand,
     summary: "serve Envoy's collector/capture endpoints and capture.enabled over xDS",
   },
   compare: {
-    run: (argv, io) => compareCommand(argv, io, process.env, version(), process.stdout.isTTY),
+    run: (argv, io, env) => compareCommand(argv, io, env, version(), process.stdout.isTTY),
     summary: 'measure how closely B’s traffic reproduces A’s (recipes or captures)',
   },
   capture: {
-    run: (argv, io) => capture(argv, io, process.env),
+    run: capture,
     summary: 'receive mirrored traffic, write it durably, upload parts to the object store',
   },
   generate: {
-    run: (argv, io) => generate(argv, io, process.env),
+    run: generate,
     summary: 'generate look-alike traffic from recipes at N×, with a live admin API',
   },
   sink: {
-    run: (argv, io) => sink(argv, io, process.env),
+    run: sink,
     summary: 'a counting collector (TCP plaintext + HTTP /report) for tests and dry runs',
   },
 };
@@ -84,7 +86,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`wflg: unknown command '${cmd}'\n\n${help()}`);
       return 2;
     }
-    return await c.run(rest, io);
+    return await c.run(rest, io, process.env);
   } catch (err) {
     const code = isWflgError(err)
       ? err.code

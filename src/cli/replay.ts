@@ -1,7 +1,7 @@
 // `wflg replay`: sends captured requests to a target as they arrived, scaled by --speed.
 import { optionsHelp, loadConfig, type Spec } from '../lib/config.js';
 import { replay, type ReplayReport } from '../replay/replay.js';
-import type { Io } from './io.js';
+import { onStopSignal, type Io } from './io.js';
 
 const SPEC = {
   capture: {
@@ -90,9 +90,7 @@ export async function replayCommand(argv: string[], io: Io, env = process.env): 
     return 0;
   }
   const ac = new AbortController();
-  const stop = (): void => ac.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const release = onStopSignal(() => ac.abort());
   try {
     const report = await replay({
       ...config,
@@ -105,7 +103,6 @@ export async function replayCommand(argv: string[], io: Io, env = process.env): 
     io.out(config.json ? JSON.stringify(report) + '\n' : summary(report));
     return Object.keys(report.statuses).some((s) => !s.startsWith('2')) ? 1 : 0;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    release();
   }
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WflgError } from '../lib/errors.js';
 import { packageRoot } from '../lib/native-loader.js';
-import { native } from '../lib/native.js';
+import { decodeZstd } from '../lib/input.js';
 import { ensureEnvoy, startEnvoy, type Envoy } from './envoy.js';
 import { portOf, runWflg, startRole, stopAll, type Role } from './procs.js';
 import { buildSample, DEMO_SLICE, type Sample } from './sample.js';
@@ -29,7 +29,7 @@ export interface DemoResult {
   readonly mirroring: 'envoy' | 'replay';
   readonly sample: Sample;
   readonly replayed: { lines: number; requests: number; ok: number; seconds: number };
-  readonly captured: { parts: number; lines: number; requests: number };
+  readonly captured: { parts: number; lines: number };
   readonly generated: { lines: number; seconds: number; ratePerS: number; replayRatePerS: number };
   readonly compareExit: number;
   readonly table: string;
@@ -52,10 +52,7 @@ async function sinkLines(sink: Role): Promise<number> {
 
 function decompressedCorpus(): Buffer {
   const file = join(packageRoot(), 'fixtures', 'corpus', 'public-telemetry.wf.zst');
-  const dec = new (native().ZstdStreamDecoder)();
-  const out = dec.push(readFileSync(file), 256 * 1024 * 1024);
-  if (!dec.complete) throw new WflgError('WFLG_E_INPUT_READ', `${file} is truncated`);
-  return out;
+  return decodeZstd(readFileSync(file), 256 * 1024 * 1024, file);
 }
 
 /** Mirroring through a real Envoy whose clusters come from `wflg xds` (static inventory). */
@@ -312,7 +309,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       mirroring,
       sample,
       replayed: { lines: replayLines, requests: r.requests, ok, seconds: r.elapsedSeconds },
-      captured: { parts, lines: pr.lines, requests: r.requests },
+      captured: { parts, lines: pr.lines },
       generated: {
         lines: genLines,
         seconds: o.generateSeconds,

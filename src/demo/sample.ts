@@ -27,7 +27,6 @@ export interface Sample {
   readonly lines: number;
   readonly requests: number;
   readonly bytes: number;
-  readonly capturedSeconds: number;
 }
 
 const BATCH_LINES = 500;
@@ -36,6 +35,7 @@ const BATCH_WINDOW_MS = 250;
 export const DEMO_SLICE = { fromSeconds: 1_793_630_000, windowSeconds: 6 * 3600 } as const;
 
 type Format = 'wavefront' | 'histogram' | 'trace';
+const NL = Buffer.from('\n');
 
 /** Arrival times are placed on a fixed day so the sample is the same bytes on every run. */
 const EPOCH_MS = Date.UTC(2026, 10, 1);
@@ -45,11 +45,21 @@ export function buildSample(o: SampleOptions): Sample {
   const t0 = o.fromSeconds * 1000;
   const t1 = t0 + o.windowSeconds * 1000;
   const compress = o.windowSeconds / o.replaySeconds;
-  const spanBatch = new WavefrontParser({ format: 'trace', listener: 'trace-port' }).parse(
-    o.corpus,
+  // Spans fail per-line (auto) parsing — the proxy takes them only with f=trace — so the lines
+  // auto rejects, and only those, are parsed once more as spans, in one batch.
+  const retried = new Map<number, number>();
+  const retry: Buffer[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    if (batch.ok(i) || batch.kind(i) === 'blank') continue;
+    retried.set(i, retried.size);
+    retry.push(o.corpus.subarray(batch.lineStart(i), batch.lineEnd(i)), NL);
+  }
+  const spans = new WavefrontParser({ format: 'trace', listener: 'trace-port' }).parse(
+    Buffer.concat(retry),
   );
   const enc = new (native().FrameEncoder)(3);
   const frames: Buffer[] = [];
+  // `lines` holds each line's bytes followed by a newline: two entries per line, joined once per request.
   let open: { format: Format; firstMs: number; lastMs: number; lines: Buffer[] } | undefined;
   let seq = 0;
   let lines = 0;
@@ -57,6 +67,7 @@ export function buildSample(o: SampleOptions): Sample {
   const flush = (): void => {
     if (!open) return;
     const body = Buffer.concat(open.lines);
+    const count = open.lines.length / 2;
     seq++;
     const gzip = seq % 3 === 0;
     const header = encodeHeader({
@@ -66,7 +77,7 @@ export function buildSample(o: SampleOptions): Sample {
       wireBytes: body.length,
       encoding: gzip ? 'gzip' : 'identity',
       storedBytes: body.length,
-      lines: open.lines.length,
+      lines: count,
       path: '/report',
       query: `f=${open.format}`,
       client: (0x1000000000000 + (seq % 7)).toString(16).padStart(16, '0'),
@@ -74,38 +85,35 @@ export function buildSample(o: SampleOptions): Sample {
       seq,
     });
     frames.push(enc.encode(Buffer.concat([Buffer.from(header), body])));
-    lines += open.lines.length;
+    lines += count;
     bytes += body.length;
     open = undefined;
   };
   for (let i = 0; i < batch.length; i++) {
-    // Spans have no timestamp under auto parsing (they are rejected there); read it as a span.
-    const ts = batch.timestampMs(i) ?? spanBatch.timestampMs(i);
+    const j = retried.get(i);
+    const isSpan = j !== undefined && spans.kind(j) === 'span' && spans.ok(j);
+    const ts = batch.timestampMs(i) ?? (j === undefined ? undefined : spans.timestampMs(j));
     if (ts === undefined || ts < t0 || ts >= t1) continue;
-    const s = batch.lineStart(i);
-    const e = batch.lineEnd(i);
-    const kind = batch.kind(i);
-    const format: Format =
-      spanBatch.kind(i) === 'span' && spanBatch.ok(i)
-        ? 'trace'
-        : kind.startsWith('histogram')
-          ? 'histogram'
-          : 'wavefront';
+    const format: Format = isSpan
+      ? 'trace'
+      : batch.kind(i).startsWith('histogram')
+        ? 'histogram'
+        : 'wavefront';
     const arrival = EPOCH_MS + (ts - t0) / compress;
     if (
       open &&
       (open.format !== format ||
-        open.lines.length >= BATCH_LINES ||
+        open.lines.length >= 2 * BATCH_LINES ||
         arrival - open.firstMs > BATCH_WINDOW_MS)
     )
       flush();
     open ??= { format, firstMs: arrival, lastMs: arrival, lines: [] };
     open.lastMs = Math.max(open.lastMs, arrival);
-    open.lines.push(Buffer.concat([o.corpus.subarray(s, e), Buffer.from('\n')]));
+    open.lines.push(o.corpus.subarray(batch.lineStart(i), batch.lineEnd(i)), NL);
   }
   flush();
   const dir = join(o.dir, 'capture', 'dt=2026-11-01', 'mig=demo', 'sample');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'part-sample-00000001.wf.zst'), Buffer.concat(frames));
-  return { lines, requests: seq, bytes, capturedSeconds: o.replaySeconds };
+  return { lines, requests: seq, bytes };
 }

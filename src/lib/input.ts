@@ -82,3 +82,20 @@ export async function* lineBatches(
 function newDecoder(): NativeZstdStreamDecoder {
   return new (native().ZstdStreamDecoder)();
 }
+
+/**
+ * Decodes a whole zstd buffer (any number of frames) in one native call; output beyond `maxBytes`
+ * or a truncated stream is WFLG_E_INPUT_READ naming `name`.
+ */
+export function decodeZstd(data: Uint8Array, maxBytes: number, name: string): Buffer {
+  const d = newDecoder();
+  let out: Buffer;
+  try {
+    out = d.push(data, maxBytes);
+  } catch (err) {
+    throw new WflgError('WFLG_E_INPUT_READ', `${name}: ${(err as Error).message}`, { name });
+  }
+  if (!d.complete)
+    throw new WflgError('WFLG_E_INPUT_READ', `${name}: truncated zstd stream`, { name });
+  return out;
+}

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { BATCH_BYTES, lineBatches } from '../../src/lib/input.js';
+import { isWflgError } from '../../src/lib/errors.js';
+import { BATCH_BYTES, decodeZstd, lineBatches } from '../../src/lib/input.js';
+import { native } from '../../src/lib/native.js';
 import { CORPUS } from '../helpers.js';
 
 async function collect(chunks: Buffer[]): Promise<Buffer[]> {
@@ -53,4 +55,19 @@ test('a line longer than a batch, spread over many chunks, comes through whole',
 test('an input shorter than four bytes is passed through', async () => {
   assert.deepEqual(Buffer.concat(await collect([Buffer.from('a\n')])), Buffer.from('a\n'));
   assert.deepEqual(await collect([]), []);
+});
+
+test('decodeZstd: whole buffers decode; truncated, oversized and foreign input is an input error', () => {
+  const text = Buffer.from('a 1 source=x\n'.repeat(1000));
+  const z = new (native().FrameEncoder)(3).encode(text);
+  assert.deepEqual(decodeZstd(z, 1 << 20, 'x'), text);
+  for (const [bad, max] of [
+    [z.subarray(0, z.length - 4), 1 << 20],
+    [z, 100],
+    [Buffer.from('not zstd at all'), 1 << 20],
+  ] as const)
+    assert.throws(
+      () => decodeZstd(bad, max, 'x.zst'),
+      (e: unknown) => isWflgError(e, 'WFLG_E_INPUT_READ'),
+    );
 });
