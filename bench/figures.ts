@@ -20,10 +20,6 @@ export interface BenchCase {
   run(opts: { readonly quick: boolean }): Promise<Figure[]>;
 }
 
-export function figure(f: Figure): Figure {
-  return f;
-}
-
 export function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   const a = Math.abs(n);

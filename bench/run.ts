@@ -11,6 +11,30 @@ import { sinkBench } from './sink.bench.js';
 import { parseBench } from './parse.bench.js';
 import { profileBench } from './profile.bench.js';
 
+type Baseline = NonNullable<Figure['baseline']>;
+const up = (
+  id: string,
+  label: string,
+  value: number,
+  unit: string,
+  baseline?: Baseline,
+): Figure => ({
+  id,
+  label,
+  value,
+  unit,
+  higherIsBetter: true,
+  ...(baseline ? { baseline } : {}),
+});
+const down = (id: string, label: string, value: number, unit: string): Figure => ({
+  id,
+  label,
+  value,
+  unit,
+  higherIsBetter: false,
+});
+const base = (label: string, value: number, unit: string): Baseline => ({ label, value, unit });
+
 const CASES: BenchCase[] = [
   {
     id: 'parse',
@@ -18,24 +42,10 @@ const CASES: BenchCase[] = [
     quick: true,
     run: async ({ quick }) => {
       const p = await parseBench(quick);
-      const js = { label: 'plain-JS parser, same input', value: p.jsMBps, unit: 'MB/s' };
+      const js = base('plain-JS parser, same input', p.jsMBps, 'MB/s');
       return [
-        {
-          id: 'parse.native_mbps',
-          label: 'native parse via N-API',
-          value: p.nativeMBps,
-          unit: 'MB/s',
-          higherIsBetter: true,
-          baseline: js,
-        },
-        {
-          id: 'parse.ratio_to_js',
-          label: 'native ÷ plain JS',
-          value: p.ratio,
-          unit: '×',
-          higherIsBetter: true,
-          baseline: js,
-        },
+        up('parse.native_mbps', 'native parse via N-API', p.nativeMBps, 'MB/s', js),
+        up('parse.ratio_to_js', 'native ÷ plain JS', p.ratio, '×', js),
       ];
     },
   },
@@ -45,32 +55,17 @@ const CASES: BenchCase[] = [
     quick: true,
     run: () => {
       const f = framesBench();
-      const cli = { label: 'zstd -3 -T1 CLI, same bytes', value: f.cliMBps, unit: 'MB/s' };
+      const cli = base('zstd -3 -T1 CLI, same bytes', f.cliMBps, 'MB/s');
       return Promise.resolve([
-        {
-          id: 'frames.writer_mbps',
-          label: 'frame writer',
-          value: f.writerMBps,
-          unit: 'MB/s',
-          higherIsBetter: true,
-          baseline: cli,
-        },
-        {
-          id: 'frames.speed_vs_zstd',
-          label: 'frame writer ÷ zstd -3',
-          value: f.speedVsCli,
-          unit: '×',
-          higherIsBetter: true,
-          baseline: cli,
-        },
-        {
-          id: 'frames.ratio_vs_zstd',
-          label: 'compression ratio ÷ zstd -3 ratio',
-          value: f.writerRatio / f.cliRatio,
-          unit: '×',
-          higherIsBetter: true,
-          baseline: { label: 'zstd -3 ratio', value: f.cliRatio, unit: '×' },
-        },
+        up('frames.writer_mbps', 'frame writer', f.writerMBps, 'MB/s', cli),
+        up('frames.speed_vs_zstd', 'frame writer ÷ zstd -3', f.speedVsCli, '×', cli),
+        up(
+          'frames.ratio_vs_zstd',
+          'compression ratio ÷ zstd -3 ratio',
+          f.writerRatio / f.cliRatio,
+          '×',
+          base('zstd -3 ratio', f.cliRatio, '×'),
+        ),
       ]);
     },
   },
@@ -80,38 +75,18 @@ const CASES: BenchCase[] = [
     quick: false,
     run: async ({ quick }) => {
       const p = await profileBench(quick ? 1 : 10, 1);
-      const parse = { label: 'native parse-only, same run', value: p.parseOnlyMBps, unit: 'MB/s' };
+      const parse = base('native parse-only, same run', p.parseOnlyMBps, 'MB/s');
       return [
-        {
-          id: 'profile.mbps_per_core',
-          label: `profile ×${p.scale}, per core`,
-          value: p.profileMBpsPerCore,
-          unit: 'MB/s',
-          higherIsBetter: true,
-          baseline: parse,
-        },
-        {
-          id: 'profile.ratio_to_parse',
-          label: 'profile ÷ parse-only',
-          value: p.ratioToParse,
-          unit: '×',
-          higherIsBetter: true,
-          baseline: parse,
-        },
-        {
-          id: 'profile.peak_rss_mb',
-          label: `peak RSS, ${p.families} families`,
-          value: p.peakRssMB,
-          unit: 'MB',
-          higherIsBetter: false,
-        },
-        {
-          id: 'profile.coverage',
-          label: 'coverage of lines',
-          value: p.coverage,
-          unit: 'share',
-          higherIsBetter: true,
-        },
+        up(
+          'profile.mbps_per_core',
+          `profile ×${p.scale}, per core`,
+          p.profileMBpsPerCore,
+          'MB/s',
+          parse,
+        ),
+        up('profile.ratio_to_parse', 'profile ÷ parse-only', p.ratioToParse, '×', parse),
+        down('profile.peak_rss_mb', `peak RSS, ${p.families} families`, p.peakRssMB, 'MB'),
+        up('profile.coverage', 'coverage of lines', p.coverage, 'share'),
       ];
     },
   },
@@ -121,45 +96,24 @@ const CASES: BenchCase[] = [
     quick: false,
     run: async () => {
       const c = await captureBench();
-      const zstd = { label: 'zstd -3 single core, same bodies', value: c.zstdMBps, unit: 'MB/s' };
+      const zstd = base('zstd -3 single core, same bodies', c.zstdMBps, 'MB/s');
       return [
-        {
-          id: 'capture.mbps_per_core',
-          label: 'durable ingest per core (decoded)',
-          value: c.decodedMBpsPerCore,
-          unit: 'MB/s',
-          higherIsBetter: true,
-          baseline: zstd,
-        },
-        {
-          id: 'capture.ratio_to_zstd',
-          label: 'ingest per core ÷ zstd -3',
-          value: c.ratioPerCore,
-          unit: '×',
-          higherIsBetter: true,
-          baseline: zstd,
-        },
-        {
-          id: 'capture.ack_p99_ms',
-          label: `ack p99 at half max (${c.halfRateReqPerSec.toFixed(0)} req/s)`,
-          value: c.p99Ms,
-          unit: 'ms',
-          higherIsBetter: false,
-        },
-        {
-          id: 'capture.ack_p50_ms',
-          label: 'ack p50 at half max',
-          value: c.p50Ms,
-          unit: 'ms',
-          higherIsBetter: false,
-        },
-        {
-          id: 'capture.peak_rss_mib',
-          label: 'agent peak RSS',
-          value: c.peakRssMiB,
-          unit: 'MiB',
-          higherIsBetter: false,
-        },
+        up(
+          'capture.mbps_per_core',
+          'durable ingest per core (decoded)',
+          c.decodedMBpsPerCore,
+          'MB/s',
+          zstd,
+        ),
+        up('capture.ratio_to_zstd', 'ingest per core ÷ zstd -3', c.ratioPerCore, '×', zstd),
+        down(
+          'capture.ack_p99_ms',
+          `ack p99 at half max (${c.halfRateReqPerSec.toFixed(0)} req/s)`,
+          c.p99Ms,
+          'ms',
+        ),
+        down('capture.ack_p50_ms', 'ack p50 at half max', c.p50Ms, 'ms'),
+        down('capture.peak_rss_mib', 'agent peak RSS', c.peakRssMiB, 'MiB'),
       ];
     },
   },
@@ -169,35 +123,22 @@ const CASES: BenchCase[] = [
     quick: false,
     run: async () => {
       const g = await generateBench();
-      const naive = {
-        label: 'naive prebuilt-string emitter, same run',
-        value: g.naiveLinesPerCpuS / 1e6,
-        unit: 'M lines/CPU-s',
-      };
+      const unit = 'M lines/CPU-s';
+      const naive = base(
+        'naive prebuilt-string emitter, same run',
+        g.naiveLinesPerCpuS / 1e6,
+        unit,
+      );
       return [
-        {
-          id: 'generate.mlines_per_core',
-          label: 'realistic lines per CPU-second',
-          value: g.realisticLinesPerCpuS / 1e6,
-          unit: 'M lines/CPU-s',
-          higherIsBetter: true,
-          baseline: naive,
-        },
-        {
-          id: 'generate.ratio_to_naive',
-          label: 'realistic ÷ naive emitter',
-          value: g.ratio,
-          unit: '×',
-          higherIsBetter: true,
-          baseline: naive,
-        },
-        {
-          id: 'generate.bytes_per_series',
-          label: 'memory per active series at 1 M',
-          value: g.bytesPerSeries,
-          unit: 'B',
-          higherIsBetter: false,
-        },
+        up(
+          'generate.mlines_per_core',
+          'realistic lines per CPU-second',
+          g.realisticLinesPerCpuS / 1e6,
+          unit,
+          naive,
+        ),
+        up('generate.ratio_to_naive', 'realistic ÷ naive emitter', g.ratio, '×', naive),
+        down('generate.bytes_per_series', 'memory per active series at 1 M', g.bytesPerSeries, 'B'),
       ];
     },
   },
@@ -207,28 +148,17 @@ const CASES: BenchCase[] = [
     quick: false,
     run: async () => {
       const s = await sinkBench();
-      const parse = {
-        label: 'bare native parse, same run',
-        value: s.parseLinesPerCpuS / 1e6,
-        unit: 'M lines/CPU-s',
-      };
+      const unit = 'M lines/CPU-s';
+      const parse = base('bare native parse, same run', s.parseLinesPerCpuS / 1e6, unit);
       return [
-        {
-          id: 'sink.mlines_per_core',
-          label: 'sink lines per CPU-second',
-          value: s.tcpLinesPerCpuS / 1e6,
-          unit: 'M lines/CPU-s',
-          higherIsBetter: true,
-          baseline: parse,
-        },
-        {
-          id: 'sink.ratio_to_parse',
-          label: 'sink ÷ bare parse',
-          value: s.ratio,
-          unit: '×',
-          higherIsBetter: true,
-          baseline: parse,
-        },
+        up(
+          'sink.mlines_per_core',
+          'sink lines per CPU-second',
+          s.tcpLinesPerCpuS / 1e6,
+          unit,
+          parse,
+        ),
+        up('sink.ratio_to_parse', 'sink ÷ bare parse', s.ratio, '×', parse),
       ];
     },
   },

@@ -1,6 +1,7 @@
 // perf-ci's Markdown summary and self-contained HTML page (inline SVG, no external assets).
 import type { Figure } from '../bench/figures.js';
 import { fmt } from '../bench/figures.js';
+import { esc } from '../src/lib/svg.js';
 
 export interface Row {
   figure: Figure;
@@ -54,8 +55,6 @@ export function markdownSummary(
   ];
   return lines.join('\n') + '\n';
 }
-
-const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A horizontal bar of value against target (and previous), scaled to the larger of them. */
 function bar(r: Row): string {
