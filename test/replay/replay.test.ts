@@ -9,7 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { encodeHeader, type ContentEncoding } from '../../src/lib/capture-format.js';
 import { isWflgError } from '../../src/lib/errors.js';
 import { native } from '../../src/lib/native.js';
-import { replay } from '../../src/replay/replay.js';
+import { replay, type ReplayOptions } from '../../src/replay/replay.js';
 
 const T0 = 1_600_000_000_000; // an old capture: far outside any collector's time window
 
@@ -74,6 +74,19 @@ function captureDir(): { url: string; reqs: Req[] } {
   return { url: `file://${root}`, reqs: [...a, ...b].sort((x, y) => x.arrivalMs - y.arrivalMs) };
 }
 
+/** Replay with test defaults (real time, no loop, no restamp); each test states what differs. */
+const run = (capture: string, target: string, o: Partial<ReplayOptions> = {}) =>
+  replay({
+    capture,
+    target,
+    speed: 1,
+    loop: false,
+    restamp: false,
+    maxInFlight: 1,
+    lateMs: 50,
+    ...o,
+  });
+
 async function httpTarget(delayMs = 0) {
   const got: Array<{ path: string; encoding: string | undefined; body: string }> = [];
   const server = createHttp((req: IncomingMessage, res) => {
@@ -99,15 +112,7 @@ test('HTTP replay keeps order, request boundaries, paths, queries and encodings;
   const { url, reqs } = captureDir();
   const target = await httpTarget();
   const before = Date.now();
-  const r = await replay({
-    capture: url,
-    target: target.url,
-    speed: 1,
-    loop: false,
-    restamp: true,
-    maxInFlight: 1,
-    lateMs: 50,
-  });
+  const r = await run(url, target.url, { restamp: true });
   await target.close();
   assert.equal(r.requests, reqs.length);
   assert.equal(r.statuses['202'], reqs.length);
@@ -147,16 +152,7 @@ test('--mirror sends every request to a second target as well, without touching 
   const { url, reqs } = captureDir();
   const primary = await httpTarget();
   const shadow = await httpTarget(30);
-  const r = await replay({
-    capture: url,
-    target: primary.url,
-    mirror: shadow.url,
-    speed: 20,
-    loop: false,
-    restamp: false,
-    maxInFlight: 4,
-    lateMs: 50,
-  });
+  const r = await run(url, primary.url, { mirror: shadow.url, speed: 20, maxInFlight: 4 });
   await primary.close();
   await shadow.close();
   assert.equal(r.statuses['202'], reqs.length);
@@ -170,15 +166,7 @@ test('TCP replay writes bodies back to back in arrival order', async () => {
   const server = createTcp((s) => s.on('data', (c: Buffer) => (data += c.toString())));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  const r = await replay({
-    capture: url,
-    target: `tcp://127.0.0.1:${port}`,
-    speed: 20,
-    loop: false,
-    restamp: false,
-    maxInFlight: 4,
-    lateMs: 50,
-  });
+  const r = await run(url, `tcp://127.0.0.1:${port}`, { speed: 20, maxInFlight: 4 });
   await new Promise((res) => setTimeout(res, 100));
   server.close();
   assert.equal(r.statuses['200'], reqs.length);
@@ -188,14 +176,11 @@ test('TCP replay writes bodies back to back in arrival order', async () => {
 test('--loop keeps going past the end with timestamps still moving forward; --max-requests stops it', async () => {
   const { url, reqs } = captureDir();
   const target = await httpTarget();
-  const r = await replay({
-    capture: url,
-    target: target.url,
+  const r = await run(url, target.url, {
     speed: 50,
     loop: true,
     restamp: true,
     maxInFlight: 2,
-    lateMs: 50,
     maxRequests: reqs.length * 2 + 3,
   });
   await target.close();
@@ -211,15 +196,7 @@ test('--loop keeps going past the end with timestamps still moving forward; --ma
 test('a slow target makes sends late (counted), never silently stretches the plan', async () => {
   const { url } = captureDir();
   const target = await httpTarget(100);
-  const r = await replay({
-    capture: url,
-    target: target.url,
-    speed: 1,
-    loop: false,
-    restamp: false,
-    maxInFlight: 1,
-    lateMs: 20,
-  });
+  const r = await run(url, target.url, { lateMs: 20 });
   await target.close();
   assert.ok(r.late > 5, `late ${r.late}`);
   assert.ok(r.lagMs.p99 > 20);
@@ -231,29 +208,12 @@ test('damage and emptiness: corrupt parts are counted, an empty capture is an in
   writeFileSync(join(dir, 'part-wc-00000001.wf.zst'), Buffer.from('garbage, not zstd\n'));
   writeFileSync(join(dir, 'part-wd-00000001.wf.zst'), gzipSync('x 1 source=y\n'));
   const target = await httpTarget();
-  const r = await replay({
-    capture: url,
-    target: target.url,
-    speed: 100,
-    loop: false,
-    restamp: false,
-    maxInFlight: 8,
-    lateMs: 50,
-  });
+  const r = await run(url, target.url, { speed: 100, maxInFlight: 8 });
   await target.close();
   assert.equal(r.requests, 21);
   assert.ok(r.read.tailBytes > 0);
   const empty = mkdtempSync(join(tmpdir(), 'wflg-replay-empty-'));
-  await assert.rejects(
-    replay({
-      capture: `file://${empty}`,
-      target: target.url,
-      speed: 1,
-      loop: false,
-      restamp: false,
-      maxInFlight: 1,
-      lateMs: 10,
-    }),
-    (e: unknown) => isWflgError(e, 'WFLG_E_INPUT_READ'),
+  await assert.rejects(run(`file://${empty}`, target.url, { lateMs: 10 }), (e: unknown) =>
+    isWflgError(e, 'WFLG_E_INPUT_READ'),
   );
 });
