@@ -237,7 +237,7 @@ async function copyVerified(src: string, tmp: string, opts: PutFileOptions): Pro
   await copyFile(src, tmp, constants.COPYFILE_EXCL);
   const out = await open(tmp, 'r+');
   try {
-    const { crc32c: crc, size } = await crc32cOfHandle(out, 0, Infinity, opts.signal);
+    const { crc32c: crc, size } = await crc32cOfHandle(out, opts.signal);
     if (size !== opts.size || crc !== opts.crc32c >>> 0)
       throw new WflgError(
         'WFLG_E_STORE_VERIFY',
