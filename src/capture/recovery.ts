@@ -8,7 +8,7 @@ import { Classifier } from './classify.js';
 import { fsyncDir } from '../lib/store/durable.js';
 import { parsePartFile, saveWriterState, type Dirs, type WriterState } from './layout.js';
 import type { CaptureMetrics } from './metrics.js';
-import { fileCrc32c, scanPart, type PartScan } from './part-scan.js';
+import { scanPart, type PartScan } from './part-scan.js';
 import type { SealedPart } from './wal.js';
 
 export interface RecoveryReport {
@@ -136,7 +136,7 @@ export async function recover(
       path,
       file: name,
       size: scan.validEnd,
-      crc32c: await fileCrc32c(path, scan.validEnd),
+      crc32c: scan.crc32c,
       stats: scan.stats,
       countsSettled: Promise.resolve(),
     });
