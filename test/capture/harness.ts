@@ -57,12 +57,15 @@ export interface Reply {
 
 const keepAlive = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 
+/** POSTs `body`; an array goes without Content-Length, one HTTP chunk per element. */
 export function post(
   port: number,
   path: string,
-  body: Buffer,
+  body: Buffer | readonly Buffer[],
   headers: Record<string, string> = {},
 ): Promise<Reply> {
+  const chunks = Array.isArray(body) ? body : undefined;
+  const length = chunks ? {} : { 'content-length': String((body as Buffer).length) };
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -71,7 +74,7 @@ export function post(
         path,
         method: 'POST',
         agent: keepAlive,
-        headers: { 'content-length': String(body.length), ...headers },
+        headers: { ...length, ...headers },
       },
       (res) => {
         let text = '';
@@ -81,7 +84,11 @@ export function post(
       },
     );
     req.on('error', reject);
-    req.end(body);
+    if (!chunks) req.end(body);
+    else {
+      for (const c of chunks) req.write(c);
+      req.end();
+    }
   });
 }
 
