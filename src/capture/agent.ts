@@ -2,19 +2,12 @@
 // recovering), recover the data directory, become ready, run, and on drain stop being ready,
 // finish in-flight requests, seal and upload everything within a deadline.
 import { statfs } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore, type ObjectStore } from '../lib/store/index.js';
 import { Committer } from './commit.js';
 import type { CaptureConfig } from './config.js';
 import { Ingest, type Gate } from './ingest.js';
-import {
-  CrashPoints,
-  dirsOf,
-  loadWriterState,
-  lockDir,
-  makeDirs,
-  pidAlive,
-  type Dirs,
-} from './layout.js';
+import { CrashPoints, dirsOf, loadWriterState, lockDir, makeDirs, type Dirs } from './layout.js';
 import { Manifests } from './manifest.js';
 import { CaptureMetrics } from './metrics.js';
 import { WorkerPool } from './pool.js';
@@ -67,7 +60,7 @@ export class Agent {
   static async start(cfg: CaptureConfig, hooks: AgentHooks): Promise<Agent> {
     const dirs = dirsOf(cfg.dataDir);
     await makeDirs(dirs);
-    await lockDir(dirs.root, pidAlive);
+    await lockDir(dirs.root);
     const state = await loadWriterState(dirs.root);
     const store = await openStore(
       cfg.store,
@@ -236,10 +229,6 @@ export class Agent {
     await this.pool.close();
     await this.store.close();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function summary(r: RecoveryReport): Record<string, unknown> {

@@ -15,10 +15,6 @@ export function newCounts(): Counts {
   return { kinds: new Float64Array(KIND_COUNT), rejects: new Map() };
 }
 
-export function mergeRejects(into: Map<string, number>, from: ReadonlyMap<string, number>): void {
-  for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
-}
-
 /** Newline-terminated lines in a stored body (the header's `n`). */
 export function lineCount(body: Uint8Array): number {
   let n = 0;

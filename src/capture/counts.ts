@@ -2,7 +2,7 @@
 // usually before the frame is written (it waits for the previous fsync), sometimes after: either
 // way they are added to the part that holds the frame, and a sealed part's manifest line waits
 // until all of its batches have reported.
-import { mergeRejects } from './classify.js';
+import { mergeRejects } from './protocol.js';
 
 export class PartCounts {
   private waiting = 0;

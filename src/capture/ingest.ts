@@ -8,7 +8,7 @@
 // the N batch workers, and one writer owns the part, so there is a single writer id and seq space.
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { HostPort } from '../lib/config.js';
-import { listen, type Listening } from '../lib/http.js';
+import { guard, listen, send, sendJson, type Listening } from '../lib/http.js';
 import { loadUws } from '../lib/uws.js';
 import type { Done } from './commit.js';
 import type { CaptureMetrics } from './metrics.js';
@@ -174,7 +174,8 @@ export class Ingest {
     }
     if (r.buf) r.buf.set(new Uint8Array(chunk), r.len);
     else {
-      r.chunks!.push(Buffer.from(new Uint8Array(chunk)));
+      // slice() copies into an ArrayBuffer of its own, so a one-chunk body can be transferred as is.
+      if (n > 0) r.chunks!.push(Buffer.from(chunk.slice(0)));
       r.reserved += n;
       this.inflight += n;
     }
@@ -184,13 +185,10 @@ export class Ingest {
     r.endMs = Date.now();
     this.metrics.bytesReceived.inc(r.len);
     if (r.cl >= 0 && r.len !== r.cl) return this.drop(r, 'short_body');
-    const body = r.buf ?? Buffer.concat(r.chunks!, r.len);
+    const body = r.buf ?? joined(r.chunks!, r.len);
     r.chunks = null;
     r.buf = null;
-    this.enqueue(
-      r,
-      body.byteOffset === 0 && body.buffer.byteLength === body.length ? body : own(body),
-    );
+    this.enqueue(r, body);
   }
 
   private enqueue(r: Req, body: Buffer): void {
@@ -306,34 +304,33 @@ export class Ingest {
   }
 
   private control(res: HttpResponse, url: string): void {
-    const r = new Req(res, 0, 0, 0, url, '', '');
-    res.onAborted(() => (r.aborted = true));
-    if (url === '/health') return this.reply(r, 200, 'ok\n', false);
+    const state = guard(res);
+    if (url === '/health') return send(res, state, 200, 'ok\n');
     if (url === '/ready') {
       const why = this.gate.notReady();
-      const text = JSON.stringify(why.length ? { ready: false, reasons: why } : { ready: true });
-      return this.reply(r, why.length ? 503 : 200, text + '\n', false);
+      return sendJson(
+        res,
+        state,
+        why.length ? 503 : 200,
+        why.length ? { ready: false, reasons: why } : { ready: true },
+      );
     }
     if (url === '/metrics') {
-      void this.metrics.text().then((text) => {
-        if (r.aborted) return;
-        r.finished = true;
-        res.cork(() =>
-          res
-            .writeStatus('200 OK')
-            .writeHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-            .end(text),
-        );
-      });
+      this.metrics.text().then(
+        (text) => send(res, state, 200, text, this.metrics.registry.contentType),
+        (err: unknown) => send(res, state, 500, String(err)),
+      );
       return;
     }
-    this.reply(r, 404, 'not found\n', false);
+    send(res, state, 404, 'not found\n');
   }
 }
 
-/** A body that shares its ArrayBuffer (pooled or a view) is copied so it can be transferred. */
-function own(b: Buffer): Buffer {
-  const out = Buffer.allocUnsafeSlow(b.length);
-  b.copy(out);
+/** Chunks as one body that owns its whole ArrayBuffer (bodies are transferred to the workers). */
+function joined(chunks: readonly Buffer[], len: number): Buffer {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = Buffer.allocUnsafeSlow(len);
+  let at = 0;
+  for (const c of chunks) at += c.copy(out, at);
   return out;
 }

@@ -7,10 +7,10 @@
 // Object names come from the writer id and the part seq only (never a clock or a random id alone),
 // so an upload retried after a crash writes the same object.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WflgError } from '../lib/errors.js';
+import { fsyncDir, pidAlive, writeFileAtomic } from '../lib/store/durable.js';
 
 export interface Dirs {
   readonly root: string;
@@ -28,20 +28,10 @@ export function dirsOf(root: string): Dirs {
   };
 }
 
-/** fsync of a directory makes the entries created or renamed in it durable. */
-export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export async function makeDirs(d: Dirs): Promise<void> {
   for (const dir of [d.root, d.open, d.sealed, d.quarantine]) await mkdir(dir, { recursive: true });
-  for (const dir of [d.open, d.sealed, d.quarantine]) fsyncDir(dir);
-  fsyncDir(d.root);
+  for (const dir of [d.open, d.sealed, d.quarantine]) await fsyncDir(dir);
+  await fsyncDir(d.root);
 }
 
 const PART = /^part-([0-9a-f]{12})-(\d{8})\.wf\.zst(\.open)?$/;
@@ -81,20 +71,6 @@ export interface WriterState {
   nextRequestSeq: number;
 }
 
-/** Writes a small file so that either the old or the new content survives any crash. */
-export async function writeDurably(dir: string, name: string, data: string): Promise<void> {
-  const tmp = join(dir, `.${name}.tmp`);
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, join(dir, name));
-  fsyncDir(dir);
-}
-
 export async function loadWriterState(root: string): Promise<WriterState> {
   let text: string | undefined;
   try {
@@ -125,29 +101,20 @@ export async function loadWriterState(root: string): Promise<WriterState> {
 }
 
 export function saveWriterState(root: string, s: WriterState): Promise<void> {
-  return writeDurably(root, 'writer.json', JSON.stringify(s) + '\n');
+  return writeFileAtomic(join(root, 'writer.json'), JSON.stringify(s) + '\n');
 }
 
 /** One agent per data directory: two writers on one WAL would interleave parts. */
-export async function lockDir(root: string, alive: (pid: number) => boolean): Promise<void> {
+export async function lockDir(root: string): Promise<void> {
   const path = join(root, 'LOCK');
   try {
     const pid = Number((await readFile(path, 'utf8')).trim());
-    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid))
       throw new WflgError('WFLG_E_CAPTURE_LOCKED', `${root} is in use by pid ${pid}`, { pid });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   await writeFile(path, `${process.pid}\n`);
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Fault tests: `label:n` kills the process at the n-th time `label` is reached. */

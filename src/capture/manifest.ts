@@ -62,14 +62,12 @@ export class Manifests {
 
   private async once(name: string, line: ManifestLine): Promise<'appended' | 'present'> {
     for (;;) {
-      const info = await this.store.stat(name);
-      let text = '';
-      let generation = '0';
-      if (info) {
-        const got = await this.store.readAll(name);
-        text = got.data.toString('utf8');
-        generation = got.info.generation;
-      }
+      const got = await this.store.readAll(name).catch((err: unknown) => {
+        if (isWflgError(err, 'WFLG_E_STORE_NOT_FOUND')) return undefined;
+        throw err;
+      });
+      const text = got ? got.data.toString('utf8') : '';
+      const generation = got ? got.info.generation : '0';
       if (listedObjects(text).has(line.object)) return 'present';
       const sep = text === '' || text.endsWith('\n') ? '' : '\n';
       const data = Buffer.from(`${text}${sep}${JSON.stringify(line)}\n`);

@@ -1,6 +1,6 @@
 // Reads a part back the way recovery needs it: every frame verified (checksum and size), damage
-// located, and the request records of the good frames counted, all in bounded memory by reading
-// the file in windows rather than whole.
+// located, the request records of the good frames counted and the valid prefix checksummed, all
+// in one pass and bounded memory by reading the file in windows rather than whole.
 import { open } from 'node:fs/promises';
 import { records } from '../lib/capture-format.js';
 import { native, type FrameProblem } from '../lib/native.js';
@@ -16,6 +16,8 @@ export interface PartScan {
   /** Damaged frames followed by good ones (absolute offsets); readers skip them. */
   readonly corrupt: FrameProblem[];
   readonly tail: FrameProblem | null;
+  /** CRC32C of the bytes before validEnd: the part as it is kept and uploaded. */
+  readonly crc32c: number;
   readonly stats: BatchStats;
 }
 
@@ -34,19 +36,19 @@ export async function scanPart(path: string, classifier: Classifier): Promise<Pa
     let off = 0;
     let window = WINDOW;
     let tail: FrameProblem | null = null;
+    let crc = 0;
+    let buf = Buffer.allocUnsafe(Math.min(window, size));
     while (off < size) {
       const len = Math.min(window, size - off);
-      const buf = Buffer.allocUnsafe(len);
+      if (buf.length < len) buf = Buffer.allocUnsafe(len);
       const { bytesRead } = await fh.read(buf, 0, len, off);
       const d = addon.decodeFrames(buf.subarray(0, bytesRead), max);
       const atEof = off + bytesRead >= size;
       // A frame cut by the window edge looks like a torn tail: read on from the last good frame,
       // or widen the window when not even one item fits.
-      if (!atEof && d.tail) {
-        if (d.validEnd === 0) {
-          window *= 2;
-          continue;
-        }
+      if (!atEof && d.tail && d.validEnd === 0) {
+        window *= 2;
+        continue;
       }
       const end = !atEof && d.tail ? d.validEnd : bytesRead;
       for (const c of d.corrupt) if (c.offset < end) corrupt.push({ ...c, offset: off + c.offset });
@@ -66,33 +68,14 @@ export async function scanPart(path: string, classifier: Classifier): Promise<Pa
         }
       }
       if (atEof && d.tail) tail = { ...d.tail, offset: off + d.tail.offset };
-      if (atEof) {
-        off += d.validEnd;
-        break;
-      }
-      off += end;
+      const used = atEof ? d.validEnd : end;
+      crc = crc32c(buf.subarray(0, used), crc);
+      off += used;
+      if (atEof) break;
       window = WINDOW;
     }
     stats.rejects = counts.rejects;
-    return { size, validEnd: off, frames, corrupt, tail, stats };
-  } finally {
-    await fh.close();
-  }
-}
-
-/** CRC32C of the first `end` bytes of a file, streamed. */
-export async function fileCrc32c(path: string, end: number): Promise<number> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    let crc = 0;
-    for (let at = 0; at < end;) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - at), at);
-      if (bytesRead === 0) break;
-      crc = crc32c(buf.subarray(0, bytesRead), crc);
-      at += bytesRead;
-    }
-    return crc;
+    return { size, validEnd: off, frames, corrupt, tail, crc32c: crc, stats };
   } finally {
     await fh.close();
   }

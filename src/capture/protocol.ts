@@ -102,5 +102,9 @@ export function mergeStats(into: BatchStats, s: BatchStats): void {
   into.firstArrivalMs = Math.min(into.firstArrivalMs, s.firstArrivalMs);
   into.lastArrivalMs = Math.max(into.lastArrivalMs, s.lastArrivalMs);
   into.maxSeq = Math.max(into.maxSeq, s.maxSeq);
-  for (const [k, v] of s.rejects) into.rejects.set(k, (into.rejects.get(k) ?? 0) + v);
+  mergeRejects(into.rejects, s.rejects);
+}
+
+export function mergeRejects(into: Map<string, number>, from: ReadonlyMap<string, number>): void {
+  for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
 }

@@ -5,9 +5,10 @@
 import { copyFile, open, readdir, rename, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Classifier } from './classify.js';
-import { fsyncDir, parsePartFile, saveWriterState, type Dirs, type WriterState } from './layout.js';
+import { fsyncDir } from '../lib/store/durable.js';
+import { parsePartFile, saveWriterState, type Dirs, type WriterState } from './layout.js';
 import type { CaptureMetrics } from './metrics.js';
-import { fileCrc32c, scanPart, type PartScan } from './part-scan.js';
+import { scanPart, type PartScan } from './part-scan.js';
 import type { SealedPart } from './wal.js';
 
 export interface RecoveryReport {
@@ -38,7 +39,7 @@ async function quarantine(
   } finally {
     await dst.close();
   }
-  fsyncDir(dirs.quarantine);
+  await fsyncDir(dirs.quarantine);
 }
 
 /** Damage that is not a torn write of unacknowledged bytes is copied aside before anything else. */
@@ -97,13 +98,13 @@ export async function recover(
     }
     if (scan.stats.requests === 0) {
       await unlink(path);
-      fsyncDir(dirs.open);
+      await fsyncDir(dirs.open);
       report.dropped.push(file);
       continue;
     }
     await rename(path, join(dirs.sealed, file));
-    fsyncDir(dirs.sealed);
-    fsyncDir(dirs.open);
+    await fsyncDir(dirs.sealed);
+    await fsyncDir(dirs.open);
     metrics.partsSealed.inc();
     scanned.set(file, { ...scan, size: scan.validEnd, tail: null, corrupt: [] });
   }
@@ -124,8 +125,8 @@ export async function recover(
     }
     if (scan.stats.requests === 0) {
       await rename(path, join(dirs.quarantine, name));
-      fsyncDir(dirs.quarantine);
-      fsyncDir(dirs.sealed);
+      await fsyncDir(dirs.quarantine);
+      await fsyncDir(dirs.sealed);
       metrics.partsQuarantined.inc();
       continue;
     }
@@ -135,7 +136,7 @@ export async function recover(
       path,
       file: name,
       size: scan.validEnd,
-      crc32c: await fileCrc32c(path, scan.validEnd),
+      crc32c: scan.crc32c,
       stats: scan.stats,
       countsSettled: Promise.resolve(),
     });

@@ -5,8 +5,9 @@
 import { rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WflgError, isWflgError } from '../lib/errors.js';
+import { fsyncDir } from '../lib/store/durable.js';
 import type { ObjectStore } from '../lib/store/index.js';
-import { fsyncDir, manifestName, objectName, type CrashPoints, type Dirs } from './layout.js';
+import { manifestName, objectName, type CrashPoints, type Dirs } from './layout.js';
 import type { Manifests } from './manifest.js';
 import type { CaptureMetrics, UploadError } from './metrics.js';
 import type { SealedPart } from './wal.js';
@@ -162,7 +163,7 @@ export class Uploader {
     // Only a confirmed, listed part may leave the disk.
     await unlink(p.path);
     await rm(`${p.path}.session`, { force: true });
-    fsyncDir(this.dirs.sealed);
+    await fsyncDir(this.dirs.sealed);
     this.metrics.bytesUploaded.inc(p.size);
     this.metrics.partsUploaded.inc();
   }
@@ -196,8 +197,8 @@ export class Uploader {
   private async quarantine(p: SealedPart, err: unknown): Promise<void> {
     this.opts.log({ event: 'part_quarantined', part: p.file, error: String(err) });
     await rename(p.path, join(this.dirs.quarantine, p.file));
-    fsyncDir(this.dirs.quarantine);
-    fsyncDir(this.dirs.sealed);
+    await fsyncDir(this.dirs.quarantine);
+    await fsyncDir(this.dirs.sealed);
     this.metrics.partsQuarantined.inc();
     this.done(p);
   }

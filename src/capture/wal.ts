@@ -8,8 +8,8 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WflgError } from '../lib/errors.js';
 import { crc32c } from '../lib/store/crc.js';
+import { fsyncDir } from '../lib/store/durable.js';
 import {
-  fsyncDir,
   partFile,
   saveWriterState,
   type CrashPoints,
@@ -133,7 +133,7 @@ export class PartWriter {
     const file = partFile(this.state.writer, seq);
     const path = join(this.dirs.open, `${file}.open`);
     const fh = await open(path, 'wx');
-    fsyncDir(this.dirs.open);
+    await fsyncDir(this.dirs.open);
     const stats = emptyStats();
     const counts = new PartCounts(stats.rejects);
     this.part = { seq, file, path, fh, openedMs: Date.now(), size: 0, crc: 0, stats, counts };
@@ -150,8 +150,8 @@ export class PartWriter {
       const path = join(this.dirs.sealed, p.file);
       await rename(p.path, path);
       this.crash.hit('sealed');
-      fsyncDir(this.dirs.sealed);
-      fsyncDir(this.dirs.open);
+      await fsyncDir(this.dirs.sealed);
+      await fsyncDir(this.dirs.open);
       this.metrics.partsSealed.inc();
       this.opts.onSealed({
         seq: p.seq,

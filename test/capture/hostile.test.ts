@@ -69,6 +69,13 @@ test('hostile input is answered, counted and survived', async () => {
   await ok(gzipSync(text), { 'content-encoding': 'gzip', host: 'collector-shadow:2878' }, text);
   await ok(deflateSync(text), { 'content-encoding': 'deflate' }, text);
   await ok(Buffer.from('no newline at the end 1 source=s'));
+  // Chunked (no Content-Length): one chunk, then several, each stored whole and in order.
+  const one = Buffer.from('chunked.one 1 source=s\n');
+  assert.equal((await post(port, '/report', [one])).status, 204);
+  stored.push(one);
+  const parts = ['chunked.a 1 source=s\n', 'chunked.b 2 ', 'source=s\n'].map((t) => Buffer.from(t));
+  assert.equal((await post(port, '/report', parts)).status, 204);
+  stored.push(Buffer.concat(parts));
 
   // Refused, with the right status, never stored.
   const bomb = gzipSync(Buffer.alloc(64 << 20));
@@ -153,6 +160,9 @@ test('hostile input is answered, counted and survived', async () => {
   assert.ok(metric(m, 'wflg_capture_rejects_total') >= 3, 'parser rejects not counted');
   assert.ok(metric(m, 'wflg_capture_lines_total{kind="metric"}') >= 4);
 
+  assert.deepEqual(await get(port, '/health'), { status: 200, body: 'ok\n' });
+  assert.equal((await get(port, '/no-such-page')).status, 404);
+
   agent.child.kill('SIGTERM');
   assert.equal(await exitOf(agent.child), 0, agent.stderr());
   const got = await readCapture(storeUrl);
@@ -164,7 +174,10 @@ test('hostile input is answered, counted and survived', async () => {
   );
   assert.deepEqual(
     got.requests.map((r) => r.header.encoding),
-    ['identity', 'identity', 'identity', 'identity', 'gzip', 'deflate', 'identity', 'identity'],
+    [
+      ...['identity', 'identity', 'identity', 'identity', 'gzip', 'deflate', 'identity'],
+      ...['identity', 'identity', 'identity'],
+    ],
   );
   await waitFor('nothing', () => true);
 });

@@ -2,6 +2,7 @@
 // a corrupt frame in the middle is skipped, counted and set aside while the rest is kept, and
 // running recovery again changes nothing.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,15 +17,18 @@ import { recover } from '../../src/capture/recovery.js';
 
 const enc = new (native().FrameEncoder)(3);
 
-/** One frame holding request `seq` (3 lines, one the proxy rejects). */
-function frame(seq: number): Buffer {
-  const body = `m.a ${seq} source=s\nm.b ${seq} source=s\nnot a metric\n`;
+/** One frame holding request `seq` (3 lines, one the proxy rejects, unless `body` is given). */
+function frame(
+  seq: number,
+  body = `m.a ${seq} source=s\nm.b ${seq} source=s\nnot a metric\n`,
+): Buffer {
+  const lines = body.split('\n').length - 1;
   const header = encodeHeader({
     arrivalMs: 1_700_000_000_000 + seq,
     wireBytes: body.length,
     encoding: 'identity',
     storedBytes: body.length,
-    lines: 3,
+    lines,
     path: '/report',
     query: 'f=wavefront',
     client: '0123456789abcdef',
@@ -42,7 +46,7 @@ async function setup(): Promise<{ root: string; writer: string }> {
 }
 
 test('a torn tail is cut back to the last whole frame, at any offset inside it', async () => {
-  const frames = [0, 1, 2, 3].map(frame);
+  const frames = [0, 1, 2, 3].map((s) => frame(s));
   const whole = Buffer.concat(frames.slice(0, 3));
   const last = frames[3]!;
   for (const cut of [1, 4, 13, last.length >> 1, last.length - 1]) {
@@ -60,6 +64,7 @@ test('a torn tail is cut back to the last whole frame, at any offset inside it',
     assert.equal(r.sealed.length, 1);
     const p = r.sealed[0]!;
     assert.equal(p.size, whole.length);
+    assert.equal(p.crc32c, crc32c(whole));
     assert.equal(p.stats.requests, 3);
     assert.equal(p.stats.lines, 9);
     assert.deepEqual(Object.fromEntries(p.stats.rejects), { [rejectCode()]: 3 });
@@ -85,7 +90,7 @@ test('a zero-filled tail (size reached the disk, data did not) counts as torn', 
 test('a corrupt frame in the middle is skipped, counted and set aside; the rest is kept', async () => {
   const { root, writer } = await setup();
   const file = partFile(writer, 3);
-  const frames = [10, 11, 12, 13, 14].map(frame);
+  const frames = [10, 11, 12, 13, 14].map((s) => frame(s));
   const f2 = frames[2]!;
   const at = f2.length >> 1;
   f2[at] = f2[at]! ^ 0x5a;
@@ -111,6 +116,27 @@ test('a corrupt frame in the middle is skipped, counted and set aside; the rest 
     r.sealed.map((s) => [s.file, s.size, s.crc32c, s.stats.requests]),
   );
   assert.equal(readdirSync(join(root, 'quarantine')).length, 1);
+});
+
+test('a part larger than the read window is verified, counted and checksummed across windows', async () => {
+  const { root, writer } = await setup();
+  const file = partFile(writer, 1);
+  // Incompressible bodies, so the frames alone outgrow the 8 MiB window and one straddles its edge.
+  const noise = (): string =>
+    `${randomBytes(600_000).toString('base64').replace(/.{76}/g, '$&\n')}\n`;
+  const frames = Array.from({ length: 20 }, (_, i) => frame(i, noise()));
+  const whole = Buffer.concat(frames);
+  assert.ok(whole.length > 9 << 20, `only ${whole.length} bytes`);
+  const torn = frame(20).subarray(0, 20);
+  writeFileSync(join(root, 'open', `${file}.open`), Buffer.concat([whole, torn]));
+  const r = await recover(dirsOf(root), await loadWriterState(root), new CaptureMetrics());
+  assert.equal(r.truncatedBytes, torn.length);
+  assert.equal(r.corruptFrames, 0);
+  const p = r.sealed[0]!;
+  assert.equal(p.size, whole.length);
+  assert.equal(p.crc32c, crc32c(whole));
+  assert.equal(p.stats.requests, 20);
+  assert.equal(p.stats.maxSeq, 19);
 });
 
 test('an open part with no whole frame is removed; its seq is not reused', async () => {

@@ -2,28 +2,14 @@
 // chunks, and the base64 big-endian form GCS uses in object metadata and X-Goog-Hash.
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import { WflgError } from '../errors.js';
 import { native } from '../native.js';
 
 /** Read size for checksumming and copying: big enough to amortise syscalls, small enough to bound memory. */
-export const IO_CHUNK = 1 << 20;
+const IO_CHUNK = 1 << 20;
 
-type CrcFn = (buf: Uint8Array, initial?: number) => number;
-let crcFn: CrcFn | undefined;
-
-// napi-rs camel-cases the Rust `crc32c` export to `crc32C` unless it is given a js_name; accept
-// either spelling so this keeps working once the binding is renamed to match native.ts.
-function resolveCrc(): CrcFn {
-  const mod = native() as unknown as Record<string, unknown>;
-  const fn = (mod.crc32c ?? mod.crc32C) as CrcFn | undefined;
-  if (typeof fn !== 'function')
-    throw new WflgError('WFLG_E_NATIVE_MISSING', 'native addon has no crc32c; rebuild it', {});
-  return fn;
-}
-
+/** The native (hardware) CRC32C of `buf`, continuing from `initial`; unsigned. */
 export function crc32c(buf: Uint8Array, initial = 0): number {
-  crcFn ??= resolveCrc();
-  return crcFn(buf, initial) >>> 0;
+  return native().crc32c(buf, initial);
 }
 
 export function crc32cToBase64(crc: number): string {
@@ -40,20 +26,17 @@ export function crc32cFromBase64(text: unknown): number | undefined {
   return b.readUInt32BE(0);
 }
 
-/** CRC32C and byte count of `length` bytes of an open file from `start`, one IO_CHUNK buffer at a time. */
+/** CRC32C and byte count of an open file from its start, one IO_CHUNK buffer at a time. */
 export async function crc32cOfHandle(
   fh: FileHandle,
-  start = 0,
-  length = Infinity,
   signal?: AbortSignal,
 ): Promise<{ crc32c: number; size: number }> {
   const buf = Buffer.allocUnsafe(IO_CHUNK);
   let crc = 0;
   let size = 0;
-  while (size < length) {
+  for (;;) {
     signal?.throwIfAborted();
-    const want = Math.min(buf.length, length - size);
-    const { bytesRead } = await fh.read(buf, 0, want, start + size);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, size);
     if (bytesRead === 0) break;
     crc = crc32c(buf.subarray(0, bytesRead), crc);
     size += bytesRead;
@@ -67,7 +50,7 @@ export async function crc32cOfFile(
 ): Promise<{ crc32c: number; size: number }> {
   const fh = await open(path, 'r');
   try {
-    return await crc32cOfHandle(fh, 0, Infinity, signal);
+    return await crc32cOfHandle(fh, signal);
   } finally {
     await fh.close();
   }

@@ -6,7 +6,7 @@ import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectInfo } from './types.js';
-import { checkName, checkPrefix, compareNames, RESERVED_SEGMENT_PREFIX } from './names.js';
+import { checkPrefix, compareNames, isValidName, RESERVED_SEGMENT_PREFIX } from './names.js';
 
 export async function* listTree(
   root: string,
@@ -46,19 +46,10 @@ async function* walk(
         yield* walk(root, key.slice(0, -1), prefix, statOf);
       continue;
     }
+    // Files placed by hand under names the store could never address are skipped, not fatal.
     if (!key.startsWith(prefix) || !isValidName(key)) continue;
     // Gone between readdir and stat means deleted meanwhile: not listed, like GCS.
     const info = await statOf(key);
     if (info) yield info;
-  }
-}
-
-/** Files placed by hand under names the store could never address are skipped, not fatal. */
-function isValidName(name: string): boolean {
-  try {
-    checkName(name);
-    return true;
-  } catch {
-    return false;
   }
 }

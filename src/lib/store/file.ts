@@ -129,13 +129,12 @@ export class FileStore implements ObjectStore {
   }
 
   async stat(name: string): Promise<ObjectInfo | undefined> {
-    const fh = await this.#openObject(name);
-    if (!fh) return undefined;
+    const o = await this.#openObject(name);
+    if (!o) return undefined;
     try {
-      const st = await fh.stat({ bigint: true });
-      return infoOf(name, st, await this.#crc.crcOf(name, fh, st));
+      return infoOf(name, o.st, await this.#crc.crcOf(name, o.fh, o.st));
     } finally {
-      await fh.close();
+      await o.fh.close();
     }
   }
 
@@ -144,17 +143,17 @@ export class FileStore implements ObjectStore {
   }
 
   async read(name: string, range: ReadRange = {}): Promise<Readable> {
-    const fh = await this.#openObject(name);
-    if (!fh) throw notFound(name);
+    const o = await this.#openObject(name);
+    if (!o) throw notFound(name);
     const end = range.end === undefined ? undefined : range.end - 1;
-    return fh.createReadStream({ start: range.start ?? 0, end, autoClose: true });
+    return o.fh.createReadStream({ start: range.start ?? 0, end, autoClose: true });
   }
 
   async readAll(name: string): Promise<{ readonly data: Buffer; readonly info: ObjectInfo }> {
-    const fh = await this.#openObject(name);
-    if (!fh) throw notFound(name);
+    const o = await this.#openObject(name);
+    if (!o) throw notFound(name);
+    const { fh, st } = o;
     try {
-      const st = await fh.stat({ bigint: true });
       const data = Buffer.allocUnsafe(Number(st.size));
       let got = 0;
       while (got < data.length) {
@@ -210,8 +209,8 @@ export class FileStore implements ObjectStore {
     return tempName(dir, 'tmp');
   }
 
-  /** Opens the object's regular file, or undefined where nothing (or a directory) is. */
-  async #openObject(name: string): Promise<FileHandle | undefined> {
+  /** Opens the object's regular file and stats it, or undefined where nothing (or a directory) is. */
+  async #openObject(name: string): Promise<{ fh: FileHandle; st: BigIntStats } | undefined> {
     const path = this.#path(name);
     let fh: FileHandle;
     try {
@@ -220,8 +219,8 @@ export class FileStore implements ObjectStore {
       if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
       throw nameError(name, e);
     }
-    const st = await fh.stat();
-    if (st.isFile()) return fh;
+    const st = await fh.stat({ bigint: true });
+    if (st.isFile()) return { fh, st };
     await fh.close();
     return undefined;
   }
@@ -237,7 +236,7 @@ async function copyVerified(src: string, tmp: string, opts: PutFileOptions): Pro
   await copyFile(src, tmp, constants.COPYFILE_EXCL);
   const out = await open(tmp, 'r+');
   try {
-    const { crc32c: crc, size } = await crc32cOfHandle(out, 0, Infinity, opts.signal);
+    const { crc32c: crc, size } = await crc32cOfHandle(out, opts.signal);
     if (size !== opts.size || crc !== opts.crc32c >>> 0)
       throw new WflgError(
         'WFLG_E_STORE_VERIFY',

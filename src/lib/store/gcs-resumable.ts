@@ -96,8 +96,6 @@ export async function uploadResumable(
             offset = 0;
             continue;
           }
-        } else if (offset === undefined) {
-          step = await sendPart(target, session.uri, p, undefined, policy, fh, buf);
         } else {
           step = await sendPart(target, session.uri, p, offset, policy, fh, buf);
         }

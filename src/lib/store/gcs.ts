@@ -9,7 +9,7 @@ import { WflgError } from '../errors.js';
 import { crc32c, crc32cFromBase64, crc32cToBase64, crc32cOfFile } from './crc.js';
 import { notFound, precondition, settle } from './outcome.js';
 import { uploadResumable, type UploadTarget } from './gcs-resumable.js';
-import { checkName, checkPrefix, MAX_NAME_BYTES } from './names.js';
+import { checkName, checkPrefix, isValidName, MAX_NAME_BYTES } from './names.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import type { ObjectInfo, ObjectStore, PutFileOptions, PutOutcome, ReadRange } from './types.js';
 
@@ -82,7 +82,7 @@ export class GcsStore implements ObjectStore {
   static open(url: string, opts: GcsStoreOptions = {}): Promise<ObjectStore> {
     const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(url);
     const prefix = (m?.[2] ?? '').replace(/\/+$/, '');
-    if (!m?.[1] || (prefix !== '' && !isName(prefix)))
+    if (!m?.[1] || (prefix !== '' && !isValidName(prefix)))
       return Promise.reject(
         new WflgError('WFLG_E_CONFIG_INVALID', `store URL '${url}' is not gs://bucket[/prefix]`, {
           url,
@@ -247,7 +247,7 @@ export class GcsStore implements ObjectStore {
         });
       for (const f of files) {
         const rel = f.name.slice(root.length);
-        if (isName(rel)) yield this.#info(rel, f.metadata);
+        if (isValidName(rel)) yield this.#info(rel, f.metadata);
       }
       pageToken = (next as { pageToken?: string } | null)?.pageToken;
     } while (pageToken);
@@ -296,15 +296,6 @@ export class GcsStore implements ObjectStore {
 
   close(): Promise<void> {
     return Promise.resolve();
-  }
-}
-
-function isName(s: string): boolean {
-  try {
-    checkName(s);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -51,6 +51,16 @@ export function checkName(name: unknown): string {
   return name;
 }
 
+/** checkName as a test, for names found rather than asked for (listings, URL prefixes). */
+export function isValidName(name: string): boolean {
+  try {
+    checkName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A list prefix: '' (everything), whole segments ending in '/', or a partial last segment
  * ('capture/dt=2024-'). Every complete segment obeys the name rules.

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isWflgError } from '../../../src/lib/errors.js';
-import { checkName, checkPrefix, compareNames } from '../../../src/lib/store/names.js';
+import { checkName, checkPrefix, compareNames, isValidName } from '../../../src/lib/store/names.js';
 import { backoffMs, DEFAULT_RETRY, isRetriableStatus } from '../../../src/lib/store/retry.js';
 import { HOSTILE_NAMES } from './contract.js';
 
@@ -15,8 +15,10 @@ test('ordinary names pass, including dots inside segments and non-ASCII', () => 
     'capture/dt=2026-01-01/mig=x/i-1/part-0001-000042.wf.zst',
     'ü/😀',
     'x'.repeat(1024),
-  ])
+  ]) {
     assert.equal(checkName(n), n);
+    assert.equal(isValidName(n), true, n);
+  }
 });
 
 test('every hostile name is refused with NAME_INVALID and a reason', () => {
@@ -27,6 +29,7 @@ test('every hostile name is refused with NAME_INVALID and a reason', () => {
         isWflgError(e, 'WFLG_E_STORE_NAME_INVALID') && typeof e.details?.reason === 'string',
       JSON.stringify(n),
     );
+    if (typeof n === 'string') assert.equal(isValidName(n), false, JSON.stringify(n));
   }
 });
 
