@@ -8,7 +8,7 @@
 // the N batch workers, and one writer owns the part, so there is a single writer id and seq space.
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { HostPort } from '../lib/config.js';
-import { guard, listen, send, sendJson, type Listening } from '../lib/http.js';
+import { guard, listen, send, sendJson, statusLine, type Listening } from '../lib/http.js';
 import { loadUws } from '../lib/uws.js';
 import type { Done } from './commit.js';
 import type { CaptureMetrics } from './metrics.js';
@@ -28,17 +28,6 @@ export interface IngestOptions {
   readonly bodyTimeoutMs: number;
 }
 
-const STATUS: Record<number, string> = {
-  200: '200 OK',
-  204: '204 No Content',
-  400: '400 Bad Request',
-  404: '404 Not Found',
-  405: '405 Method Not Allowed',
-  413: '413 Payload Too Large',
-  414: '414 URI Too Long',
-  415: '415 Unsupported Media Type',
-  503: '503 Service Unavailable',
-};
 const STATUS_OF: Record<Refusal, number> = {
   body_too_large: 413,
   decoded_too_large: 413,
@@ -278,7 +267,7 @@ export class Ingest {
   private reply(r: Req, status: number, body: string, close: boolean): void {
     if (r.aborted || r.finished) return;
     r.finished = true;
-    r.res.cork(() => r.res.writeStatus(STATUS[status] ?? `${status} Status`).end(body, close));
+    r.res.cork(() => r.res.writeStatus(statusLine(status)).end(body, close));
   }
 
   private onAborted(r: Req): void {

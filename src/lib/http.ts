@@ -46,6 +46,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: '409 Conflict',
   411: '411 Length Required',
   413: '413 Payload Too Large',
+  414: '414 URI Too Long',
   415: '415 Unsupported Media Type',
   422: '422 Unprocessable Entity',
   429: '429 Too Many Requests',
