@@ -13,7 +13,14 @@ import {
 import { loadXdsConfig } from '../../src/xds/config.js';
 import { localityOf, mapManagedInstance, type Host } from '../../src/xds/inventory.js';
 import { guardrail } from '../../src/xds/poller.js';
-import { decodeResponse, encodeAny, encodeResponse, TYPE, TYPE_URLS } from '../../src/xds/proto.js';
+import {
+  decodeResponse,
+  emptyLoadAssignmentAny,
+  encodeAny,
+  encodeResponse,
+  TYPE,
+  TYPE_URLS,
+} from '../../src/xds/proto.js';
 import { makeSnapshot } from '../../src/xds/snapshot.js';
 import { parseStaticInventory } from '../../src/xds/static-source.js';
 import { validateCluster, validateLoadAssignment } from '../../src/xds/validate.js';
@@ -318,6 +325,52 @@ test('the strict encoder refuses fields that do not exist in the proto', () => {
     () => encodeAny(TYPE.runtime, { name: 'x', layer: { fields: { k: { number_value: 1 } } } }),
     (e: unknown) => isWflgError(e, 'WFLG_E_XDS_INVALID'),
   );
+});
+
+test('the hand-written empty assignment is byte for byte what the strict encoder writes', () => {
+  for (const name of ['', 'x', 'future_cluster', 'ü-€-名', 'n'.repeat(200), 'n'.repeat(20_000)])
+    assert.deepEqual(
+      emptyLoadAssignmentAny(name),
+      encodeAny(TYPE.endpoint, { cluster_name: name }),
+      `name of ${name.length} chars`,
+    );
+});
+
+test('responses decode whatever the field lengths: empty strings, one- to three-byte lengths', () => {
+  const big = encodeAny(TYPE.endpoint, {
+    cluster_name: 'big',
+    endpoints: [
+      {
+        locality: { zone: 'z' },
+        lb_endpoints: Array.from({ length: 1500 }, (_, i) => ({
+          endpoint: {
+            address: { socket_address: { address: '10.0.0.1', port_value: (i % 65535) + 1 } },
+          },
+        })),
+      },
+    ],
+  });
+  assert.ok(big.length > 16_384, 'a three-byte length');
+  const small = emptyLoadAssignmentAny('c');
+  for (const [versionInfo, nonce, resources] of [
+    ['', '', []],
+    ['v1', '', [small]],
+    ['', 'n', [small, big]],
+    ['x'.repeat(300), 'é', [big, small, small]],
+  ] as const) {
+    const got = decodeResponse(
+      encodeResponse({ versionInfo, typeUrl: TYPE.endpoint, nonce, resources }),
+    ) as { version_info?: string; nonce?: string; type_url: string; resources?: unknown[] };
+    assert.equal(got.version_info ?? '', versionInfo);
+    assert.equal(got.nonce ?? '', nonce);
+    assert.equal(got.type_url, TYPE.endpoint);
+    assert.equal(got.resources?.length ?? 0, resources.length);
+    const names = (got.resources ?? []).map((r) => (r as { cluster_name: string }).cluster_name);
+    assert.deepEqual(
+      names,
+      resources.map((r) => (r === big ? 'big' : 'c')),
+    );
+  }
 });
 
 test('an invalid inventory never becomes a snapshot', () => {
