@@ -3,6 +3,7 @@
 import { loadConfig, type ConfigOf, type Spec } from '../lib/config.js';
 import { WflgError } from '../lib/errors.js';
 import { isLoopback } from '../lib/http.js';
+import { clampCapture } from './builder.js';
 import { parseMigRef, type MigRef } from './gce.js';
 
 export const XDS_SPEC = {
@@ -216,7 +217,8 @@ export function loadXdsConfig(
       config: c,
       migs,
       grpcListeners,
-      captureEnabled: Math.min(100, Math.max(0, Math.floor(c.captureEnabled))),
+      // A number by now (loadConfig checked it), so never undefined.
+      captureEnabled: clampCapture(c.captureEnabled)!,
     },
     help: false,
   };

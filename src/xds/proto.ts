@@ -6,7 +6,7 @@
 // once per version and its bytes are hashed into the version and reused for every write.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { loadSync, type MessageTypeDefinition, type PackageDefinition } from '@grpc/proto-loader';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import type { MethodDefinition } from '@grpc/grpc-js';
 import { WflgError } from '../lib/errors.js';
 
@@ -34,7 +34,6 @@ export const SHORT: Record<TypeUrl, 'cds' | 'eds' | 'lds' | 'rds' | 'rtds'> = {
   [TYPE.route]: 'rds',
   [TYPE.runtime]: 'rtds',
 };
-export const isTypeUrl = (s: string): s is TypeUrl => s in SHORT;
 
 const FILES = [
   'envoy/service/discovery/v3/ads.proto',
@@ -56,7 +55,7 @@ export const SERVICE = {
 } as const;
 
 /** Directory holding the Envoy, xds, googleapis and validate protos. */
-export function protoRoot(): string {
+function protoRoot(): string {
   const require = createRequire(import.meta.url);
   // main is build/src/index.js; the protos are under the package's deps/.
   return join(dirname(require.resolve('@grpc/grpc-js-xds')), '..', '..', 'deps');
@@ -69,7 +68,7 @@ let cached: PackageDefinition | undefined;
  * is written as `{'@type': url, ...fields}`. Well-known types (Struct, Duration…) come from
  * protobufjs's bundled copies, whose field names are camelCase (`numberValue`).
  */
-export function envoyProtos(): PackageDefinition {
+function envoyProtos(): PackageDefinition {
   if (cached) return cached;
   const root = protoRoot();
   cached = loadSync(FILES, {
@@ -94,11 +93,6 @@ export function method(service: string, name: string): MethodDefinition<unknown,
   const m = svc[name];
   if (!m) throw new WflgError('WFLG_E_INTERNAL', `proto method ${service}/${name} missing`);
   return m;
-}
-
-export function hasMessage(fullName: string): boolean {
-  const t = envoyProtos()[fullName] as MessageTypeDefinition<object, object> | undefined;
-  return t?.format === 'Protocol Buffer 3 DescriptorProto';
 }
 
 // ---- protobuf wire helpers (only what a DiscoveryResponse needs) ----
