@@ -4,12 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isWflgError } from '../../src/lib/errors.js';
-import {
-  buildLoadAssignment,
-  buildResources,
-  clampCapture,
-  type BuildSettings,
-} from '../../src/xds/builder.js';
+import { buildLoadAssignment, buildResources, clampCapture } from '../../src/xds/builder.js';
 import { loadXdsConfig } from '../../src/xds/config.js';
 import { localityOf, mapManagedInstance, type Host } from '../../src/xds/inventory.js';
 import { guardrail } from '../../src/xds/poller.js';
@@ -24,36 +19,8 @@ import {
 import { makeSnapshot } from '../../src/xds/snapshot.js';
 import { parseStaticInventory } from '../../src/xds/static-source.js';
 import { validateCluster, validateLoadAssignment } from '../../src/xds/validate.js';
-import { host, inv } from './harness.js';
+import { host, inv, SETTINGS } from './harness.js';
 
-const SETTINGS: BuildSettings = {
-  captureEnabled: 0,
-  runtimeLayer: 'capture',
-  captureStreamMs: 150,
-  captureConnectMs: 100,
-  collectorConnectMs: 1000,
-  healthPath: { collector_cluster: '/health', capture_cluster: '/health' },
-  healthIntervalMs: 5000,
-  captureMaxRequests: 256,
-  captureMaxPending: 64,
-  grpcListeners: { collector: 'collector_cluster' },
-};
-
-const ACTIONS = [
-  'NONE',
-  'CREATING',
-  'CREATING_WITHOUT_RETRIES',
-  'RECREATING',
-  'DELETING',
-  'ABANDONING',
-  'RESTARTING',
-  'REFRESHING',
-  'VERIFYING',
-  'STOPPING',
-  'SUSPENDING',
-  'STARTING',
-  'RESUMING',
-];
 const STATUSES = [
   'PROVISIONING',
   'STAGING',
@@ -65,37 +32,50 @@ const STATUSES = [
   'REPAIRING',
   'TERMINATED',
 ];
+// What EDS says of a VM that was being served (H HEALTHY, D DRAINING, O left out), one column per
+// status above. Written out rather than derived, so the table is the specification the mapping is
+// checked against.
+const SERVED_VM = `
+#                         PROV STAG RUN  STOPPING STOPPED SUSPENDING SUSPENDED REPAIRING TERMINATED
+NONE                      O    O    H    D        D       D          D         D         D
+REFRESHING                O    O    H    D        D       D          D         D         D
+VERIFYING                 O    O    H    D        D       D          D         D         D
+CREATING                  O    O    O    D        D       D          D         D         D
+CREATING_WITHOUT_RETRIES  O    O    O    D        D       D          D         D         D
+STARTING                  O    O    O    D        D       D          D         D         D
+RESUMING                  O    O    O    D        D       D          D         D         D
+RECREATING                D    D    D    D        D       D          D         D         D
+DELETING                  D    D    D    D        D       D          D         D         D
+ABANDONING                D    D    D    D        D       D          D         D         D
+RESTARTING                D    D    D    D        D       D          D         D         D
+STOPPING                  D    D    D    D        D       D          D         D         D
+SUSPENDING                D    D    D    D        D       D          D         D         D
+`;
+const LETTER = { H: 'HEALTHY', D: 'DRAINING', O: 'OMIT' } as const;
 
 test('MIG state mapping: every currentAction × instanceStatus pair', () => {
-  const serving = new Set(['NONE', 'REFRESHING', 'VERIFYING']);
-  const draining = new Set([
-    'DELETING',
-    'ABANDONING',
-    'RECREATING',
-    'RESTARTING',
-    'STOPPING',
-    'SUSPENDING',
-  ]);
-  const drainStatus = new Set([
-    'STOPPING',
-    'STOPPED',
-    'SUSPENDING',
-    'SUSPENDED',
-    'REPAIRING',
-    'TERMINATED',
-  ]);
-  for (const a of ACTIONS)
-    for (const s of STATUSES)
-      for (const prev of [undefined, 'HEALTHY', 'DRAINING', 'OMIT'] as const) {
-        const { mapping, unknown } = mapManagedInstance(a, s, true, prev);
-        const served = prev === 'HEALTHY' || prev === 'DRAINING';
-        let want: string;
-        if (draining.has(a) || drainStatus.has(s)) want = served ? 'DRAINING' : 'OMIT';
-        else if (!serving.has(a)) want = 'OMIT';
-        else want = s === 'RUNNING' ? 'HEALTHY' : 'OMIT';
-        assert.equal(mapping, want, `${a}/${s}/${String(prev)}`);
-        assert.equal(unknown, false);
-      }
+  const rows = SERVED_VM.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  assert.equal(rows.length, 13);
+  for (const row of rows) {
+    const [action, ...cells] = row.trim().split(/\s+/) as [string, ...(keyof typeof LETTER)[]];
+    assert.equal(cells.length, STATUSES.length, action);
+    STATUSES.forEach((status, i) => {
+      const served = LETTER[cells[i]!];
+      // A VM that was never served is left out rather than drained.
+      const neverServed = served === 'DRAINING' ? 'OMIT' : served;
+      for (const [prev, want] of [
+        ['HEALTHY', served],
+        ['DRAINING', served],
+        ['OMIT', neverServed],
+        [undefined, neverServed],
+      ] as const)
+        assert.deepEqual(
+          mapManagedInstance(action, status, true, prev),
+          { mapping: want, unknown: false },
+          `${action}/${status}/${String(prev)}`,
+        );
+    });
+  }
   // No IP yet: not served.
   assert.equal(mapManagedInstance('NONE', 'RUNNING', false, undefined).mapping, 'OMIT');
   // Unknown future values keep the last mapping and are flagged.
