@@ -1,6 +1,9 @@
 // Pure parts: MIG state mapping, localities, the builder, the validator, snapshots (encode →
 // decode round trip, determinism), capture clamping, the static file parser and the guardrail.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isWflgError } from '../../src/lib/errors.js';
@@ -17,7 +20,7 @@ import {
   TYPE_URLS,
 } from '../../src/xds/proto.js';
 import { makeSnapshot } from '../../src/xds/snapshot.js';
-import { parseStaticInventory } from '../../src/xds/static-source.js';
+import { parseStaticInventory, StaticFileSource } from '../../src/xds/static-source.js';
 import { validateCluster, validateLoadAssignment } from '../../src/xds/validate.js';
 import { host, inv, SETTINGS } from './harness.js';
 
@@ -407,6 +410,29 @@ test('static inventory file: good, malformed, hostile', () => {
     bad('x: 1\nclusters: {collector_cluster: [{port: 0}]}'),
     /unknown key 'x'.*address.*port/,
   );
+});
+
+test('static inventory file source: oversized and missing files are errors of the poll', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wflg-xds-static-'));
+  try {
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, 'clusters: {}\n');
+    truncateSync(big, 4 * 1024 * 1024 + 1); // sparse: cheap to make
+    await assert.rejects(
+      new StaticFileSource(big).poll(),
+      (e: unknown) =>
+        isWflgError(e, 'WFLG_E_XDS_INVENTORY') && /over 4194304 bytes/.test(e.message),
+    );
+    await assert.rejects(
+      new StaticFileSource(join(dir, 'absent.yaml')).poll(),
+      (e: unknown) => isWflgError(e, 'WFLG_E_XDS_INVENTORY') && /cannot read/.test(e.message),
+    );
+    const ok = join(dir, 'ok.yaml');
+    writeFileSync(ok, 'clusters: {capture_cluster: []}\n');
+    assert.deepEqual(await new StaticFileSource(ok).poll(), new Map([['capture_cluster', []]]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('guardrail: removing over half of a cluster needs two polls that agree', () => {
