@@ -209,7 +209,9 @@ export function loadXdsConfig(
     else grpcListeners[m[1]!] = m[2]!;
   }
   if (problems.length) {
-    const code = argv.includes('--config') ? 'WFLG_E_CONFIG_INVALID' : 'WFLG_E_USAGE';
+    // loadConfig's rule: a config file makes it a configuration error, in either flag spelling.
+    const fromFile = argv.some((a) => a === '--config' || a.startsWith('--config='));
+    const code = fromFile ? 'WFLG_E_CONFIG_INVALID' : 'WFLG_E_USAGE';
     throw new WflgError(code, problems.join('; '), { problems });
   }
   return {

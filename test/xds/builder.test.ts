@@ -459,6 +459,26 @@ test('guardrail: removing over half of a cluster needs two polls that agree', ()
   );
 });
 
+test('config: a cross-option problem with a config file is WFLG_E_CONFIG_INVALID however --config is spelt', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wflg-xds-config-'));
+  try {
+    const file = join(dir, 'xds.yaml');
+    writeFileSync(file, 'captureEnabled: 5\n'); // no staticFile: a cross-option problem
+    for (const argv of [['--config', file], [`--config=${file}`]])
+      assert.throws(
+        () => loadXdsConfig(argv, {}),
+        (e: unknown) => isWflgError(e, 'WFLG_E_CONFIG_INVALID') && /static-file/.test(e.message),
+        argv.join(' '),
+      );
+    assert.throws(
+      () => loadXdsConfig([], {}),
+      (e: unknown) => isWflgError(e, 'WFLG_E_USAGE'),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('config: cross-option rules, every problem at once', () => {
   const err = (argv: string[], env: Record<string, string> = {}): string => {
     try {
