@@ -3,51 +3,24 @@
 // new EDS version; same-run baseline: the same change to a single stream. Also controller memory
 // before/after and the pushes caused by unchanged polls (must be 0). Clients share the process
 // (and the 2 cores) with the controller, so the figures are pessimistic.
-import { loadXdsConfig } from '../src/xds/config.js';
-import type { Host, Inventory } from '../src/xds/inventory.js';
+import type { Inventory } from '../src/xds/inventory.js';
 import { TYPE } from '../src/xds/proto.js';
-import { startXds, type XdsService } from '../src/xds/service.js';
-import type { InventorySource } from '../src/xds/static-source.js';
+import type { XdsService } from '../src/xds/service.js';
+import { host, inv, ScriptedSource, sleep, startTestXds } from '../test/xds/harness.js';
 import { RawAdsClient } from '../test/xds/raw-client.js';
 
-class Source implements InventorySource {
-  polls = 0;
-  constructor(public inventory: Inventory) {}
-  poll(): Promise<Inventory> {
-    this.polls++;
-    return Promise.resolve(this.inventory);
-  }
-  close(): void {}
-}
-
-const host = (n: number, zone: string): Host => ({
-  id: `id-${n}`,
-  name: `vm-${n}`,
-  address: `10.1.${Math.floor(n / 250)}.${(n % 250) + 1}`,
-  port: 2878,
-  region: 'us-central1',
-  zone,
-  health: 'HEALTHY',
-});
 /** 60 collectors over 3 zones and 20 capture agents; round k replaces one collector. */
 const inventory = (k: number): Inventory =>
-  new Map([
-    [
-      'collector_cluster',
-      Array.from({ length: 60 }, (_, i) =>
-        host(i === 0 ? 10_000 + k : i, `us-central1-${'abc'[i % 3]}`),
-      ),
-    ],
-    [
-      'capture_cluster',
-      Array.from({ length: 20 }, (_, i) => host(500 + i, `us-central1-${'abc'[i % 3]}`)),
-    ],
-  ]);
+  inv(
+    Array.from({ length: 60 }, (_, i) =>
+      host(i === 0 ? 10_000 + k : i, `us-central1-${'abc'[i % 3]}`),
+    ),
+    Array.from({ length: 20 }, (_, i) => host(500 + i, `us-central1-${'abc'[i % 3]}`)),
+  );
 
 const mib = (n: number): string => (n / 2 ** 20).toFixed(1);
 const pct = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function connect(
   svc: XdsService,
@@ -55,7 +28,6 @@ async function connect(
 ): Promise<{ clients: RawAdsClient[]; edsVersion: string[]; responses: () => number }> {
   const clients: RawAdsClient[] = [];
   const edsVersion: string[] = [];
-  const seen: ((i: number) => void)[] = [];
   let responses = 0;
   for (let i = 0; i < n; i++) {
     const c = new RawAdsClient(svc.grpcPort, `bench-${i}`);
@@ -64,7 +36,6 @@ async function connect(
       responses++;
       if (r.type_url === TYPE.endpoint) edsVersion[i] = r.version_info;
       c.ack(r);
-      seen[i]?.(i);
     };
     c.subscribe(TYPE.cluster);
     c.subscribe(TYPE.endpoint, ['collector_cluster', 'capture_cluster']);
@@ -79,7 +50,7 @@ async function connect(
 /** Applies round k and returns per-stream delivery times (ms) and the time until all had it. */
 async function round(
   svc: XdsService,
-  src: Source,
+  src: ScriptedSource,
   edsVersion: string[],
   n: number,
   k: number,
@@ -109,23 +80,8 @@ async function round(
 }
 
 export async function xdsPushBench(streams = 500, rounds = 10) {
-  const src = new Source(inventory(0));
-  const { plan } = loadXdsConfig(
-    [
-      '--listen',
-      '127.0.0.1:0',
-      '--admin',
-      '127.0.0.1:0',
-      '--static-file',
-      'unused',
-      '--poll-interval',
-      '3600',
-      '--debounce',
-      '0',
-    ],
-    {},
-  );
-  const svc = await startXds(plan!, { source: src });
+  const src = new ScriptedSource(inventory(0));
+  const svc = await startTestXds(src);
   while (!svc.controller.ready) await sleep(10);
   global.gc?.();
   const mem0 = process.memoryUsage();

@@ -93,7 +93,7 @@ export function startAdmin(at: HostPort, d: AdminDeps): Promise<Listening> {
     '/v1/snapshot',
     v1((res, _req, state) =>
       sendJson(res, state, 200, {
-        ...(describeSnapshot(d.controller.snapshot()) as object),
+        ...describeSnapshot(d.controller.snapshot()),
         lastInvalid: d.controller.lastInvalid ?? null,
         inventory: d.poller
           ? {

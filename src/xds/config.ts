@@ -3,6 +3,7 @@
 import { loadConfig, type ConfigOf, type Spec } from '../lib/config.js';
 import { WflgError } from '../lib/errors.js';
 import { isLoopback } from '../lib/http.js';
+import { clampCapture } from './builder.js';
 import { parseMigRef, type MigRef } from './gce.js';
 
 export const XDS_SPEC = {
@@ -208,7 +209,9 @@ export function loadXdsConfig(
     else grpcListeners[m[1]!] = m[2]!;
   }
   if (problems.length) {
-    const code = argv.includes('--config') ? 'WFLG_E_CONFIG_INVALID' : 'WFLG_E_USAGE';
+    // loadConfig's rule: a config file makes it a configuration error, in either flag spelling.
+    const fromFile = argv.some((a) => a === '--config' || a.startsWith('--config='));
+    const code = fromFile ? 'WFLG_E_CONFIG_INVALID' : 'WFLG_E_USAGE';
     throw new WflgError(code, problems.join('; '), { problems });
   }
   return {
@@ -216,7 +219,8 @@ export function loadXdsConfig(
       config: c,
       migs,
       grpcListeners,
-      captureEnabled: Math.min(100, Math.max(0, Math.floor(c.captureEnabled))),
+      // A number by now (loadConfig checked it), so never undefined.
+      captureEnabled: clampCapture(c.captureEnabled)!,
     },
     help: false,
   };

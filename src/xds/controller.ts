@@ -25,7 +25,6 @@ export class Controller {
   private quietTimer: NodeJS.Timeout | undefined;
   private firstPendingAt: number | undefined;
   lastInvalid: string | undefined;
-  publishedAt: number | undefined;
 
   constructor(
     private readonly settings: Omit<BuildSettings, 'captureEnabled'>,
@@ -109,9 +108,8 @@ export class Controller {
       return false;
     }
     this.current = next;
-    this.publishedAt = Date.now();
     this.metrics.snapshots.inc({ result: 'published' });
-    this.metrics.lastPublish.set(this.publishedAt / 1000);
+    this.metrics.lastPublish.set(Date.now() / 1000);
     for (const c of CLUSTERS)
       for (const health of ['HEALTHY', 'DRAINING'] as const)
         this.metrics.hosts.set(

@@ -1,7 +1,6 @@
 // Polls an inventory source: fixed interval with jitter while healthy, exponential backoff with
 // jitter on failure (1 s doubling to a cap), and a guardrail against one glitchy listing emptying
 // a cluster. Only complete listings reach the controller.
-import { isWflgError } from '../lib/errors.js';
 import type { Host, Inventory } from './inventory.js';
 import type { InventorySource } from './static-source.js';
 import { PartialListing } from './gce.js';
@@ -119,7 +118,7 @@ export class Poller {
         }
       }
     } catch (err) {
-      this.lastError = isWflgError(err) || err instanceof Error ? err.message : String(err);
+      this.lastError = err instanceof Error ? err.message : String(err);
       this.metrics.polls.inc({ result: 'error' });
       this.log(`inventory poll failed: ${this.lastError}`);
       delay = this.backoff();

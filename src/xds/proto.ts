@@ -6,7 +6,7 @@
 // once per version and its bytes are hashed into the version and reused for every write.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { loadSync, type MessageTypeDefinition, type PackageDefinition } from '@grpc/proto-loader';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import type { MethodDefinition } from '@grpc/grpc-js';
 import { WflgError } from '../lib/errors.js';
 
@@ -34,7 +34,6 @@ export const SHORT: Record<TypeUrl, 'cds' | 'eds' | 'lds' | 'rds' | 'rtds'> = {
   [TYPE.route]: 'rds',
   [TYPE.runtime]: 'rtds',
 };
-export const isTypeUrl = (s: string): s is TypeUrl => s in SHORT;
 
 const FILES = [
   'envoy/service/discovery/v3/ads.proto',
@@ -56,7 +55,7 @@ export const SERVICE = {
 } as const;
 
 /** Directory holding the Envoy, xds, googleapis and validate protos. */
-export function protoRoot(): string {
+function protoRoot(): string {
   const require = createRequire(import.meta.url);
   // main is build/src/index.js; the protos are under the package's deps/.
   return join(dirname(require.resolve('@grpc/grpc-js-xds')), '..', '..', 'deps');
@@ -69,7 +68,7 @@ let cached: PackageDefinition | undefined;
  * is written as `{'@type': url, ...fields}`. Well-known types (Struct, Duration…) come from
  * protobufjs's bundled copies, whose field names are camelCase (`numberValue`).
  */
-export function envoyProtos(): PackageDefinition {
+function envoyProtos(): PackageDefinition {
   if (cached) return cached;
   const root = protoRoot();
   cached = loadSync(FILES, {
@@ -96,30 +95,39 @@ export function method(service: string, name: string): MethodDefinition<unknown,
   return m;
 }
 
-export function hasMessage(fullName: string): boolean {
-  const t = envoyProtos()[fullName] as MessageTypeDefinition<object, object> | undefined;
-  return t?.format === 'Protocol Buffer 3 DescriptorProto';
-}
-
 // ---- protobuf wire helpers (only what a DiscoveryResponse needs) ----
 
-function varint(n: number, out: number[]): void {
+const varintSize = (n: number): number => {
+  let size = 1;
+  for (; n > 0x7f; size++) n = Math.floor(n / 128);
+  return size;
+};
+
+function writeVarint(out: Buffer, at: number, n: number): number {
   while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
+    out[at++] = (n & 0x7f) | 0x80;
     n = Math.floor(n / 128);
   }
-  out.push(n);
+  out[at++] = n;
+  return at;
 }
 
-function lengthDelimited(field: number, body: Buffer): Buffer {
-  const head: number[] = [];
-  varint((field << 3) | 2, head);
-  varint(body.length, head);
-  return Buffer.concat([Buffer.from(head), body]);
+/** Bytes of a length-delimited field (field numbers below 16: a one-byte tag). */
+const fieldSize = (len: number): number => 1 + varintSize(len) + len;
+
+function writeHead(out: Buffer, at: number, field: number, len: number): number {
+  out[at] = (field << 3) | 2;
+  return writeVarint(out, at + 1, len);
 }
 
-const str = (field: number, s: string): Buffer =>
-  s.length === 0 ? Buffer.alloc(0) : lengthDelimited(field, Buffer.from(s, 'utf8'));
+/** proto3 leaves an empty string out. */
+const textSize = (len: number): number => (len === 0 ? 0 : fieldSize(len));
+
+function writeText(out: Buffer, at: number, field: number, s: string, len: number): number {
+  if (len === 0) return at;
+  at = writeHead(out, at, field, len);
+  return at + out.write(s, at, 'utf8');
+}
 
 function readVarint(buf: Buffer, at: number): [number, number] {
   let n = 0;
@@ -193,12 +201,43 @@ export interface ResponseParts {
   readonly resources: readonly Buffer[];
 }
 
-/** DiscoveryResponse bytes: version_info=1, resources=2 (Any), type_url=4, nonce=5. */
+/**
+ * DiscoveryResponse bytes: version_info=1, resources=2 (Any), type_url=4, nonce=5. Runs per
+ * stream and push, so it sizes the message first and copies each resource once into one buffer.
+ */
 export function encodeResponse(r: ResponseParts): Buffer {
-  const parts: Buffer[] = [str(1, r.versionInfo)];
-  for (const any of r.resources) parts.push(lengthDelimited(2, any));
-  parts.push(str(4, r.typeUrl), str(5, r.nonce));
-  return Buffer.concat(parts);
+  const version = Buffer.byteLength(r.versionInfo);
+  const type = Buffer.byteLength(r.typeUrl);
+  const nonce = Buffer.byteLength(r.nonce);
+  let size = textSize(version) + textSize(type) + textSize(nonce);
+  for (const any of r.resources) size += fieldSize(any.length);
+  const out = Buffer.allocUnsafe(size);
+  let at = writeText(out, 0, 1, r.versionInfo, version);
+  for (const any of r.resources) {
+    at = writeHead(out, at, 2, any.length);
+    at += any.copy(out, at);
+  }
+  at = writeText(out, at, 4, r.typeUrl, type);
+  writeText(out, at, 5, r.nonce, nonce);
+  return out;
+}
+
+/**
+ * The Any bytes of `{cluster_name: name}` (type_url=1, value=2 holding cluster_name=1), written
+ * directly: the answer to an EDS name that does not exist is built per stream from a client's
+ * string, so it skips the strict encoder's round trip (a test pins it to encodeAny's bytes).
+ */
+export function emptyLoadAssignmentAny(name: string): Buffer {
+  const typeLen = Buffer.byteLength(TYPE.endpoint);
+  const nameLen = Buffer.byteLength(name);
+  const claLen = fieldSize(nameLen);
+  const out = Buffer.allocUnsafe(fieldSize(typeLen) + fieldSize(claLen));
+  let at = writeHead(out, 0, 1, typeLen);
+  at += out.write(TYPE.endpoint, at, 'utf8');
+  at = writeHead(out, at, 2, claLen);
+  at = writeHead(out, at, 1, nameLen);
+  out.write(name, at, 'utf8');
+  return out;
 }
 
 /** Decodes a DiscoveryResponse as a client sees it (json Anys), for tests and tools. */

@@ -150,7 +150,7 @@ export class XdsServer {
 
   /** Graceful: lets open calls finish; `force` cuts every stream now. */
   close(force = false): Promise<void> {
-    for (const id of [...this.streams.keys()]) this.streams.delete(id);
+    this.streams.clear();
     this.metrics.streams.set(0);
     if (force) {
       this.server.forceShutdown();

@@ -60,7 +60,10 @@ export function makeSnapshot(
 }
 
 /** JSON view for the admin API: versions and decoded values. */
-export function describeSnapshot(s: Snapshot | undefined): unknown {
+export function describeSnapshot(s: Snapshot | undefined): {
+  digest: string | null;
+  types: Record<string, unknown>;
+} {
   if (!s) return { digest: null, types: {} };
   const types: Record<string, unknown> = {};
   for (const [t, ts] of s.types)

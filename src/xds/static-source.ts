@@ -7,11 +7,11 @@
 //       - { address: 10.0.0.5, port: 2878, zone: us-central1-a, name: proxy-1 }
 //       - { address: 10.0.0.6, port: 2878, zone: us-central1-b, health: DRAINING }
 //     capture_cluster: []
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
-import { WflgError } from '../lib/errors.js';
+import { isWflgError, WflgError } from '../lib/errors.js';
 import { CLUSTERS, type Host, type Inventory } from './inventory.js';
 
 export interface InventorySource {
@@ -23,6 +23,7 @@ export interface InventorySource {
 }
 
 const MAX_FILE = 4 * 1024 * 1024;
+const over = (path: string): string => `${path} is over ${MAX_FILE} bytes`;
 const HOST_KEYS = new Set(['address', 'port', 'zone', 'region', 'name', 'health', 'id']);
 
 /** Parses and validates the file's text; throws WFLG_E_XDS_INVENTORY listing every problem. */
@@ -104,12 +105,21 @@ export class StaticFileSource implements InventorySource {
   async poll(): Promise<Inventory> {
     let text: Buffer;
     try {
-      text = await readFile(this.path);
+      const fh = await open(this.path, 'r');
+      try {
+        // Sized on the open file first, so an oversized one is refused without being loaded.
+        if ((await fh.stat()).size > MAX_FILE)
+          throw new WflgError('WFLG_E_XDS_INVENTORY', over(this.path));
+        text = await fh.readFile();
+      } finally {
+        await fh.close();
+      }
     } catch (err) {
+      if (isWflgError(err)) throw err;
       throw new WflgError('WFLG_E_XDS_INVENTORY', `cannot read ${this.path}`, {}, { cause: err });
     }
-    if (text.length > MAX_FILE)
-      throw new WflgError('WFLG_E_XDS_INVENTORY', `${this.path} is over ${MAX_FILE} bytes`);
+    // It may have grown between the size check and the read.
+    if (text.length > MAX_FILE) throw new WflgError('WFLG_E_XDS_INVENTORY', over(this.path));
     return parseStaticInventory(text.toString('utf8'), this.path);
   }
 

@@ -7,7 +7,14 @@
 // → always answer (a reconnecting client presents its old version with an empty nonce); stale
 // nonce → ignore; error_detail → NACK, recorded, never answered with the same content; otherwise
 // ACK, answering only new subscriptions or a pending warm-up (EDS after a CDS push).
-import { encodeAny, encodeResponse, PUSH_ORDER, SHORT, TYPE, type TypeUrl } from './proto.js';
+import {
+  emptyLoadAssignmentAny,
+  encodeResponse,
+  PUSH_ORDER,
+  SHORT,
+  TYPE,
+  type TypeUrl,
+} from './proto.js';
 import type { Snapshot } from './snapshot.js';
 import type { XdsMetrics } from './metrics.js';
 
@@ -29,17 +36,6 @@ export interface StreamSink {
 const FULL_SET = new Set<TypeUrl>([TYPE.cluster, TYPE.listener]);
 const WILDCARD_CAPABLE = FULL_SET;
 const EMPTY_CLA_VERSION = 'empty';
-const emptyCla = new Map<string, Buffer>();
-
-function emptyLoadAssignment(name: string): Buffer {
-  let b = emptyCla.get(name);
-  if (!b) {
-    b = encodeAny(TYPE.endpoint, { cluster_name: name });
-    // Names come from clients: keep the cache bounded.
-    if (emptyCla.size < 1024) emptyCla.set(name, b);
-  }
-  return b;
-}
 
 class TypeState {
   requested = false;
@@ -187,7 +183,7 @@ export class XdsStream {
       } else if (type === TYPE.endpoint) {
         // An unknown cluster gets an empty assignment so it never warms forever; the real one
         // follows as soon as it exists.
-        anys.push(emptyLoadAssignment(name));
+        anys.push(emptyLoadAssignmentAny(name));
         sent.push([name, EMPTY_CLA_VERSION]);
       }
     };
@@ -200,11 +196,11 @@ export class XdsStream {
     } else {
       const names = st.owedAll
         ? [...st.names]
-        : [...st.names].filter(
-            (n) =>
-              st.owedNames.has(n) ||
-              (current(n) !== undefined && current(n) !== st.sentResources.get(n)),
-          );
+        : [...st.names].filter((n) => {
+            if (st.owedNames.has(n)) return true;
+            const v = current(n);
+            return v !== undefined && v !== st.sentResources.get(n);
+          });
       if (!st.owedAll && names.length === 0) return true;
       for (const n of names.sort()) pick(n);
     }

@@ -125,32 +125,24 @@ describe('wflg xds CLI', () => {
       const snap = async (): Promise<string> =>
         JSON.stringify(await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/snapshot`)).json());
       let s = '';
-      await until(
-        () => s.includes('10.0.0.1'),
-        5000,
-        'first publish',
-        async () => void (s = await snap()),
-      );
+      const shows = (text: string, what: string): Promise<void> =>
+        until(
+          () => s.includes(text),
+          5000,
+          what,
+          async () => void (s = await snap()),
+        );
+      await shows('10.0.0.1', 'first publish');
       writeFileSync(
         file,
         'clusters:\n  collector_cluster:\n    - {address: 10.0.0.2, port: 2878, zone: us-central1-a}\n',
       );
-      await until(
-        () => s.includes('10.0.0.2'),
-        5000,
-        'edit published',
-        async () => void (s = await snap()),
-      );
+      await shows('10.0.0.2', 'edit published');
       writeFileSync(
         file,
         'clusters:\n  collector_cluster:\n    - {address: not-an-ip, port: 2878}\n',
       );
-      await until(
-        () => s.includes('IP literal'),
-        5000,
-        'error visible',
-        async () => void (s = await snap()),
-      );
+      await shows('IP literal', 'error visible');
       assert.ok(s.includes('10.0.0.2'), 'the last good inventory stays live');
     } finally {
       await ctl.kill();

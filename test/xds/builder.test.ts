@@ -1,52 +1,29 @@
 // Pure parts: MIG state mapping, localities, the builder, the validator, snapshots (encode →
 // decode round trip, determinism), capture clamping, the static file parser and the guardrail.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isWflgError } from '../../src/lib/errors.js';
-import {
-  buildLoadAssignment,
-  buildResources,
-  clampCapture,
-  type BuildSettings,
-} from '../../src/xds/builder.js';
+import { buildLoadAssignment, buildResources, clampCapture } from '../../src/xds/builder.js';
 import { loadXdsConfig } from '../../src/xds/config.js';
 import { localityOf, mapManagedInstance, type Host } from '../../src/xds/inventory.js';
 import { guardrail } from '../../src/xds/poller.js';
-import { decodeResponse, encodeAny, encodeResponse, TYPE, TYPE_URLS } from '../../src/xds/proto.js';
+import {
+  decodeResponse,
+  emptyLoadAssignmentAny,
+  encodeAny,
+  encodeResponse,
+  TYPE,
+  TYPE_URLS,
+} from '../../src/xds/proto.js';
 import { makeSnapshot } from '../../src/xds/snapshot.js';
-import { parseStaticInventory } from '../../src/xds/static-source.js';
+import { parseStaticInventory, StaticFileSource } from '../../src/xds/static-source.js';
 import { validateCluster, validateLoadAssignment } from '../../src/xds/validate.js';
-import { host, inv } from './harness.js';
+import { host, inv, SETTINGS } from './harness.js';
 
-const SETTINGS: BuildSettings = {
-  captureEnabled: 0,
-  runtimeLayer: 'capture',
-  captureStreamMs: 150,
-  captureConnectMs: 100,
-  collectorConnectMs: 1000,
-  healthPath: { collector_cluster: '/health', capture_cluster: '/health' },
-  healthIntervalMs: 5000,
-  captureMaxRequests: 256,
-  captureMaxPending: 64,
-  grpcListeners: { collector: 'collector_cluster' },
-};
-
-const ACTIONS = [
-  'NONE',
-  'CREATING',
-  'CREATING_WITHOUT_RETRIES',
-  'RECREATING',
-  'DELETING',
-  'ABANDONING',
-  'RESTARTING',
-  'REFRESHING',
-  'VERIFYING',
-  'STOPPING',
-  'SUSPENDING',
-  'STARTING',
-  'RESUMING',
-];
 const STATUSES = [
   'PROVISIONING',
   'STAGING',
@@ -58,37 +35,50 @@ const STATUSES = [
   'REPAIRING',
   'TERMINATED',
 ];
+// What EDS says of a VM that was being served (H HEALTHY, D DRAINING, O left out), one column per
+// status above. Written out rather than derived, so the table is the specification the mapping is
+// checked against.
+const SERVED_VM = `
+#                         PROV STAG RUN  STOPPING STOPPED SUSPENDING SUSPENDED REPAIRING TERMINATED
+NONE                      O    O    H    D        D       D          D         D         D
+REFRESHING                O    O    H    D        D       D          D         D         D
+VERIFYING                 O    O    H    D        D       D          D         D         D
+CREATING                  O    O    O    D        D       D          D         D         D
+CREATING_WITHOUT_RETRIES  O    O    O    D        D       D          D         D         D
+STARTING                  O    O    O    D        D       D          D         D         D
+RESUMING                  O    O    O    D        D       D          D         D         D
+RECREATING                D    D    D    D        D       D          D         D         D
+DELETING                  D    D    D    D        D       D          D         D         D
+ABANDONING                D    D    D    D        D       D          D         D         D
+RESTARTING                D    D    D    D        D       D          D         D         D
+STOPPING                  D    D    D    D        D       D          D         D         D
+SUSPENDING                D    D    D    D        D       D          D         D         D
+`;
+const LETTER = { H: 'HEALTHY', D: 'DRAINING', O: 'OMIT' } as const;
 
 test('MIG state mapping: every currentAction × instanceStatus pair', () => {
-  const serving = new Set(['NONE', 'REFRESHING', 'VERIFYING']);
-  const draining = new Set([
-    'DELETING',
-    'ABANDONING',
-    'RECREATING',
-    'RESTARTING',
-    'STOPPING',
-    'SUSPENDING',
-  ]);
-  const drainStatus = new Set([
-    'STOPPING',
-    'STOPPED',
-    'SUSPENDING',
-    'SUSPENDED',
-    'REPAIRING',
-    'TERMINATED',
-  ]);
-  for (const a of ACTIONS)
-    for (const s of STATUSES)
-      for (const prev of [undefined, 'HEALTHY', 'DRAINING', 'OMIT'] as const) {
-        const { mapping, unknown } = mapManagedInstance(a, s, true, prev);
-        const served = prev === 'HEALTHY' || prev === 'DRAINING';
-        let want: string;
-        if (draining.has(a) || drainStatus.has(s)) want = served ? 'DRAINING' : 'OMIT';
-        else if (!serving.has(a)) want = 'OMIT';
-        else want = s === 'RUNNING' ? 'HEALTHY' : 'OMIT';
-        assert.equal(mapping, want, `${a}/${s}/${String(prev)}`);
-        assert.equal(unknown, false);
-      }
+  const rows = SERVED_VM.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  assert.equal(rows.length, 13);
+  for (const row of rows) {
+    const [action, ...cells] = row.trim().split(/\s+/) as [string, ...(keyof typeof LETTER)[]];
+    assert.equal(cells.length, STATUSES.length, action);
+    STATUSES.forEach((status, i) => {
+      const served = LETTER[cells[i]!];
+      // A VM that was never served is left out rather than drained.
+      const neverServed = served === 'DRAINING' ? 'OMIT' : served;
+      for (const [prev, want] of [
+        ['HEALTHY', served],
+        ['DRAINING', served],
+        ['OMIT', neverServed],
+        [undefined, neverServed],
+      ] as const)
+        assert.deepEqual(
+          mapManagedInstance(action, status, true, prev),
+          { mapping: want, unknown: false },
+          `${action}/${status}/${String(prev)}`,
+        );
+    });
+  }
   // No IP yet: not served.
   assert.equal(mapManagedInstance('NONE', 'RUNNING', false, undefined).mapping, 'OMIT');
   // Unknown future values keep the last mapping and are flagged.
@@ -320,6 +310,52 @@ test('the strict encoder refuses fields that do not exist in the proto', () => {
   );
 });
 
+test('the hand-written empty assignment is byte for byte what the strict encoder writes', () => {
+  for (const name of ['', 'x', 'future_cluster', 'ü-€-名', 'n'.repeat(200), 'n'.repeat(20_000)])
+    assert.deepEqual(
+      emptyLoadAssignmentAny(name),
+      encodeAny(TYPE.endpoint, { cluster_name: name }),
+      `name of ${name.length} chars`,
+    );
+});
+
+test('responses decode whatever the field lengths: empty strings, one- to three-byte lengths', () => {
+  const big = encodeAny(TYPE.endpoint, {
+    cluster_name: 'big',
+    endpoints: [
+      {
+        locality: { zone: 'z' },
+        lb_endpoints: Array.from({ length: 1500 }, (_, i) => ({
+          endpoint: {
+            address: { socket_address: { address: '10.0.0.1', port_value: (i % 65535) + 1 } },
+          },
+        })),
+      },
+    ],
+  });
+  assert.ok(big.length > 16_384, 'a three-byte length');
+  const small = emptyLoadAssignmentAny('c');
+  for (const [versionInfo, nonce, resources] of [
+    ['', '', []],
+    ['v1', '', [small]],
+    ['', 'n', [small, big]],
+    ['x'.repeat(300), 'é', [big, small, small]],
+  ] as const) {
+    const got = decodeResponse(
+      encodeResponse({ versionInfo, typeUrl: TYPE.endpoint, nonce, resources }),
+    ) as { version_info?: string; nonce?: string; type_url: string; resources?: unknown[] };
+    assert.equal(got.version_info ?? '', versionInfo);
+    assert.equal(got.nonce ?? '', nonce);
+    assert.equal(got.type_url, TYPE.endpoint);
+    assert.equal(got.resources?.length ?? 0, resources.length);
+    const names = (got.resources ?? []).map((r) => (r as { cluster_name: string }).cluster_name);
+    assert.deepEqual(
+      names,
+      resources.map((r) => (r === big ? 'big' : 'c')),
+    );
+  }
+});
+
 test('an invalid inventory never becomes a snapshot', () => {
   const bad: Host = { ...host(1), address: 'not-an-ip' };
   assert.throws(
@@ -376,6 +412,29 @@ test('static inventory file: good, malformed, hostile', () => {
   );
 });
 
+test('static inventory file source: oversized and missing files are errors of the poll', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wflg-xds-static-'));
+  try {
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, 'clusters: {}\n');
+    truncateSync(big, 4 * 1024 * 1024 + 1); // sparse: cheap to make
+    await assert.rejects(
+      new StaticFileSource(big).poll(),
+      (e: unknown) =>
+        isWflgError(e, 'WFLG_E_XDS_INVENTORY') && /over 4194304 bytes/.test(e.message),
+    );
+    await assert.rejects(
+      new StaticFileSource(join(dir, 'absent.yaml')).poll(),
+      (e: unknown) => isWflgError(e, 'WFLG_E_XDS_INVENTORY') && /cannot read/.test(e.message),
+    );
+    const ok = join(dir, 'ok.yaml');
+    writeFileSync(ok, 'clusters: {capture_cluster: []}\n');
+    assert.deepEqual(await new StaticFileSource(ok).poll(), new Map([['capture_cluster', []]]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('guardrail: removing over half of a cluster needs two polls that agree', () => {
   const before = inv([host(1), host(2), host(3), host(4)]);
   const half = inv([host(1), host(2)]);
@@ -398,6 +457,26 @@ test('guardrail: removing over half of a cluster needs two polls that agree', ()
     [],
     'draining is not removal',
   );
+});
+
+test('config: a cross-option problem with a config file is WFLG_E_CONFIG_INVALID however --config is spelt', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wflg-xds-config-'));
+  try {
+    const file = join(dir, 'xds.yaml');
+    writeFileSync(file, 'captureEnabled: 5\n'); // no staticFile: a cross-option problem
+    for (const argv of [['--config', file], [`--config=${file}`]])
+      assert.throws(
+        () => loadXdsConfig(argv, {}),
+        (e: unknown) => isWflgError(e, 'WFLG_E_CONFIG_INVALID') && /static-file/.test(e.message),
+        argv.join(' '),
+      );
+    assert.throws(
+      () => loadXdsConfig([], {}),
+      (e: unknown) => isWflgError(e, 'WFLG_E_USAGE'),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('config: cross-option rules, every problem at once', () => {

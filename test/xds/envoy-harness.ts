@@ -1,16 +1,14 @@
 // Real processes for the Envoy tests: Envoy itself (installed by scripts/setup-envoy.sh), the
 // controller as a `wflg xds` child process, and tiny node:http collector/capture backends.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
 import { ensureEnvoy as ensure } from '../../src/demo/envoy.js';
-import { BIN } from '../helpers.js';
+import { startRole } from '../../src/demo/procs.js';
 import { sleep } from './harness.js';
 
-// Envoy itself is started by the same code the demo uses.
-export { renderBootstrap, startEnvoy, type Envoy } from '../../src/demo/envoy.js';
+// Envoy and the controller are started by the same code the demo uses.
+export { startEnvoy, type Envoy } from '../../src/demo/envoy.js';
 
 export function ensureEnvoy(): string {
   return ensure(process.env);
@@ -19,41 +17,24 @@ export function ensureEnvoy(): string {
 export interface Controller {
   readonly grpcPort: number;
   readonly adminPort: number;
-  readonly proc: ChildProcess;
-  stderr(): string;
   kill(): Promise<void>;
 }
 
-/** `wflg xds` as a real child process; resolves once it printed its ports. */
+/** `wflg xds` as a real child process, started the way the demo starts it; resolves once bound. */
 export async function startController(args: string[]): Promise<Controller> {
-  const proc = spawn(
-    process.execPath,
-    [BIN, 'xds', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let err = '';
-  proc.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-20_000)));
-  const lines = createInterface({ input: proc.stdout });
-  const first = await Promise.race([
-    once(lines, 'line').then(([l]) => String(l)),
-    once(proc, 'exit').then(() => {
-      throw new Error(`wflg xds exited: ${err}`);
-    }),
+  const role = await startRole('wflg xds', [
+    'xds',
+    '--listen',
+    '127.0.0.1:0',
+    '--admin',
+    '127.0.0.1:0',
+    ...args,
   ]);
-  const j = JSON.parse(first) as { listen: { port: number }; admin: { port: number } };
+  const info = role.info as { listen: { port: number }; admin: { port: number } };
   return {
-    grpcPort: j.listen.port,
-    adminPort: j.admin.port,
-    proc,
-    stderr: () => err,
-    kill: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGKILL');
-        await once(proc, 'exit');
-      }
-    },
+    grpcPort: info.listen.port,
+    adminPort: info.admin.port,
+    kill: async () => void (await role.stop('SIGKILL')),
   };
 }
 

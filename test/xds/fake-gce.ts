@@ -50,6 +50,20 @@ export class FakeGce {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** `wflg xds` flags for an inventory of one collector MIG (`…/instanceGroupManagers/N`) here. */
+  controllerArgs(collectorMig: string): string[] {
+    return [
+      '--inventory',
+      'gce',
+      '--gce-project',
+      this.project,
+      '--gce-endpoint',
+      this.endpoint,
+      '--collector-migs',
+      collectorMig,
+    ];
+  }
+
   callsTo(kind: 'list' | 'get'): number {
     return this.calls.filter((c) =>
       kind === 'list' ? c.path.endsWith('/listManagedInstances') : c.path.includes('/instances/'),

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isWflgError } from '../../src/lib/errors.js';
-import { loadXdsConfig } from '../../src/xds/config.js';
 import {
   computeApi,
   errorStatus,
@@ -16,7 +15,7 @@ import {
 import { TYPE } from '../../src/xds/proto.js';
 import { startXds, type XdsService } from '../../src/xds/service.js';
 import { FakeGce, passThroughAuth, vm } from './fake-gce.js';
-import { sleep, until } from './harness.js';
+import { sleep, testPlan, until } from './harness.js';
 
 describe('GCE inventory (fake Compute endpoint)', () => {
   const gce = new FakeGce();
@@ -161,30 +160,14 @@ describe('GCE outage through the running controller', () => {
     await gce.start();
     gce.migs.set('zones/us-central1-a/col', [vm(1), vm(2), vm(3), vm(4)]);
     gce.pageSize = 10;
-    const { plan } = loadXdsConfig(
-      [
-        '--inventory',
-        'gce',
-        '--gce-project',
-        'proj',
-        '--gce-endpoint',
-        gce.endpoint,
-        '--collector-migs',
-        'zones/us-central1-a/instanceGroupManagers/col',
-        '--listen',
-        '127.0.0.1:0',
-        '--admin',
-        '127.0.0.1:0',
-        '--poll-interval',
-        '0.1s',
-        '--backoff-max',
-        '2s',
-        '--debounce',
-        '0',
-      ],
-      {},
-    );
-    svc = await startXds(plan!, { gceAuthClient: passThroughAuth() });
+    const plan = testPlan([
+      ...gce.controllerArgs('zones/us-central1-a/instanceGroupManagers/col'),
+      '--poll-interval',
+      '0.1s',
+      '--backoff-max',
+      '2s',
+    ]);
+    svc = await startXds(plan, { gceAuthClient: passThroughAuth() });
     await until(() => svc.controller.ready, 10_000, 'first listing');
   });
   after(async () => {
@@ -193,6 +176,8 @@ describe('GCE outage through the running controller', () => {
   });
 
   const edsVersion = (): string => svc.controller.snapshot()!.types.get(TYPE.endpoint)!.version;
+  const polls = (): Promise<string> =>
+    svc.metrics.registry.getSingleMetricAsString('wflg_xds_inventory_polls_total');
 
   test('503 then 403 rateLimitExceeded: nothing published, polls back off, recovery on success', async () => {
     const version = edsVersion();
@@ -212,11 +197,7 @@ describe('GCE outage through the running controller', () => {
     assert.equal(edsVersion(), version, 'no push during the outage');
     // Healthy polling at 100 ms would have made ~30 calls in 3 s; backoff 1 s, 2 s, 2 s… makes few.
     assert.ok(during <= 8, `${during} list calls during a 3 s outage`);
-    assert.ok(
-      (
-        await svc.metrics.registry.getSingleMetricAsString('wflg_xds_inventory_polls_total')
-      ).includes('result="error"'),
-    );
+    assert.ok((await polls()).includes('result="error"'));
     gce.migs.set('zones/us-central1-a/col', [vm(1), vm(2), vm(3), vm(5)]);
     await until(() => edsVersion() !== version, 5000, 'recovery');
   });
@@ -230,10 +211,7 @@ describe('GCE outage through the running controller', () => {
       3000,
     );
     await sleep(300);
-    const held =
-      (await svc.metrics.registry.getSingleMetricAsString('wflg_xds_inventory_polls_total')).match(
-        /result="guardrail"} (\d+)/,
-      )?.[1] ?? '0';
+    const held = (await polls()).match(/result="guardrail"} (\d+)/)?.[1] ?? '0';
     gce.migs.set('zones/us-central1-a/col', [vm(1)]);
     await until(
       () =>
@@ -244,9 +222,7 @@ describe('GCE outage through the running controller', () => {
       5000,
       'shrink after confirmation',
     );
-    const now = (
-      await svc.metrics.registry.getSingleMetricAsString('wflg_xds_inventory_polls_total')
-    ).match(/result="guardrail"} (\d+)/)?.[1];
+    const now = (await polls()).match(/result="guardrail"} (\d+)/)?.[1];
     assert.ok(Number(now) > Number(held), 'the first shrinking listing was held');
   });
 });

@@ -4,23 +4,10 @@
 // stdin closes.
 import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import * as xds from '@grpc/grpc-js-xds';
+import { ECHO } from './echo.js';
 
 xds.register();
-const id = (b: Buffer): Buffer => b;
-const Ctor = makeGenericClientConstructor(
-  {
-    Call: {
-      path: '/wflg.test.Echo/Call',
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: id,
-      requestDeserialize: id,
-      responseSerialize: id,
-      responseDeserialize: id,
-    },
-  },
-  'Echo',
-);
+const Ctor = makeGenericClientConstructor(ECHO, 'Echo');
 const client = new Ctor(
   `xds:///${process.argv[2] ?? 'collector'}`,
   credentials.createInsecure(),

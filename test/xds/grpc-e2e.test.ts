@@ -6,9 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ROOT } from '../helpers.js';
 import { TYPE } from '../../src/xds/proto.js';
+import { ECHO } from './echo.js';
 import { startController, type Controller } from './envoy-harness.js';
 import { FakeGce, vm, type FakeInstance } from './fake-gce.js';
 import { sleep, until } from './harness.js';
@@ -19,19 +20,6 @@ interface Call {
   b?: string;
   e?: string;
 }
-
-const id = (b: Buffer): Buffer => b;
-const ECHO = {
-  Call: {
-    path: '/wflg.test.Echo/Call',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: id,
-    requestDeserialize: id,
-    responseSerialize: id,
-    responseDeserialize: id,
-  },
-} as unknown as ServiceDefinition;
 
 async function backend(
   ip: string,
@@ -84,14 +72,7 @@ describe('grpc-js-xds end to end', () => {
       servers.push((await backend(ip, port, name)).server);
     set([vm(1, 'us-central1-a'), vm(2, 'us-central1-a'), vm(3, 'us-central1-b')]);
     controllerArgs = [
-      '--inventory',
-      'gce',
-      '--gce-project',
-      'proj',
-      '--gce-endpoint',
-      gce.endpoint,
-      '--collector-migs',
-      `regions/us-central1/instanceGroupManagers/col`,
+      ...gce.controllerArgs('regions/us-central1/instanceGroupManagers/col'),
       '--collector-port',
       String(port),
       '--grpc-listeners',

@@ -1,6 +1,7 @@
-// Test plumbing for the xDS controller: a scripted inventory source and an in-process controller
-// on ephemeral loopback ports.
-import { loadXdsConfig } from '../../src/xds/config.js';
+// Test plumbing for the xDS controller: a scripted inventory source, hosts, builder settings and an
+// in-process controller on ephemeral loopback ports (also used by bench/xds-push.bench.ts).
+import type { BuildSettings } from '../../src/xds/builder.js';
+import { loadXdsConfig, type XdsPlan } from '../../src/xds/config.js';
 import type { Health, Host, Inventory } from '../../src/xds/inventory.js';
 import { startXds, type XdsService } from '../../src/xds/service.js';
 import type { InventorySource } from '../../src/xds/static-source.js';
@@ -42,18 +43,14 @@ export function inv(collector: Host[], capture: Host[] = []): Inventory {
   ]);
 }
 
-export async function startTestXds(
-  source: InventorySource,
-  args: string[] = [],
-): Promise<XdsService> {
+/** A plan on ephemeral loopback ports that polls only when told (`pollNow`) and never debounces. */
+export function testPlan(args: readonly string[]): XdsPlan {
   const { plan } = loadXdsConfig(
     [
       '--listen',
       '127.0.0.1:0',
       '--admin',
       '127.0.0.1:0',
-      '--static-file',
-      'unused.yaml',
       '--poll-interval',
       '3600',
       '--debounce',
@@ -62,8 +59,26 @@ export async function startTestXds(
     ],
     {},
   );
-  return startXds(plan!, { source });
+  return plan!;
 }
+
+export function startTestXds(source: InventorySource, args: string[] = []): Promise<XdsService> {
+  return startXds(testPlan(['--static-file', 'unused.yaml', ...args]), { source });
+}
+
+/** Builder settings as `wflg xds` defaults them, plus one gRPC listener. */
+export const SETTINGS: BuildSettings = {
+  captureEnabled: 0,
+  runtimeLayer: 'capture',
+  captureStreamMs: 150,
+  captureConnectMs: 100,
+  collectorConnectMs: 1000,
+  healthPath: { collector_cluster: '/health', capture_cluster: '/health' },
+  healthIntervalMs: 5000,
+  captureMaxRequests: 256,
+  captureMaxPending: 64,
+  grpcListeners: { collector: 'collector_cluster' },
+};
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -7,20 +7,9 @@ import { XdsMetrics } from '../../src/xds/metrics.js';
 import { decodeResponse, TYPE, type TypeUrl } from '../../src/xds/proto.js';
 import { makeSnapshot, type Snapshot } from '../../src/xds/snapshot.js';
 import { XdsStream } from '../../src/xds/stream.js';
-import { host, inv } from './harness.js';
+import { host, inv, SETTINGS } from './harness.js';
 
-const SETTINGS: BuildSettings = {
-  captureEnabled: 10,
-  runtimeLayer: 'capture',
-  captureStreamMs: 150,
-  captureConnectMs: 100,
-  collectorConnectMs: 1000,
-  healthPath: { collector_cluster: '/health', capture_cluster: '/health' },
-  healthIntervalMs: 5000,
-  captureMaxRequests: 256,
-  captureMaxPending: 64,
-  grpcListeners: {},
-};
+const STREAM_SETTINGS: BuildSettings = { ...SETTINGS, captureEnabled: 10, grpcListeners: {} };
 
 interface Sent {
   type_url: string;
@@ -68,7 +57,7 @@ function harness(first: Snapshot) {
 }
 
 const snap = (extra: Partial<BuildSettings> = {}, hosts = [host(1), host(2)]): Snapshot =>
-  makeSnapshot(buildResources(inv(hosts, [host(9)]), { ...SETTINGS, ...extra }), 'capture');
+  makeSnapshot(buildResources(inv(hosts, [host(9)]), { ...STREAM_SETTINGS, ...extra }), 'capture');
 
 test('a joint CDS+EDS change is written CDS first, then EDS', () => {
   const h = harness(snap());
