@@ -200,6 +200,15 @@ export function loadConfig<S extends Spec>(
   spec: S,
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>> = {},
+  /**
+   * Cross-option rules, run in the same pass so every problem is still reported at once. Options
+   * that failed their own validation are absent from `config`.
+   */
+  check?: (
+    config: Partial<ConfigOf<S>>,
+    problems: string[],
+    positionals: readonly string[],
+  ) => void,
 ): Loaded<S> {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     config: { type: 'string' },
@@ -238,8 +247,10 @@ export function loadConfig<S extends Spec>(
       else if (o.required) problems.push(`${where} is required`);
       continue;
     }
-    out[k] = coerce(where, o, raw, problems);
+    const v = coerce(where, o, raw, problems);
+    if (v !== undefined) out[k] = v;
   }
+  check?.(out as Partial<ConfigOf<S>>, problems, parsed.positionals);
   if (problems.length) {
     const code = typeof flags.config === 'string' ? 'WFLG_E_CONFIG_INVALID' : 'WFLG_E_USAGE';
     throw new WflgError(code, problems.join('; '), { problems });

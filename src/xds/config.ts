@@ -1,7 +1,6 @@
 // `wflg xds` options, validated once by the shared loader. Cross-option rules (a token beyond
 // loopback, MIG lists with the GCE source) are checked here so every problem is reported at once.
 import { loadConfig, type ConfigOf, type Spec } from '../lib/config.js';
-import { WflgError } from '../lib/errors.js';
 import { isLoopback } from '../lib/http.js';
 import { clampCapture } from './builder.js';
 import { parseMigRef, type MigRef } from './gce.js';
@@ -175,45 +174,42 @@ export function loadXdsConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): { plan: XdsPlan | undefined; help: boolean } {
-  const loaded = loadConfig(XDS_SPEC, argv, env);
+  const migs: MigRef[] = [];
+  const grpcListeners: Record<string, string> = {};
+  const loaded = loadConfig(XDS_SPEC, argv, env, (c, problems, positionals) => {
+    if (positionals.length) problems.push(`unexpected argument '${positionals[0]}'`);
+    if (c.admin && !isLoopback(c.admin.host) && !c.adminToken)
+      problems.push('--admin beyond loopback needs --admin-token (or WFLG_XDS_ADMIN_TOKEN)');
+    const collectorMigs = c.collectorMigs ?? [];
+    const captureMigs = c.captureMigs ?? [];
+    if (c.inventory === 'static') {
+      if (!c.staticFile) problems.push('--inventory static needs --static-file');
+      if (collectorMigs.length || captureMigs.length)
+        problems.push('--collector-migs/--capture-migs need --inventory gce');
+    } else if (c.inventory === 'gce') {
+      if (c.staticFile) problems.push('--static-file is for --inventory static');
+      for (const [cluster, list, port] of [
+        ['collector_cluster', collectorMigs, c.collectorPort],
+        ['capture_cluster', captureMigs, c.capturePort],
+      ] as const)
+        for (const raw of list) {
+          if (port === undefined) break; // its own problem is already reported
+          const ref = parseMigRef(raw, cluster, c.gceProject, port);
+          if (typeof ref === 'string') problems.push(ref);
+          else migs.push(ref);
+        }
+      if (migs.length === 0)
+        problems.push('--inventory gce needs --collector-migs and/or --capture-migs');
+    }
+    for (const item of c.grpcListeners ?? []) {
+      const m = /^([A-Za-z0-9_.-]+)=(collector_cluster|capture_cluster)$/.exec(item);
+      if (!m)
+        problems.push(`--grpc-listeners: '${item}' is not name=collector_cluster|capture_cluster`);
+      else grpcListeners[m[1]!] = m[2]!;
+    }
+  });
   if (loaded.help) return { plan: undefined, help: true };
   const c = loaded.config;
-  const problems: string[] = [];
-  if (loaded.positionals.length) problems.push(`unexpected argument '${loaded.positionals[0]}'`);
-  if (!isLoopback(c.admin.host) && !c.adminToken)
-    problems.push('--admin beyond loopback needs --admin-token (or WFLG_XDS_ADMIN_TOKEN)');
-  const migs: MigRef[] = [];
-  if (c.inventory === 'static') {
-    if (!c.staticFile) problems.push('--inventory static needs --static-file');
-    if (c.collectorMigs.length || c.captureMigs.length)
-      problems.push('--collector-migs/--capture-migs need --inventory gce');
-  } else {
-    if (c.staticFile) problems.push('--static-file is for --inventory static');
-    for (const [cluster, list, port] of [
-      ['collector_cluster', c.collectorMigs, c.collectorPort],
-      ['capture_cluster', c.captureMigs, c.capturePort],
-    ] as const)
-      for (const raw of list) {
-        const ref = parseMigRef(raw, cluster, c.gceProject, port);
-        if (typeof ref === 'string') problems.push(ref);
-        else migs.push(ref);
-      }
-    if (migs.length === 0)
-      problems.push('--inventory gce needs --collector-migs and/or --capture-migs');
-  }
-  const grpcListeners: Record<string, string> = {};
-  for (const item of c.grpcListeners) {
-    const m = /^([A-Za-z0-9_.-]+)=(collector_cluster|capture_cluster)$/.exec(item);
-    if (!m)
-      problems.push(`--grpc-listeners: '${item}' is not name=collector_cluster|capture_cluster`);
-    else grpcListeners[m[1]!] = m[2]!;
-  }
-  if (problems.length) {
-    // loadConfig's rule: a config file makes it a configuration error, in either flag spelling.
-    const fromFile = argv.some((a) => a === '--config' || a.startsWith('--config='));
-    const code = fromFile ? 'WFLG_E_CONFIG_INVALID' : 'WFLG_E_USAGE';
-    throw new WflgError(code, problems.join('; '), { problems });
-  }
   return {
     plan: {
       config: c,
