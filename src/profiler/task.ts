@@ -27,19 +27,46 @@ export interface Task {
 const ZSTD_MAGIC = 0xfd2fb528;
 const HEADER = Buffer.from('#wflg1 ');
 const MAX_FRAME = 256 * 1024 * 1024;
+/** First prefix tried when sniffing; a zstd block yields nothing until all its bytes are in. */
+const SNIFF_STEP = 4096;
+/** Output cap per sniff attempt: a block is ≤ 128 KiB decoded, so only RLE floods reach it. */
+const SNIFF_MAX_OUT = 16 << 20;
 
-/** Is this a capture part (zstd frames of #wflg1 records) rather than plain Wavefront? */
+/** The decoded bytes of `buf[0, end)`, or undefined when that prefix does not decode. */
+function decodePrefix(buf: Uint8Array, end: number): Buffer | undefined {
+  try {
+    return new (native().ZstdStreamDecoder)().push(buf.subarray(0, end), SNIFF_MAX_OUT);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Is this a capture part (zstd frames of #wflg1 records) rather than plain Wavefront? Only the
+ * start of the first frame is decoded: the frame need not be whole or verify (a torn or damaged
+ * first frame is the reader's to skip and count, and a 1 MiB head may end inside it), and the
+ * task does not decode it twice. A prefix that fails to decode (damage, or a checksum reached) is
+ * bisected, since decoding fails at the same byte for every longer prefix.
+ */
 export function isCapturePart(head: Uint8Array): boolean {
   if (
     head.length < 4 ||
     Buffer.from(head.buffer, head.byteOffset, 4).readUInt32LE(0) !== ZSTD_MAGIC
   )
     return false;
-  const scan = native().scanFrames(head);
-  if (scan.offsets.length === 0) return false;
-  const first = head.subarray(scan.offsets[0], scan.offsets[0]! + scan.compressedLens[0]!);
-  const d = native().decodeFrames(first, MAX_FRAME);
-  return d.data.subarray(0, HEADER.length).equals(HEADER);
+  let good = 0;
+  let bad = head.length + 1;
+  let out: Buffer | undefined;
+  for (let end = Math.min(head.length, SNIFF_STEP); end > good && end < bad;) {
+    const d = decodePrefix(head, end);
+    if (d) {
+      out = d;
+      good = end;
+      if (d.length >= HEADER.length) break;
+    } else bad = end;
+    end = bad > head.length ? Math.min(head.length, 2 * end) : (good + bad) >>> 1;
+  }
+  return out !== undefined && out.subarray(0, HEADER.length).equals(HEADER);
 }
 
 function formatOf(query: string, fallback: WavefrontFormat): WavefrontFormat {

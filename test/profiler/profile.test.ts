@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   mkdtempSync,
   readFileSync,
@@ -211,6 +212,33 @@ test('corrupt frames are skipped and counted; the rest is profiled', async () =>
   }
 });
 
+test('regression: a damaged or torn first frame is skipped and counted, not read as plain Wavefront', async () => {
+  const root = tmp();
+  try {
+    syntheticCapture(root, 2, 30);
+    const dir = join(root, 'capture', 'dt=2026-11-22', 'mig=m', 'host-1');
+    // Part 0: the first frame's checksum damaged (the sniff used to need that frame to verify).
+    const p0 = join(dir, 'part-w1-000000.wf.zst');
+    const b0 = readFileSync(p0);
+    const s0 = native().scanFrames(b0);
+    const victim = s0.offsets[0]! + s0.compressedLens[0]! - 2;
+    b0[victim] = b0[victim]! ^ 0xff;
+    writeFileSync(p0, b0);
+    // Part 1: cut inside its first frame's checksum, the torn tail of a crashed writer.
+    const p1 = join(dir, 'part-w1-000001.wf.zst');
+    const b1 = readFileSync(p1);
+    writeFileSync(p1, b1.subarray(0, native().scanFrames(b1).compressedLens[0]! - 2));
+    const r = await profile(base(join(root, 'capture'), join(root, 'out')));
+    assert.equal(r.global.window.timeAxis, 'arrival');
+    assert.equal(r.global.totals.requests, 29);
+    const html = readFileSync(join(root, 'out', r.reportName), 'utf8');
+    assert.match(html, /1 corrupt frame\(s\) skipped/);
+    assert.match(html, /bytes of torn or damaged part tails not read/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('bad input: empty directory, non-Wavefront bytes, a one-line family', async () => {
   const root = tmp();
   try {
@@ -256,6 +284,27 @@ test('privacy: values seen fewer than k times leave only as same-shape tokens; -
       assert.ok(!hj.includes(raw), raw);
     assert.equal(h.global.privacy.mode, 'hashed');
     assert.equal(h.global.privacy.salted, true);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('regression: raw deletion recognises a part whose first frame is larger than the head it reads', async () => {
+  const root = tmp();
+  try {
+    const cap = join(root, 'capture');
+    mkdirSync(cap);
+    // Random series names keep the frame from compressing below the 1 MiB head deletion reads.
+    const lines = [];
+    for (let i = 0; i < 45_000; i++)
+      lines.push(`big.m ${i} source=${randomBytes(24).toString('hex')}`);
+    const part = capturePart([{ t: 1_795_000_000_000, body: lines.join('\n') + '\n' }]);
+    assert.ok(part.length > 1 << 20, `part is ${part.length} bytes`);
+    writeFileSync(join(cap, 'part-w1-000000.wf.zst'), part);
+    await profile(base(cap, join(root, 'out')));
+    const d = await deleteRaw({ input: cap, output: join(root, 'out'), minCoverage: 0.999 });
+    assert.deepEqual(d, { deleted: 1, absent: 0, changed: 0, refused: null });
+    assert.ok(!existsSync(join(cap, 'part-w1-000000.wf.zst')));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
