@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { partRecords, emptyReadStats } from '../lib/capture-reader.js';
+import { partRecords } from '../lib/capture-reader.js';
 import { WflgError } from '../lib/errors.js';
 import { lineBatches } from '../lib/input.js';
 import { native } from '../lib/native.js';
@@ -89,12 +89,10 @@ export async function runTask(task: Task): Promise<PartialState> {
   if (data && isCapturePart(data)) {
     g.captured = true;
     g.read.inputBytes += data.length;
-    const stats = emptyReadStats();
     let prevArrival = NaN;
-    for (const rec of partRecords(data, stats, MAX_FRAME)) {
+    for (const rec of partRecords(data, g.read, MAX_FRAME)) {
       const h = rec.header;
       const fmt = formatOf(h.query, 'wavefront');
-      g.requests++;
       g.reqLines.add(h.lines);
       g.wire.add(h.wireBytes);
       g.stored.add(h.storedBytes);
@@ -116,12 +114,6 @@ export async function runTask(task: Task): Promise<PartialState> {
       if (h.arrivalMs > g.maxMs) g.maxMs = h.arrivalMs;
       if (rec.body.length) scanText(acc, rec.body, parsers.get(fmt), h.arrivalMs, carry, famCache);
     }
-    g.read.parts += stats.parts;
-    g.read.frames += stats.frames;
-    g.read.corruptFrames += stats.corruptFrames;
-    g.read.corruptBytes += stats.corruptBytes;
-    g.read.tailBytes += stats.tailBytes;
-    g.read.badRecordFrames += stats.badRecordFrames;
     return acc.state();
   }
   // Plain Wavefront: the lines' timestamps are the time axis, the file one stream.
