@@ -20,6 +20,8 @@ import { native } from '../../src/lib/native.js';
 import { validateGlobalRecipe, validateRecipe, type Recipe } from '../../src/lib/recipe.js';
 import { deleteRaw } from '../../src/profiler/delete.js';
 import { profile, type ProfileOptions } from '../../src/profiler/run.js';
+import { openStore } from '../../src/lib/store/index.js';
+import { StrictGcs } from '../fakes/gcs-strict.js';
 import { CORPUS } from '../helpers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'wflg-profile-'));
@@ -306,6 +308,43 @@ test('regression: raw deletion recognises a part whose first frame is larger tha
     assert.deepEqual(d, { deleted: 1, absent: 0, changed: 0, refused: null });
     assert.ok(!existsSync(join(cap, 'part-w1-000000.wf.zst')));
   } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('regression: a gs:// output root honours --gcs-endpoint (it was opened against real GCS)', async () => {
+  const root = tmp();
+  const fake = await StrictGcs.start(['wflg-test']);
+  try {
+    const lines = [];
+    for (let i = 0; i < 200; i++)
+      lines.push(`svc.up ${i % 7} ${1795000000 + i * 10} source=h${i % 3}`);
+    writeFileSync(join(root, 'in.wf'), lines.join('\n') + '\n');
+    const r = await profile(
+      base(join(root, 'in.wf'), 'gs://wflg-test/out', { gcsEndpoint: fake.endpoint }),
+    );
+    const store = await openStore('gs://wflg-test/out', { gcsEndpoint: fake.endpoint });
+    try {
+      const ok = JSON.parse((await store.readAll('_PROFILE_OK')).data.toString()) as {
+        runId: string;
+      };
+      assert.equal(ok.runId, r.runId);
+      const g = await store.readAll('recipes/v1/global.json.zst');
+      assert.equal(
+        validateGlobalRecipe(
+          JSON.parse(
+            native()
+              .decodeFrames(g.data, 1 << 26)
+              .data.toString(),
+          ),
+        ).run.id,
+        r.runId,
+      );
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await fake.close();
     rmSync(root, { recursive: true, force: true });
   }
 });
