@@ -9,7 +9,7 @@ import { lineBatches } from '../lib/input.js';
 import { native } from '../lib/native.js';
 import { ParserSet, formatOfQuery, type WavefrontFormat } from '../lib/wavefront.js';
 import type { FamilyAcc } from './family-acc.js';
-import { PartialAcc, type PartialState } from './partial.js';
+import { CLIENT_CAP, PartialAcc, type PartialState } from './partial.js';
 import { scanText, type TimeCarry } from './scan.js';
 
 export interface Task {
@@ -103,7 +103,7 @@ export async function runTask(task: Task): Promise<PartialState> {
       if (c) {
         c[0]++;
         c[1] += h.lines;
-      } else if (g.clients.size < 4096) g.clients.set(h.client, [1, h.lines]);
+      } else if (g.clients.size < CLIENT_CAP) g.clients.set(h.client, [1, h.lines]);
       else g.clientsOverflow++;
       g.mirrorSum += h.mirrorFraction;
       g.reqCurve.add(h.arrivalMs);
@@ -119,13 +119,9 @@ export async function runTask(task: Task): Promise<PartialState> {
   // Plain Wavefront: the lines' timestamps are the time axis, the file one stream.
   const parser = parsers.get(task.format);
   const source = data
-    ? [Buffer.from(data.buffer, data.byteOffset, data.length)]
+    ? Readable.from([Buffer.from(data.buffer, data.byteOffset, data.length)])
     : createReadStream(task.path!, { highWaterMark: 1 << 20 });
-  for await (const batch of lineBatches(
-    data ? Readable.from(source) : (source as never),
-    task.input,
-    (n) => (g.read.inputBytes += n),
-  ))
+  for await (const batch of lineBatches(source, task.input, (n) => (g.read.inputBytes += n)))
     scanText(acc, batch, parser, undefined, carry, famCache);
   return acc.state();
 }
