@@ -157,8 +157,11 @@ export class GlobalAcc {
 /** Keeps the TRACE_CAP traces with the smallest id hash (a uniform, mergeable sample). */
 export function trimTraces(traces: Map<string, TraceSpan[]>): void {
   if (traces.size <= TRACE_CAP) return;
-  const ids = [...traces.keys()].sort((a, b) => traceRank(a) - traceRank(b) || (a < b ? -1 : 1));
-  for (const id of ids.slice(TRACE_CAP)) traces.delete(id);
+  // Each id hashed once, not once per comparison.
+  const ranked = [...traces.keys()]
+    .map((id) => [traceRank(id), id] as const)
+    .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1));
+  for (const [, id] of ranked.slice(TRACE_CAP)) traces.delete(id);
 }
 
 export function traceRank(id: string): number {
