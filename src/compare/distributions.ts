@@ -8,7 +8,7 @@ import type { Quantiles } from '../lib/recipe.js';
 import type { DDSketch } from '../lib/stats/ddsketch.js';
 import { jensenShannon, jensenShannonSketches } from '../lib/stats/divergence.js';
 import { ksSketches } from '../lib/stats/ks.js';
-import { decodeSketch } from '../profiler/quantiles.js';
+import { cdfOfQuantiles, decodeSketch } from '../lib/stats/quantiles.js';
 
 export interface DistComparison {
   readonly ks: number;
@@ -16,41 +16,9 @@ export interface DistComparison {
   readonly method: 'sketch' | 'quantiles';
 }
 
-/** Sketch bins decoded at most per store: far beyond what a 2048-bin DDSketch writes. */
-const MAX_SKETCH_BINS = 1 << 16;
-
-/**
- * Walks the encoded sketch's layout (48-byte header, then per store a zigzag offset, a bin count
- * and that many varints) without building anything, so that damaged or hostile bytes — a varint
- * running off the end, a bin count beyond the bytes present — are refused before the decoder,
- * which trusts its input, can loop on them.
- */
-function wellFormedSketch(b: Buffer): boolean {
-  let at = 48;
-  const varint = (): number | undefined => {
-    let v = 0;
-    let m = 1;
-    for (let i = 0; i < 8 && at < b.length; i++) {
-      const x = b[at++]!;
-      v += (x & 127) * m;
-      if (x < 128) return v;
-      m *= 128;
-    }
-    return undefined;
-  };
-  if (b.length < at) return false;
-  for (let store = 0; store < 2; store++) {
-    if (varint() === undefined) return false;
-    const n = varint();
-    if (n === undefined || n > MAX_SKETCH_BINS || n > b.length - at) return false;
-    for (let i = 0; i < n; i++) if (varint() === undefined) return false;
-  }
-  return at === b.length;
-}
-
+/** The embedded sketch, when present, decodable and consistent with its own count. */
 export function sketchOf(q: Quantiles): DDSketch | undefined {
   if (q.sketch?.type !== 'ddsketch') return undefined;
-  if (!wellFormedSketch(Buffer.from(q.sketch.data, 'base64'))) return undefined;
   try {
     const s = decodeSketch(q.sketch.data);
     return Number.isFinite(s.count) &&
@@ -64,42 +32,11 @@ export function sketchOf(q: Quantiles): DDSketch | undefined {
   }
 }
 
-/** Right-continuous CDF from (probability, value) pairs; 0 below min, 1 from max on. */
-export function cdfOf(q: Quantiles): (x: number) => number {
-  const pts = q.q;
-  if (q.n === 0 || pts.length === 0) return () => NaN;
-  // Per distinct value, the highest probability reached there (jumps collapse onto one knot).
-  const xs: number[] = [];
-  const ps: number[] = [];
-  for (const [p, v] of pts) {
-    if (xs.length && xs[xs.length - 1] === v) ps[ps.length - 1] = p;
-    else {
-      xs.push(v);
-      ps.push(p);
-    }
-  }
-  const lo = xs[0]!;
-  const hi = xs[xs.length - 1]!;
-  return (x) => {
-    if (x < lo) return 0;
-    if (x >= hi) return 1;
-    let a = 0;
-    let b = xs.length - 1;
-    while (b - a > 1) {
-      const m = (a + b) >> 1;
-      if (xs[m]! <= x) a = m;
-      else b = m;
-    }
-    const f = (x - xs[a]!) / (xs[b]! - xs[a]!);
-    return ps[a]! + (ps[b]! - ps[a]!) * f;
-  };
-}
-
 const knots = (q: Quantiles): number[] => q.q.map(([, v]) => v);
 
 function fromQuantiles(a: Quantiles, b: Quantiles): DistComparison {
-  const fa = cdfOf(a);
-  const fb = cdfOf(b);
+  const fa = cdfOfQuantiles(a);
+  const fb = cdfOfQuantiles(b);
   const xs = [...new Set([...knots(a), ...knots(b)])].sort((x, y) => x - y);
   let ks = 0;
   for (const x of xs) {

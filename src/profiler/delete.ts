@@ -78,7 +78,7 @@ export async function deleteRaw(o: DeleteOptions): Promise<DeleteResult> {
         res.changed++;
         continue;
       }
-      // Frames must still be readable to tell a part; a part whose head is damaged is kept.
+      // A part is told by the start of its first frame; a part damaged there is kept.
       if (!isCapturePart(headOf(path))) continue;
       unlinkSync(path);
       res.deleted++;

@@ -11,7 +11,7 @@ import { familyIdOfKey, familyKey, KIND_NAMES, Kind } from '../lib/wavefront.js'
 import { ALIGN_CANDIDATES, type FamilyAcc } from './family-acc.js';
 import type { InstantWindows } from './sample.js';
 import { charClassOf, type Privatizer } from './privacy.js';
-import { quantilesOf, quantilesOfList } from './quantiles.js';
+import { quantilesOf, quantilesOfList } from '../lib/stats/quantiles.js';
 import type { SeriesRec } from './series.js';
 
 const STAGES = ['ok', 'parse', 'filter', 'validate', 'discard', 'frame'] as const;

@@ -11,7 +11,7 @@ import { KIND_NAMES } from '../lib/wavefront.js';
 import { codeShares, fitArrivals } from './fit.js';
 import type { GlobalAcc } from './partial.js';
 import { InstantWindows } from './sample.js';
-import { quantilesOf } from './quantiles.js';
+import { quantilesOf } from '../lib/stats/quantiles.js';
 
 export interface GlobalContext {
   runId: string;

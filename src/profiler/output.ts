@@ -4,7 +4,7 @@
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { native } from '../lib/native.js';
-import { openStore, type ObjectStore } from '../lib/store/index.js';
+import { openStore, type ObjectStore, type StoreOptions } from '../lib/store/index.js';
 import { localPath } from './inputs.js';
 
 export interface Sink {
@@ -48,10 +48,10 @@ class StoreSink implements Sink {
   }
 }
 
-export async function openSink(url: string): Promise<Sink> {
+export async function openSink(url: string, opts: StoreOptions = {}): Promise<Sink> {
   const p = localPath(url);
   if (p !== undefined) return new LocalSink(p);
-  return new StoreSink(await openStore(url));
+  return new StoreSink(await openStore(url, opts));
 }
 
 /** One zstd frame with a content checksum (readable by `zstd -d`). */

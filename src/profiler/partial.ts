@@ -1,19 +1,15 @@
 // One input's (part's or file's) partial profile: per-family accumulators plus the request-level
 // and global tallies. Built in a worker thread by `scan`, shipped to the main thread as plain
 // structured-clonable state, merged there in input order.
+import { emptyReadStats, type ReadStats } from '../lib/capture-reader.js';
 import { DDSketch, type DDSketchJson } from '../lib/stats/ddsketch.js';
 import { hashString32 } from '../lib/rng.js';
 import { BucketCounts, type CurveState } from '../lib/stats/intensity.js';
 import { InstantWindows, type InstantWindowsState } from './sample.js';
 import { FamilyAcc, type FamilyState } from './family-acc.js';
 
-export interface ReadCounts {
-  parts: number;
-  frames: number;
-  corruptFrames: number;
-  corruptBytes: number;
-  tailBytes: number;
-  badRecordFrames: number;
+/** The reader's tallies (the task hands them to partRecords as they are) plus input byte counts. */
+export interface ReadCounts extends ReadStats {
   /** Raw bytes of input read (compressed size for parts and .zst files). */
   inputBytes: number;
   /** Decoded bytes of Wavefront text scanned. */
@@ -35,7 +31,6 @@ export interface GlobalState {
   maxMs: number;
   read: ReadCounts;
   captured: boolean;
-  requests: number;
   reqLines: DDSketchJson;
   wire: DDSketchJson;
   stored: DDSketchJson;
@@ -70,18 +65,8 @@ export class GlobalAcc {
   readonly lineBytes = new DDSketch();
   minMs = Infinity;
   maxMs = -Infinity;
-  read: ReadCounts = {
-    parts: 0,
-    frames: 0,
-    corruptFrames: 0,
-    corruptBytes: 0,
-    tailBytes: 0,
-    badRecordFrames: 0,
-    inputBytes: 0,
-    textBytes: 0,
-  };
+  read: ReadCounts = { ...emptyReadStats(), inputBytes: 0, textBytes: 0 };
   captured = false;
-  requests = 0;
   readonly reqLines = new DDSketch();
   readonly wire = new DDSketch();
   readonly stored = new DDSketch();
@@ -96,6 +81,10 @@ export class GlobalAcc {
   readonly reqInst = new InstantWindows();
   readonly traces = new Map<string, TraceSpan[]>();
 
+  get requests(): number {
+    return this.read.requests;
+  }
+
   state(): GlobalState {
     return {
       lines: this.lines,
@@ -107,7 +96,6 @@ export class GlobalAcc {
       maxMs: this.maxMs,
       read: { ...this.read },
       captured: this.captured,
-      requests: this.requests,
       reqLines: this.reqLines.toJSON(),
       wire: this.wire.toJSON(),
       stored: this.stored.toJSON(),
@@ -137,7 +125,6 @@ export class GlobalAcc {
     this.maxMs = Math.max(this.maxMs, s.maxMs);
     for (const k of Object.keys(this.read) as Array<keyof ReadCounts>) this.read[k] += s.read[k];
     this.captured ||= s.captured;
-    this.requests += s.requests;
     this.reqLines.merge(DDSketch.fromJSON(s.reqLines));
     this.wire.merge(DDSketch.fromJSON(s.wire));
     this.stored.merge(DDSketch.fromJSON(s.stored));
@@ -170,8 +157,11 @@ export class GlobalAcc {
 /** Keeps the TRACE_CAP traces with the smallest id hash (a uniform, mergeable sample). */
 export function trimTraces(traces: Map<string, TraceSpan[]>): void {
   if (traces.size <= TRACE_CAP) return;
-  const ids = [...traces.keys()].sort((a, b) => traceRank(a) - traceRank(b) || (a < b ? -1 : 1));
-  for (const id of ids.slice(TRACE_CAP)) traces.delete(id);
+  // Each id hashed once, not once per comparison.
+  const ranked = [...traces.keys()]
+    .map((id) => [traceRank(id), id] as const)
+    .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1));
+  for (const [, id] of ranked.slice(TRACE_CAP)) traces.delete(id);
 }
 
 export function traceRank(id: string): number {

@@ -12,7 +12,7 @@ import {
   type GlobalRecipe,
   type Recipe,
 } from '../lib/recipe.js';
-import { openStore } from '../lib/store/index.js';
+import { openStore, type StoreOptions } from '../lib/store/index.js';
 import { listParts } from '../lib/capture-reader.js';
 import { Kind, type WavefrontFormat } from '../lib/wavefront.js';
 import { FamilyAcc } from './family-acc.js';
@@ -58,6 +58,9 @@ export interface ProfileResult {
   textBytes: number;
 }
 
+const storeOptions = (o: ProfileOptions): StoreOptions =>
+  o.gcsEndpoint ? { gcsEndpoint: o.gcsEndpoint } : {};
+
 function runIdOf(o: ProfileOptions, items: readonly InputItem[]): string {
   const h = createHash('sha256');
   h.update(
@@ -72,7 +75,7 @@ async function listInputs(
 ): Promise<{ items: InputItem[]; read?: (i: InputItem) => Promise<Uint8Array> }> {
   const p = localPath(o.input);
   if (p !== undefined) return { items: listLocal(p) };
-  const store = await openStore(o.input, o.gcsEndpoint ? { gcsEndpoint: o.gcsEndpoint } : {});
+  const store = await openStore(o.input, storeOptions(o));
   const parts = await listParts(store);
   return {
     items: parts.map((r) => ({
@@ -178,7 +181,7 @@ export async function profile(
       coveredLines: covered,
     }),
   );
-  const sink = await openSink(o.output);
+  const sink = await openSink(o.output, storeOptions(o));
   const reportName = `reports/profile_qa/${runId}.html`;
   try {
     for (const r of recipes)

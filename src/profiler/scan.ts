@@ -13,7 +13,7 @@ import {
   type WavefrontParser,
 } from '../lib/wavefront.js';
 import { ALIGN_CANDIDATES, FamilyAcc } from './family-acc.js';
-import { trimTraces, type PartialAcc } from './partial.js';
+import { TRACE_CAP, trimTraces, type PartialAcc } from './partial.js';
 import type { SeriesRec } from './series.js';
 
 // Column offsets as module constants, so the per-line loop does plain indexed loads.
@@ -219,6 +219,6 @@ function scanSpan(acc: PartialAcc, fam: FamilyAcc, b: ParsedBatch, i: number, du
   if (spans) spans.push(span);
   else {
     traces.set(trace, [span]);
-    if (traces.size > 2 * 2048) trimTraces(traces);
+    if (traces.size > 2 * TRACE_CAP) trimTraces(traces);
   }
 }

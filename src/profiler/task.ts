@@ -3,13 +3,13 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { partRecords, emptyReadStats } from '../lib/capture-reader.js';
+import { partRecords } from '../lib/capture-reader.js';
 import { WflgError } from '../lib/errors.js';
 import { lineBatches } from '../lib/input.js';
 import { native } from '../lib/native.js';
 import { ParserSet, formatOfQuery, type WavefrontFormat } from '../lib/wavefront.js';
 import type { FamilyAcc } from './family-acc.js';
-import { PartialAcc, type PartialState } from './partial.js';
+import { CLIENT_CAP, PartialAcc, type PartialState } from './partial.js';
 import { scanText, type TimeCarry } from './scan.js';
 
 export interface Task {
@@ -27,19 +27,46 @@ export interface Task {
 const ZSTD_MAGIC = 0xfd2fb528;
 const HEADER = Buffer.from('#wflg1 ');
 const MAX_FRAME = 256 * 1024 * 1024;
+/** First prefix tried when sniffing; a zstd block yields nothing until all its bytes are in. */
+const SNIFF_STEP = 4096;
+/** Output cap per sniff attempt: a block is ≤ 128 KiB decoded, so only RLE floods reach it. */
+const SNIFF_MAX_OUT = 16 << 20;
 
-/** Is this a capture part (zstd frames of #wflg1 records) rather than plain Wavefront? */
+/** The decoded bytes of `buf[0, end)`, or undefined when that prefix does not decode. */
+function decodePrefix(buf: Uint8Array, end: number): Buffer | undefined {
+  try {
+    return new (native().ZstdStreamDecoder)().push(buf.subarray(0, end), SNIFF_MAX_OUT);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Is this a capture part (zstd frames of #wflg1 records) rather than plain Wavefront? Only the
+ * start of the first frame is decoded: the frame need not be whole or verify (a torn or damaged
+ * first frame is the reader's to skip and count, and a 1 MiB head may end inside it), and the
+ * task does not decode it twice. A prefix that fails to decode (damage, or a checksum reached) is
+ * bisected, since decoding fails at the same byte for every longer prefix.
+ */
 export function isCapturePart(head: Uint8Array): boolean {
   if (
     head.length < 4 ||
     Buffer.from(head.buffer, head.byteOffset, 4).readUInt32LE(0) !== ZSTD_MAGIC
   )
     return false;
-  const scan = native().scanFrames(head);
-  if (scan.offsets.length === 0) return false;
-  const first = head.subarray(scan.offsets[0], scan.offsets[0]! + scan.compressedLens[0]!);
-  const d = native().decodeFrames(first, MAX_FRAME);
-  return d.data.subarray(0, HEADER.length).equals(HEADER);
+  let good = 0;
+  let bad = head.length + 1;
+  let out: Buffer | undefined;
+  for (let end = Math.min(head.length, SNIFF_STEP); end > good && end < bad;) {
+    const d = decodePrefix(head, end);
+    if (d) {
+      out = d;
+      good = end;
+      if (d.length >= HEADER.length) break;
+    } else bad = end;
+    end = bad > head.length ? Math.min(head.length, 2 * end) : (good + bad) >>> 1;
+  }
+  return out !== undefined && out.subarray(0, HEADER.length).equals(HEADER);
 }
 
 function formatOf(query: string, fallback: WavefrontFormat): WavefrontFormat {
@@ -62,12 +89,10 @@ export async function runTask(task: Task): Promise<PartialState> {
   if (data && isCapturePart(data)) {
     g.captured = true;
     g.read.inputBytes += data.length;
-    const stats = emptyReadStats();
     let prevArrival = NaN;
-    for (const rec of partRecords(data, stats, MAX_FRAME)) {
+    for (const rec of partRecords(data, g.read, MAX_FRAME)) {
       const h = rec.header;
       const fmt = formatOf(h.query, 'wavefront');
-      g.requests++;
       g.reqLines.add(h.lines);
       g.wire.add(h.wireBytes);
       g.stored.add(h.storedBytes);
@@ -78,7 +103,7 @@ export async function runTask(task: Task): Promise<PartialState> {
       if (c) {
         c[0]++;
         c[1] += h.lines;
-      } else if (g.clients.size < 4096) g.clients.set(h.client, [1, h.lines]);
+      } else if (g.clients.size < CLIENT_CAP) g.clients.set(h.client, [1, h.lines]);
       else g.clientsOverflow++;
       g.mirrorSum += h.mirrorFraction;
       g.reqCurve.add(h.arrivalMs);
@@ -89,24 +114,14 @@ export async function runTask(task: Task): Promise<PartialState> {
       if (h.arrivalMs > g.maxMs) g.maxMs = h.arrivalMs;
       if (rec.body.length) scanText(acc, rec.body, parsers.get(fmt), h.arrivalMs, carry, famCache);
     }
-    g.read.parts += stats.parts;
-    g.read.frames += stats.frames;
-    g.read.corruptFrames += stats.corruptFrames;
-    g.read.corruptBytes += stats.corruptBytes;
-    g.read.tailBytes += stats.tailBytes;
-    g.read.badRecordFrames += stats.badRecordFrames;
     return acc.state();
   }
   // Plain Wavefront: the lines' timestamps are the time axis, the file one stream.
   const parser = parsers.get(task.format);
   const source = data
-    ? [Buffer.from(data.buffer, data.byteOffset, data.length)]
+    ? Readable.from([Buffer.from(data.buffer, data.byteOffset, data.length)])
     : createReadStream(task.path!, { highWaterMark: 1 << 20 });
-  for await (const batch of lineBatches(
-    data ? Readable.from(source) : (source as never),
-    task.input,
-    (n) => (g.read.inputBytes += n),
-  ))
+  for await (const batch of lineBatches(source, task.input, (n) => (g.read.inputBytes += n)))
     scanText(acc, batch, parser, undefined, carry, famCache);
   return acc.state();
 }

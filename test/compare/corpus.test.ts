@@ -12,6 +12,7 @@ import { loadSide, type LoadOptions } from '../../src/compare/load.js';
 import { DEFAULT_THRESHOLDS } from '../../src/compare/thresholds.js';
 import { profile } from '../../src/profiler/run.js';
 import { CORPUS, runCli } from '../helpers.js';
+import { profileOptions } from '../profiler/fixtures.js';
 import { distort } from './distort.js';
 
 const RATE = 'aws.ec2.diskwritebytes.average';
@@ -36,10 +37,8 @@ test('corpus vs itself: all green; vs a distorted copy: exactly the three distor
     writeFileSync(join(dir, 'distorted.wf'), d.text);
     const rootA = join(dir, 'a');
     const rootB = join(dir, 'b');
-    const base = { workers: 0, k: 5, hashNames: false, salt: '', format: 'auto' as const };
-    const more = { seriesCap: 1024, instantCap: 4096, version: 'test' };
-    await profile({ input: CORPUS, output: rootA, ...base, ...more });
-    await profile({ input: join(dir, 'distorted.wf'), output: rootB, ...base, ...more });
+    await profile(profileOptions(CORPUS, rootA, { k: 5 }));
+    await profile(profileOptions(join(dir, 'distorted.wf'), rootB, { k: 5 }));
     const A = await loadSide(rootA, LOAD);
     const B = await loadSide(rootB, LOAD);
     assert.equal(A.origin, 'recipes');

@@ -24,6 +24,7 @@ import { openStore } from '../../src/lib/store/index.js';
 import { profile } from '../../src/profiler/run.js';
 import { StrictGcs } from '../fakes/gcs-strict.js';
 import { runCli } from '../helpers.js';
+import { profileOptions } from '../profiler/fixtures.js';
 
 const LOAD: LoadOptions = { workers: 0, k: 1, salt: '', format: 'auto', version: 'test' };
 const OPTS = { thresholds: DEFAULT_THRESHOLDS, timeScale: 1, multiplier: 1 };
@@ -113,18 +114,7 @@ async function smallRoot(dir: string, shift = 0, name = 'root'): Promise<string>
     );
   writeFileSync(join(dir, `${name}.wf`), lines.join('\n') + '\n');
   const root = join(dir, name);
-  await profile({
-    input: join(dir, `${name}.wf`),
-    output: root,
-    workers: 0,
-    k: 1,
-    hashNames: false,
-    salt: '',
-    format: 'auto',
-    seriesCap: 1024,
-    instantCap: 4096,
-    version: 'test',
-  });
+  await profile(profileOptions(join(dir, `${name}.wf`), root));
   return root;
 }
 

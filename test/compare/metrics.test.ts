@@ -21,7 +21,7 @@ import { DDSketch } from '../../src/lib/stats/ddsketch.js';
 import { ksTwoSample } from '../../src/lib/stats/ks.js';
 import { Rng } from '../../src/lib/rng.js';
 import { familyIdOfKey, familyKey } from '../../src/lib/wavefront.js';
-import { quantilesOf } from '../../src/profiler/quantiles.js';
+import { quantilesOf } from '../../src/lib/stats/quantiles.js';
 
 test('grading: green up to amber × threshold, amber up to the threshold, red beyond; coverage by shortfall', () => {
   const t = DEFAULT_THRESHOLDS;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   mkdtempSync,
   readFileSync,
@@ -18,27 +19,22 @@ import { isWflgError } from '../../src/lib/errors.js';
 import { native } from '../../src/lib/native.js';
 import { validateGlobalRecipe, validateRecipe, type Recipe } from '../../src/lib/recipe.js';
 import { deleteRaw } from '../../src/profiler/delete.js';
-import { profile, type ProfileOptions } from '../../src/profiler/run.js';
+import { profile } from '../../src/profiler/run.js';
+import { openStore } from '../../src/lib/store/index.js';
+import { StrictGcs } from '../fakes/gcs-strict.js';
 import { CORPUS } from '../helpers.js';
+import { profileOptions as base } from './fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'wflg-profile-'));
-const base = (
-  input: string,
-  output: string,
-  over: Partial<ProfileOptions> = {},
-): ProfileOptions => ({
-  input,
-  output,
-  workers: 0,
-  k: 1,
-  hashNames: false,
-  salt: '',
-  format: 'auto',
-  seriesCap: 1024,
-  instantCap: 4096,
-  version: 'test',
-  ...over,
-});
+/** Runs `fn` in a fresh temporary directory, removed afterwards whatever happens. */
+async function inTmp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = tmp();
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const unzstd = (p: string) => execFileSync('zstd', ['-dc', p]);
 function readRecipes(root: string): Recipe[] {
   const dir = join(root, 'recipes', 'v1');
@@ -49,8 +45,7 @@ function readRecipes(root: string): Recipe[] {
 }
 
 test('the public corpus: coverage ≥ 99.9 %, valid recipes for all three data sets, outputs in place', async () => {
-  const out = tmp();
-  try {
+  await inTmp(async (out) => {
     const r = await profile(base(CORPUS, out, { workers: 2 }));
     const g = validateGlobalRecipe(
       JSON.parse(unzstd(join(out, 'recipes/v1/global.json.zst')).toString()),
@@ -102,9 +97,7 @@ test('the public corpus: coverage ≥ 99.9 %, valid recipes for all three data s
     );
     const ok = JSON.parse(readFileSync(join(out, '_PROFILE_OK'), 'utf8')) as { coverage: number };
     assert.equal(ok.coverage, g.totals.coverage);
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });
 
 function capturePart(
@@ -155,8 +148,7 @@ function syntheticCapture(dir: string, parts: number, perPart: number): void {
 }
 
 test('capture parts: arrival time axis, request model, mirror fraction; deterministic across worker counts', async () => {
-  const root = tmp();
-  try {
+  await inTmp(async (root) => {
     syntheticCapture(root, 4, 150);
     const a = await profile(base(join(root, 'capture'), join(root, 'a'), { workers: 0 }));
     const b = await profile(
@@ -186,14 +178,11 @@ test('capture parts: arrival time axis, request model, mirror fraction; determin
     const counter = a.recipes.find((r) => r.family.name === 'app.req.count')!;
     assert.equal(counter.values!.model, 'counter');
     assert.equal(counter.timestamps.presentShare, 0);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('corrupt frames are skipped and counted; the rest is profiled', async () => {
-  const root = tmp();
-  try {
+  await inTmp(async (root) => {
     syntheticCapture(root, 1, 50);
     const dir = join(root, 'capture', 'dt=2026-11-22', 'mig=m', 'host-1');
     const p = join(dir, 'part-w1-000000.wf.zst');
@@ -206,14 +195,35 @@ test('corrupt frames are skipped and counted; the rest is profiled', async () =>
     assert.equal(r.global.totals.requests, 49);
     const html = readFileSync(join(root, 'out', r.reportName), 'utf8');
     assert.match(html, /1 corrupt frame\(s\) skipped/);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
+});
+
+test('regression: a damaged or torn first frame is skipped and counted, not read as plain Wavefront', async () => {
+  await inTmp(async (root) => {
+    syntheticCapture(root, 2, 30);
+    const dir = join(root, 'capture', 'dt=2026-11-22', 'mig=m', 'host-1');
+    // Part 0: the first frame's checksum damaged (the sniff used to need that frame to verify).
+    const p0 = join(dir, 'part-w1-000000.wf.zst');
+    const b0 = readFileSync(p0);
+    const s0 = native().scanFrames(b0);
+    const victim = s0.offsets[0]! + s0.compressedLens[0]! - 2;
+    b0[victim] = b0[victim]! ^ 0xff;
+    writeFileSync(p0, b0);
+    // Part 1: cut inside its first frame's checksum, the torn tail of a crashed writer.
+    const p1 = join(dir, 'part-w1-000001.wf.zst');
+    const b1 = readFileSync(p1);
+    writeFileSync(p1, b1.subarray(0, native().scanFrames(b1).compressedLens[0]! - 2));
+    const r = await profile(base(join(root, 'capture'), join(root, 'out')));
+    assert.equal(r.global.window.timeAxis, 'arrival');
+    assert.equal(r.global.totals.requests, 29);
+    const html = readFileSync(join(root, 'out', r.reportName), 'utf8');
+    assert.match(html, /1 corrupt frame\(s\) skipped/);
+    assert.match(html, /bytes of torn or damaged part tails not read/);
+  });
 });
 
 test('bad input: empty directory, non-Wavefront bytes, a one-line family', async () => {
-  const root = tmp();
-  try {
+  await inTmp(async (root) => {
     mkdirSync(join(root, 'empty'));
     await assert.rejects(profile(base(join(root, 'empty'), join(root, 'o1'))), (e) =>
       isWflgError(e, 'WFLG_E_INPUT_READ'),
@@ -229,14 +239,11 @@ test('bad input: empty directory, non-Wavefront bytes, a one-line family', async
     assert.equal(o.recipes[0]!.confidence, 'low');
     assert.ok(o.recipes[0]!.notes.some((n) => /only 1 lines/.test(n)));
     assert.equal(o.recipes[0]!.arrivals.hawkes, null);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('privacy: values seen fewer than k times leave only as same-shape tokens; --hash-names hashes', async () => {
-  const root = tmp();
-  try {
+  await inTmp(async (root) => {
     const lines = [];
     for (let i = 0; i < 60; i++)
       lines.push(`svc.up 1 ${1795000000 + i * 60} source=common-host-01 team=core`);
@@ -256,14 +263,66 @@ test('privacy: values seen fewer than k times leave only as same-shape tokens; -
       assert.ok(!hj.includes(raw), raw);
     assert.equal(h.global.privacy.mode, 'hashed');
     assert.equal(h.global.privacy.salted, true);
+  });
+});
+
+test('regression: raw deletion recognises a part whose first frame is larger than the head it reads', async () => {
+  await inTmp(async (root) => {
+    const cap = join(root, 'capture');
+    mkdirSync(cap);
+    // Random series names keep the frame from compressing below the 1 MiB head deletion reads.
+    const lines = [];
+    for (let i = 0; i < 45_000; i++)
+      lines.push(`big.m ${i} source=${randomBytes(24).toString('hex')}`);
+    const part = capturePart([{ t: 1_795_000_000_000, body: lines.join('\n') + '\n' }]);
+    assert.ok(part.length > 1 << 20, `part is ${part.length} bytes`);
+    writeFileSync(join(cap, 'part-w1-000000.wf.zst'), part);
+    await profile(base(cap, join(root, 'out')));
+    const d = await deleteRaw({ input: cap, output: join(root, 'out'), minCoverage: 0.999 });
+    assert.deepEqual(d, { deleted: 1, absent: 0, changed: 0, refused: null });
+    assert.ok(!existsSync(join(cap, 'part-w1-000000.wf.zst')));
+  });
+});
+
+test('regression: a gs:// output root honours --gcs-endpoint (it was opened against real GCS)', async () => {
+  const root = tmp();
+  const fake = await StrictGcs.start(['wflg-test']);
+  try {
+    const lines = [];
+    for (let i = 0; i < 200; i++)
+      lines.push(`svc.up ${i % 7} ${1795000000 + i * 10} source=h${i % 3}`);
+    writeFileSync(join(root, 'in.wf'), lines.join('\n') + '\n');
+    const r = await profile(
+      base(join(root, 'in.wf'), 'gs://wflg-test/out', { gcsEndpoint: fake.endpoint }),
+    );
+    const store = await openStore('gs://wflg-test/out', { gcsEndpoint: fake.endpoint });
+    try {
+      const ok = JSON.parse((await store.readAll('_PROFILE_OK')).data.toString()) as {
+        runId: string;
+      };
+      assert.equal(ok.runId, r.runId);
+      const g = await store.readAll('recipes/v1/global.json.zst');
+      assert.equal(
+        validateGlobalRecipe(
+          JSON.parse(
+            native()
+              .decodeFrames(g.data, 1 << 26)
+              .data.toString(),
+          ),
+        ).run.id,
+        r.runId,
+      );
+    } finally {
+      await store.close();
+    }
   } finally {
+    await fake.close();
     rmSync(root, { recursive: true, force: true });
   }
 });
 
 test('raw deletion: refused without _PROFILE_OK or below coverage, then deletes exactly the profiled parts', async () => {
-  const root = tmp();
-  try {
+  await inTmp(async (root) => {
     syntheticCapture(root, 2, 20);
     const cap = join(root, 'capture');
     const other = join(root, 'capture', 'keep-me.txt');
@@ -279,7 +338,5 @@ test('raw deletion: refused without _PROFILE_OK or below coverage, then deletes 
     const d = await deleteRaw({ input: cap, output: join(root, 'out'), minCoverage: 0.999 });
     assert.deepEqual(d, { deleted: 2, absent: 0, changed: 0, refused: null });
     assert.ok(existsSync(late) && existsSync(other));
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });

@@ -10,6 +10,7 @@ import { inflateSync } from 'node:zlib';
 import test from 'node:test';
 import { profile } from '../../src/profiler/run.js';
 import { ROOT } from '../helpers.js';
+import { profileOptions } from './fixtures.js';
 
 function chromium(): string {
   const r = spawnSync('bash', [join(ROOT, 'scripts', 'setup-chromium.sh')], { encoding: 'utf8' });
@@ -52,18 +53,7 @@ test('the QA report renders in headless Chromium with its plots', async () => {
       );
     }
     writeFileSync(join(dir, 'in.wf'), lines.join('\n') + '\n');
-    const r = await profile({
-      input: join(dir, 'in.wf'),
-      output: join(dir, 'out'),
-      workers: 0,
-      k: 1,
-      hashNames: false,
-      salt: '',
-      format: 'auto',
-      seriesCap: 1024,
-      instantCap: 4096,
-      version: 'test',
-    });
+    const r = await profile(profileOptions(join(dir, 'in.wf'), join(dir, 'out')));
     const url = `file://${join(dir, 'out', r.reportName)}`;
     const flags = [
       '--headless',

@@ -2,6 +2,14 @@
 export { DDSketch, type DDSketchJson } from './ddsketch.js';
 export { ksTwoSample, ksOneSample, ksSketches, kolmogorovQ, type KsResult } from './ks.js';
 export { jensenShannon, jensenShannonCounts, jensenShannonSketches } from './divergence.js';
+export {
+  GRID,
+  cdfOfQuantiles,
+  decodeSketch,
+  encodeSketch,
+  quantilesOf,
+  quantilesOfList,
+} from './quantiles.js';
 export { HyperLogLog, Cardinality, key53 } from './cardinality.js';
 export { MisraGries, type FrequentItem } from './heavy.js';
 export {

@@ -27,16 +27,16 @@ function pValue(d: number, ne: number): number {
   return kolmogorovQ((s + 0.12 + 0.11 / s) * d);
 }
 
-const ascending = (a: number, b: number): number => a - b;
+/** A sorted copy without NaN (typed-array sort is numeric). */
+const sortedNumbers = (xs: ArrayLike<number>): Float64Array =>
+  Float64Array.from(xs)
+    .filter((v) => !Number.isNaN(v))
+    .sort();
 
 /** Two-sample KS on raw samples (copied and sorted; NaN removed). */
 export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>): KsResult {
-  const x = Float64Array.from(a)
-    .filter((v) => !Number.isNaN(v))
-    .sort();
-  const y = Float64Array.from(b)
-    .filter((v) => !Number.isNaN(v))
-    .sort();
+  const x = sortedNumbers(a);
+  const y = sortedNumbers(b);
   const n = x.length;
   const m = y.length;
   if (n === 0 || m === 0) return { d: n === m ? 0 : 1, pValue: n === m ? 1 : 0 };
@@ -54,9 +54,7 @@ export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>): KsResul
 
 /** One-sample KS of `sample` against a continuous CDF. */
 export function ksOneSample(sample: ArrayLike<number>, cdf: (x: number) => number): KsResult {
-  const x = Float64Array.from(sample)
-    .filter((v) => !Number.isNaN(v))
-    .sort();
+  const x = sortedNumbers(sample);
   const n = x.length;
   if (n === 0) return { d: 0, pValue: 1 };
   let d = 0;
@@ -93,5 +91,3 @@ export function ksSketches(a: DDSketch, b: DDSketch): KsResult {
   }
   return { d, pValue: pValue(d, (na * nb) / (na + nb)) };
 }
-
-export { ascending };

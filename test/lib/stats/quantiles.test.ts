@@ -1,10 +1,11 @@
-// Regression: decodeSketch looped forever on a varint running past the end of damaged bytes.
+// The recipe `quantiles` block helpers: the sketch codec (regression: decodeSketch looped forever on
+// a varint running past the end of damaged bytes) and the CDF read back from the pairs.
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
-import { isWflgError } from '../../src/lib/errors.js';
-import { DDSketch } from '../../src/lib/stats/ddsketch.js';
-import { decodeSketch, encodeSketch } from '../../src/profiler/quantiles.js';
+import { isWflgError } from '../../../src/lib/errors.js';
+import { DDSketch } from '../../../src/lib/stats/ddsketch.js';
+import { cdfOfQuantiles, decodeSketch, encodeSketch } from '../../../src/lib/stats/quantiles.js';
 
 test('sketches round-trip through their base64 form', () => {
   const s = new DDSketch();
@@ -31,6 +32,9 @@ test('damaged sketch bytes fail with WFLG_E_RECIPE_INVALID, never hang or alloca
     good.subarray(0, good.length - 1),
     Buffer.concat([good.subarray(0, 48), Buffer.alloc(20, 0xff)]),
     Buffer.concat([good.subarray(0, 48), Buffer.from([0x00, 0xff, 0xff, 0xff, 0x7f])]),
+    // Bytes after the last store, and more bins than any sketch writes (with the bytes present).
+    Buffer.concat([good, Buffer.from([0])]),
+    Buffer.concat([good.subarray(0, 48), Buffer.from([0, 0x81, 0x80, 0x04]), Buffer.alloc(65537)]),
   ];
   for (const b of cases)
     assert.throws(
@@ -46,4 +50,29 @@ test('damaged sketch bytes fail with WFLG_E_RECIPE_INVALID, never hang or alloca
       }
     }),
   );
+});
+
+test('regression: the CDF of a quantiles block jumps where probabilities share a value past the first', () => {
+  const q = {
+    n: 10,
+    min: 0,
+    max: 4,
+    mean: 2,
+    q: [
+      [0, 0],
+      [0.25, 2],
+      [0.5, 2],
+      [1, 4],
+    ] as [number, number][],
+    sketch: null,
+  };
+  const F = cdfOfQuantiles(q);
+  assert.equal(F(-1), 0);
+  // Linear up to the left limit 0.25 at 2 (it used to run up to 0.5, the value after the jump).
+  assert.equal(F(1), 0.125);
+  assert.ok(Math.abs(F(2 - 1e-9) - 0.25) < 1e-9);
+  assert.equal(F(2), 0.5);
+  assert.equal(F(3), 0.75);
+  assert.equal(F(4), 1);
+  assert.ok(Number.isNaN(cdfOfQuantiles({ ...q, n: 0, q: [] })(1)));
 });

@@ -1,7 +1,9 @@
-// Sketch → the schema's `quantiles` block (fixed probability grid; optional embedded sketch).
-import type { Quantiles } from '../lib/recipe.js';
-import { WflgError } from '../lib/errors.js';
-import { DDSketch } from '../lib/stats/ddsketch.js';
+// The recipe schema's `quantiles` block both ways: built from a DDSketch (fixed probability grid,
+// optional embedded sketch in a compact base64 form) by the profiler, and read back by compare and
+// the generator — the embedded sketch decoded, or a CDF reconstructed from the pairs.
+import type { Quantiles } from '../recipe.js';
+import { WflgError } from '../errors.js';
+import { DDSketch } from './ddsketch.js';
 
 export const GRID = [
   0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.9, 0.95, 0.99, 0.999,
@@ -31,7 +33,13 @@ export function encodeSketch(s: DDSketch): string {
   return Buffer.concat([head, Buffer.from(parts)]).toString('base64');
 }
 
-/** Sketch bytes come from recipe files, which may be damaged or hostile: every read is bounded. */
+/** Bins decoded at most per store: far beyond the 2048 a DDSketch writes. */
+const MAX_SKETCH_BINS = 1 << 16;
+
+/**
+ * Sketch bytes come from recipe files, which may be damaged or hostile: every read is bounded,
+ * and anything but exactly the encoder's layout is refused with WFLG_E_RECIPE_INVALID.
+ */
 export function decodeSketch(b64: string): DDSketch {
   const b = Buffer.from(b64, 'base64');
   const bad = (why: string): never => {
@@ -59,6 +67,7 @@ export function decodeSketch(b64: string): DDSketch {
   const store = () => {
     const offset = zz();
     const n = varint();
+    if (n > MAX_SKETCH_BINS) bad(`${n} bucket counts declared, at most ${MAX_SKETCH_BINS}`);
     // Every count takes at least one byte, so more counts than bytes left is damage.
     if (n > b.length - at) bad(`${n} bucket counts declared, ${b.length - at} bytes left`);
     const counts = Array.from({ length: n }, varint);
@@ -66,6 +75,7 @@ export function decodeSketch(b64: string): DDSketch {
   };
   const pos = store();
   const neg = store();
+  if (at !== b.length) bad(`${b.length - at} bytes after the last store`);
   return DDSketch.fromJSON({
     alpha: h[0]!,
     count: h[1]!,
@@ -102,4 +112,42 @@ export function quantilesOfList(xs: readonly number[]): Quantiles {
   const s = new DDSketch();
   for (const x of xs) s.add(x);
   return quantilesOf(s);
+}
+
+/**
+ * The right-continuous CDF a `quantiles` block describes (docs/formats/recipe.md): linear between
+ * distinct values, a jump where several probabilities share one value; 0 below the first value,
+ * 1 from the last on, NaN for an empty block.
+ */
+export function cdfOfQuantiles(q: Quantiles): (x: number) => number {
+  const pts = q.q;
+  if (q.n === 0 || pts.length === 0) return () => NaN;
+  // Per distinct value, the lowest probability reached there (the limit from the left) and the
+  // highest (the value at it): they differ where the value carries a point mass.
+  const xs: number[] = [];
+  const below: number[] = [];
+  const at: number[] = [];
+  for (const [p, v] of pts) {
+    if (xs.length && xs[xs.length - 1] === v) at[at.length - 1] = p;
+    else {
+      xs.push(v);
+      below.push(p);
+      at.push(p);
+    }
+  }
+  const lo = xs[0]!;
+  const hi = xs[xs.length - 1]!;
+  return (x) => {
+    if (x < lo) return 0;
+    if (x >= hi) return 1;
+    let a = 0;
+    let b = xs.length - 1;
+    while (b - a > 1) {
+      const m = (a + b) >> 1;
+      if (xs[m]! <= x) a = m;
+      else b = m;
+    }
+    const f = (x - xs[a]!) / (xs[b]! - xs[a]!);
+    return at[a]! + (below[b]! - at[a]!) * f;
+  };
 }
