@@ -175,12 +175,17 @@ export function readStructuredFile(path: string, what: string): unknown {
     );
   }
   try {
-    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    return parseStructured(text, path);
   } catch (err) {
     throw new WflgError('WFLG_E_CONFIG_INVALID', `${what} ${path} does not parse: ${String(err)}`, {
       path,
     });
   }
+}
+
+/** JSON when `path` ends in .json, YAML otherwise (aliases capped: no alias bombs). Throws as parsed. */
+export function parseStructured(text: string, path: string): unknown {
+  return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

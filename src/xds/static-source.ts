@@ -10,7 +10,7 @@
 import { open } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import { isIP } from 'node:net';
-import { parse as parseYaml } from 'yaml';
+import { parseStructured } from '../lib/config.js';
 import { isWflgError, WflgError } from '../lib/errors.js';
 import { CLUSTERS, type Host, type Inventory } from './inventory.js';
 
@@ -30,7 +30,7 @@ const HOST_KEYS = new Set(['address', 'port', 'zone', 'region', 'name', 'health'
 export function parseStaticInventory(text: string, where: string): Inventory {
   let doc: unknown;
   try {
-    doc = where.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    doc = parseStructured(text, where);
   } catch (err) {
     throw new WflgError('WFLG_E_XDS_INVENTORY', `${where} does not parse: ${String(err)}`);
   }

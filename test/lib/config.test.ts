@@ -113,3 +113,29 @@ test('help lists every option', () => {
     assert.ok(help.includes(flag), flag);
   assert.equal(loadConfig(spec, ['-h']).help, true);
 });
+
+test('cross-option rules run in the same pass: one error lists option and cross-option problems', () => {
+  assert.throws(
+    () =>
+      loadConfig(
+        spec,
+        ['--level', '99', '--mode', 'b', 'stray'],
+        {},
+        (c, problems, positionals) => {
+          assert.equal(c.level, undefined, 'an option that failed its own validation is absent');
+          if (c.mode === 'b' && !c.store) problems.push('--mode b needs --store');
+          if (positionals.length) problems.push(`unexpected argument '${positionals[0]}'`);
+        },
+      ),
+    (err: unknown) => {
+      assert.ok(isWflgError(err, 'WFLG_E_USAGE'));
+      const problems = err.details?.problems as string[];
+      for (const bit of ['--level', '--store is required', '--mode b needs --store', "'stray'"])
+        assert.ok(
+          problems.some((p) => p.includes(bit)),
+          `${bit} in ${problems.join(' | ')}`,
+        );
+      return true;
+    },
+  );
+});
