@@ -82,3 +82,25 @@ export function matchesExpect(
   if ('error' in expect) return got.stage === expect.stage && got.code === expect.code;
   return Object.entries(expect).every(([k, v]) => k in got && sameValue(v, got[k]));
 }
+
+/**
+ * Polls `cond` until it holds (a throw counts as "not yet") or `timeoutMs` passes. For waiting on
+ * real processes and sockets; never a performance assertion.
+ */
+export async function waitFor(
+  what: string,
+  cond: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await cond()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

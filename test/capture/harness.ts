@@ -8,7 +8,9 @@ import { createInterface } from 'node:readline';
 import type { RequestHeader } from '../../src/lib/capture-format.js';
 import { emptyReadStats, partRecords } from '../../src/lib/capture-reader.js';
 import { openStore } from '../../src/lib/store/index.js';
-import { BIN } from '../helpers.js';
+import { BIN, waitFor } from '../helpers.js';
+
+export { waitFor };
 
 export interface Running {
   readonly child: ChildProcess;
@@ -102,23 +104,6 @@ export function get(port: number, path: string): Promise<Reply> {
     req.on('error', reject);
     req.end();
   });
-}
-
-export async function waitFor(
-  what: string,
-  cond: () => Promise<boolean> | boolean,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await cond()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export async function waitReady(port: number): Promise<void> {

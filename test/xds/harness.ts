@@ -5,6 +5,7 @@ import { loadXdsConfig, type XdsPlan } from '../../src/xds/config.js';
 import type { Health, Host, Inventory } from '../../src/xds/inventory.js';
 import { startXds, type XdsService } from '../../src/xds/service.js';
 import type { InventorySource } from '../../src/xds/static-source.js';
+import { waitFor } from '../helpers.js';
 
 export class ScriptedSource implements InventorySource {
   polls = 0;
@@ -83,17 +84,15 @@ export const SETTINGS: BuildSettings = {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `cond` every 10 ms (after running `probe`, when given) until true or `timeoutMs` passes. */
-export async function until(
+export function until(
   cond: () => boolean,
   timeoutMs = 3000,
   what = 'condition',
   probe?: () => Promise<void>,
 ): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
+  const check = async (): Promise<boolean> => {
     if (probe) await probe().catch(() => undefined);
-    if (cond()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(probe ? 50 : 10);
-  }
+    return cond();
+  };
+  return waitFor(what, check, timeoutMs, probe ? 50 : 10);
 }
