@@ -171,7 +171,7 @@ export class Generator {
     return this.reload;
   }
 
-  families(): FamilyDivergence[] {
+  families(): readonly FamilyDivergence[] {
     return this.divergence.all();
   }
 
