@@ -11,62 +11,9 @@ import { Out } from './out.js';
 import { Planner, SLOT_MS } from './plan.js';
 import { Rng } from '../lib/rng.js';
 import type { Scenario } from './scenario.js';
+import type { ToWorker, WorkerInit, WorkerStats } from './messages.js';
 import { FamilySynth } from './synth.js';
 import { openTransport, type Transport } from './transport.js';
-
-export interface WorkerInit {
-  recipes: Recipe[];
-  global: GlobalRecipe | null;
-  scenario: Scenario;
-  seed: number;
-  shard: number;
-  shards: number;
-  epochMs: number;
-  target: string;
-  token: string | undefined;
-  connections: number;
-  pace: 'real' | 'none';
-  durationMs: number;
-  maxLateMs: number;
-  lateMs: number;
-}
-
-export type ToWorker =
-  | { type: 'scenario'; scenario: Scenario }
-  | { type: 'recipes'; recipes: Recipe[]; global: GlobalRecipe | null }
-  | { type: 'start'; epochMs: number }
-  | { type: 'stop' };
-
-export interface WorkerStats {
-  type: 'stats';
-  shard: number;
-  final: boolean;
-  planMs: number;
-  planned: number;
-  expected: number;
-  sent: number;
-  dropped: number;
-  late: number;
-  capped: number;
-  malformed: number;
-  bytes: number;
-  lostBytes: number;
-  requests: number;
-  httpErrors: number;
-  failedLines: number;
-  reconnects: number;
-  state: string;
-  latency: { p50: number; p99: number; p999: number; max: number; count: number };
-  families: Array<{
-    id: string;
-    planned: number;
-    sent: number;
-    capped: number;
-    series: number;
-    samples: number[];
-  }>;
-  batchSizes: number[];
-}
 
 const FORMAT: Record<string, string> = {
   metric: 'wavefront',

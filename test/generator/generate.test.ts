@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import type { Totals } from '../../src/generator/messages.js';
 import { Sink } from '../../src/sink/sink.js';
 import { BIN, runCli } from '../helpers.js';
 import { globalRecipe, recipe, writeRoot } from './recipes.js';
@@ -53,8 +54,6 @@ const root = writeRoot(
     0.5,
   ),
 );
-
-type Totals = ReturnType<import('../../src/generator/generator.js').Generator['totals']>;
 
 interface Gen {
   child: ChildProcess;
