@@ -204,6 +204,8 @@ export class FamilySynth {
     const oneASecond = m.kind === 'metric';
     let written = 0;
     for (let k = 0; k < n; k++) {
+      // Before a series is picked: one picked and then not written would lose its point.
+      if (!out.room(1024)) break;
       // The next series whose last point is not in this second; bounded probing.
       let j = this.cursor;
       let tries = 0;
@@ -219,7 +221,6 @@ export class FamilySynth {
       this.lastSec[j] = sec;
       this.slot = j * this.shards + this.shard;
       const h = hash32(m.seed, this.slot, this.gen[j]);
-      if (!out.room(1024)) return written;
       if (errorRate > 0 && rng.next() < errorRate) {
         this.malformed(out, h, rng);
         written++;

@@ -209,3 +209,46 @@ test('synthesis: a vocabulary too small for the universe is counted, not hidden'
   syn.setUniverse(30);
   assert.equal(syn.collisions, 28, 'two identities exist');
 });
+
+test('synthesis: a full buffer leaves the next series its point and its lines are counted (regression: the series was marked sent, then skipped, and the lines before were not counted)', () => {
+  const keys = {
+    env: [
+      ['prod', 3],
+      ['dev', 1],
+    ] as Array<[string, number]>,
+    role: [
+      ['web', 5],
+      ['db', 3],
+      ['cache', 2],
+      ['queue', 1],
+      ['auth', 1],
+    ] as Array<[string, number]>,
+  };
+  const m = compileFamily(recipe({ name: 'x.full', rate: 10, series: 20, keys }));
+  const syn = new FamilySynth(m, 0, 1);
+  syn.setUniverse(20);
+  assert.equal(syn.collisions, 0);
+  // Room for a few lines per buffer, so rendering stops on a full buffer several times.
+  const out = new Out(1400);
+  const rng = new Rng(4);
+  const series = new Set<string>();
+  const parser = new WavefrontParser();
+  let n = 20;
+  let lines = 0;
+  while (n > 0) {
+    const before = syn.counters.capped;
+    const w = syn.emit(out, n, EPOCH, rng, 0, 0);
+    lines += w;
+    n -= w + (syn.counters.capped - before);
+    const b = parser.parse(out.take());
+    for (let i = 0; i < b.length; i++) if (b.kind(i) !== 'blank') series.add(b.seriesId(i));
+  }
+  assert.equal(syn.counters.capped, 0);
+  assert.equal(lines, 20);
+  assert.equal(
+    syn.counters.lines,
+    20,
+    'the per-family count includes lines written before a full buffer',
+  );
+  assert.equal(series.size, 20, 'every series of the universe sent once in this second');
+});
