@@ -292,8 +292,13 @@ export class FamilySynth {
   }
 
   private tags(out: Out, h: number, drift: number): void {
-    const m = this.m;
     this.source(out, h);
+    this.keys(out, h, drift);
+  }
+
+  /** Point tags after the source: the values `identityKey` hashed, then drift. */
+  private keys(out: Out, h: number, drift: number): void {
+    const m = this.m;
     const pair = m.pair;
     let pa = -1;
     let pb = -1;
@@ -406,7 +411,7 @@ export class FamilySynth {
     }
     this.spanIndex++;
     this.traceLeft--;
-    this.keysOnly(out, h, drift);
+    this.keys(out, h, drift);
     const dur = Math.max(0, Math.round(sm.duration.at(rng.next())));
     this.sample(dur);
     out.byte(SPACE);
@@ -414,20 +419,6 @@ export class FamilySynth {
     out.byte(SPACE);
     out.uint(dur);
     out.byte(NL);
-  }
-
-  private keysOnly(out: Out, h: number, drift: number): void {
-    const keys = this.m.keys;
-    for (let k = 0; k < keys.length; k++) {
-      const key = keys[k]!;
-      if (key.presence < 1 && sub(h, 10 + k) * U >= key.presence) continue;
-      out.piece(key.vocab.pieces[key.vocab.alias.pick(sub(h, 40 + k) * U)]!);
-    }
-    if (drift > 0 && sub(h, 99) * U < drift) {
-      out.piece(DRIFT_KEY);
-      out.hex(sub(h, 98), 8);
-      out.byte(34);
-    }
   }
 
   private malformed(out: Out, h: number, rng: Rng): void {

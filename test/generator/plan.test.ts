@@ -252,3 +252,46 @@ test('synthesis: a full buffer leaves the next series its point and its lines ar
   );
   assert.equal(series.size, 20, 'every series of the universe sent once in this second');
 });
+
+test("synthesis: spans carry the recipe's co-occurring tag values like every other kind (regression: span tags were drawn independently)", () => {
+  for (const kind of ['metric', 'span'] as const) {
+    const r = recipe({
+      name: `x.pair.${kind}`,
+      kind,
+      rate: 10,
+      series: 40,
+      keys: {
+        env: [
+          ['prod', 1],
+          ['dev', 1],
+        ],
+        role: [
+          ['web', 1],
+          ['db', 1],
+        ],
+      },
+    });
+    r.series.valuePairs = [
+      {
+        a: 'env',
+        b: 'role',
+        mutualInformation: 1,
+        pairs: [
+          ['prod', 'web', 10],
+          ['dev', 'db', 10],
+        ],
+      },
+    ];
+    const syn = new FamilySynth(compileFamily(r), 0, 1);
+    syn.setUniverse(10);
+    const out = new Out(1 << 20);
+    const n = syn.emit(out, 10, EPOCH, new Rng(5), 0, 0);
+    const text = out.take().toString();
+    const seen = new Set(
+      text.split('\n').map((l) => /"env"="(\w+)" "role"="(\w+)"/.exec(l)?.slice(1).join('/')),
+    );
+    seen.delete(undefined);
+    assert.equal(n, 10);
+    assert.deepEqual([...seen].sort(), ['dev/db', 'prod/web'], `${kind}: ${[...seen].join(', ')}`);
+  }
+});
