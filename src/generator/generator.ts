@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { GlobalRecipe, Recipe } from '../lib/recipe.js';
 import { Divergence, type FamilyDivergence } from './divergence.js';
-import { loadRecipes, type RecipeSet } from './recipes.js';
+import { parseRecipes, readRecipeFiles, type RecipeSet } from './recipes.js';
 import { persist, updateScenario, type Scenario } from './scenario.js';
 import {
   TOTAL_KEYS,
@@ -157,15 +157,17 @@ export class Generator {
     this.reload.lastCheckMs = Date.now();
     let set: RecipeSet;
     try {
-      set = await loadRecipes(this.opts.recipes);
+      const files = await readRecipeFiles(this.opts.recipes);
+      // Unchanged bytes: the periodic check costs a read and a hash, not a decode and validation.
+      if (files.problems.length === 0 && files.version === this.set.version) {
+        this.reload.lastResult = 'unchanged';
+        return this.reload;
+      }
+      set = parseRecipes(files);
     } catch (err) {
       this.reload.lastResult = 'refused';
       this.reload.reason = err instanceof Error ? err.message : String(err);
       this.reload.refused++;
-      return this.reload;
-    }
-    if (set.version === this.set.version) {
-      this.reload.lastResult = 'unchanged';
       return this.reload;
     }
     this.set = set;
