@@ -9,9 +9,11 @@ import { FamilySynth } from '../../src/generator/synth.js';
 import { Rng } from '../../src/lib/rng.js';
 import { WavefrontParser } from '../../src/lib/wavefront.js';
 import { isWflgError } from '../../src/lib/errors.js';
-import { recipe } from './recipes.js';
+import { KEYS, recipe } from './recipes.js';
 
 const EPOCH = 1732233600000;
+/** 5 sources × 2 × 5 = 50 identities. */
+const KEYS_50 = { ...KEYS, role: [...KEYS.role!, ['auth', 1] as [string, number]] };
 const fams = () => [
   compileFamily(recipe({ name: 'a.gauge', rate: 100 })),
   compileFamily(recipe({ name: 'b.bursty', rate: 50, hawkes: { branching: 0.5, beta: 2 } })),
@@ -129,21 +131,8 @@ test('Out writes numbers exactly as JS prints them', () => {
 test('synthesis: every kind renders lines the proxy parser accepts; metrics keep one point per series per second, ∆/histograms/spans may repeat', () => {
   const kinds = ['metric', 'delta', 'histogram_m', 'span'] as const;
   for (const kind of kinds) {
-    const keys = {
-      env: [
-        ['prod', 3],
-        ['dev', 1],
-      ] as Array<[string, number]>,
-      role: [
-        ['web', 5],
-        ['db', 3],
-        ['cache', 2],
-        ['queue', 1],
-        ['auth', 1],
-      ] as Array<[string, number]>,
-    };
     const name = kind === 'delta' ? '∆x.count' : `x.${kind}`;
-    const m = compileFamily(recipe({ name, kind, rate: 10, series: 20, keys }));
+    const m = compileFamily(recipe({ name, kind, rate: 10, series: 20, keys: KEYS_50 }));
     const syn = new FamilySynth(m, 0, 1);
     syn.setUniverse(20);
     const out = new Out(1 << 20);
@@ -211,20 +200,7 @@ test('synthesis: a vocabulary too small for the universe is counted, not hidden'
 });
 
 test('synthesis: a full buffer leaves the next series its point and its lines are counted (regression: the series was marked sent, then skipped, and the lines before were not counted)', () => {
-  const keys = {
-    env: [
-      ['prod', 3],
-      ['dev', 1],
-    ] as Array<[string, number]>,
-    role: [
-      ['web', 5],
-      ['db', 3],
-      ['cache', 2],
-      ['queue', 1],
-      ['auth', 1],
-    ] as Array<[string, number]>,
-  };
-  const m = compileFamily(recipe({ name: 'x.full', rate: 10, series: 20, keys }));
+  const m = compileFamily(recipe({ name: 'x.full', rate: 10, series: 20, keys: KEYS_50 }));
   const syn = new FamilySynth(m, 0, 1);
   syn.setUniverse(20);
   assert.equal(syn.collisions, 0);
