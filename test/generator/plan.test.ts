@@ -128,6 +128,24 @@ test('Out writes numbers exactly as JS prints them', () => {
   );
 });
 
+test('Out.take hands over bytes that later writes never touch, short batch or long', () => {
+  const out = new Out(64);
+  for (const len of [3, 40]) {
+    const fill = (c: number): void => {
+      for (let i = 0; i < len; i++) out.byte(c);
+      out.lines = 1;
+    };
+    fill(97);
+    const first = out.take();
+    assert.equal(out.pos, 0);
+    assert.equal(out.lines, 0);
+    fill(98);
+    const second = out.take();
+    assert.equal(first.toString('latin1'), 'a'.repeat(len), `${len} bytes`);
+    assert.equal(second.toString('latin1'), 'b'.repeat(len), `${len} bytes`);
+  }
+});
+
 test('synthesis: every kind renders lines the proxy parser accepts; metrics keep one point per series per second, ∆/histograms/spans may repeat', () => {
   const kinds = ['metric', 'delta', 'histogram_m', 'span'] as const;
   for (const kind of kinds) {
