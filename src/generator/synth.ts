@@ -256,7 +256,7 @@ export class FamilySynth {
 
   private value(j: number, h: number, rng: Rng): number {
     const m = this.m;
-    const model = m.recipe.values?.model ?? 'gauge';
+    const model = m.valueModel;
     let s = this.state[j]!;
     let v: number;
     if (model === 'counter') {

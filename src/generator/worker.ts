@@ -79,14 +79,7 @@ class GeneratorWorker {
       return s;
     });
     const prevPlanner = this.planner as Planner | undefined;
-    this.planner = new Planner(
-      this.models,
-      this.scenario,
-      this.init.seed,
-      this.init.shard,
-      this.init.shards,
-      this.init.epochMs,
-    );
+    this.planner = this.newPlanner();
     if (prevPlanner) {
       this.planner.planned = prevPlanner.planned;
       this.planner.expected = prevPlanner.expected;
@@ -103,6 +96,11 @@ class GeneratorWorker {
     this.batchSizes =
       req && req.linesPerRequest.n > 0 ? new QuantileSampler(req.linesPerRequest, 1000) : undefined;
     this.gzipShare = req?.encodings.find((e) => e.encoding === 'gzip')?.share ?? 0;
+  }
+
+  private newPlanner(): Planner {
+    const i = this.init;
+    return new Planner(this.models, this.scenario, i.seed, i.shard, i.shards, i.epochMs);
   }
 
   private outFor(format: string): { out: Out; target: number; since: number } {
@@ -141,15 +139,7 @@ class GeneratorWorker {
     this.init.epochMs = epochMs;
     this.nextSlot = Math.floor(epochMs / SLOT_MS) * SLOT_MS;
     this.endMs = this.init.durationMs > 0 ? this.nextSlot + this.init.durationMs : Infinity;
-    const planner = new Planner(
-      this.models,
-      this.scenario,
-      this.init.seed,
-      this.init.shard,
-      this.init.shards,
-      epochMs,
-    );
-    this.planner = planner;
+    this.planner = this.newPlanner();
     this.start();
   }
 
