@@ -10,35 +10,20 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../src/lib/native-loader.js';
 import { Sink } from '../src/sink/sink.js';
-import { recipe, writeRoot } from '../test/generator/recipes.js';
-
-const KEYS = {
-  env: [
-    ['prod', 30],
-    ['staging', 5],
-    ['dev', 2],
-  ] as Array<[string, number]>,
-  role: [
-    ['web', 9],
-    ['db', 3],
-    ['cache', 2],
-    ['queue', 2],
-    ['auth', 1],
-  ] as Array<[string, number]>,
-};
+import { BENCH_KEYS, recipe, writeRoot } from '../test/generator/recipes.js';
 
 export async function rateBench(window = 60, points = [1000, 50_000, 200_000]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'wflg-rate-'));
   const root = writeRoot(dir, [
-    recipe({ name: 'cpu.load', rate: 400, series: 4000, keys: KEYS }),
+    recipe({ name: 'cpu.load', rate: 400, series: 4000, keys: BENCH_KEYS }),
     recipe({
       name: 'req.count',
       rate: 400,
       series: 4000,
-      keys: KEYS,
+      keys: BENCH_KEYS,
       hawkes: { branching: 0.3, beta: 5 },
     }),
-    recipe({ name: 'lat.ms', kind: 'histogram_m', rate: 40, series: 400, keys: KEYS }),
+    recipe({ name: 'lat.ms', kind: 'histogram_m', rate: 40, series: 400, keys: BENCH_KEYS }),
   ]);
   console.log(
     'rate   window  target-lines  planned   plan-vs-target  sent      sink      achieved-vs-plan  dropped late  p99-ms',

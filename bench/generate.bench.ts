@@ -15,7 +15,7 @@ import { Rng } from '../src/lib/rng.js';
 import { DEFAULT_SCENARIO } from '../src/generator/scenario.js';
 import { FamilySynth } from '../src/generator/synth.js';
 import { packageRoot } from '../src/lib/native-loader.js';
-import { recipe } from '../test/generator/recipes.js';
+import { BENCH_KEYS, recipe } from '../test/generator/recipes.js';
 
 export interface GenerateFigures {
   realisticLinesPerCpuS: number;
@@ -25,23 +25,12 @@ export interface GenerateFigures {
 }
 
 const KEYS = {
-  env: [
-    ['prod', 30],
-    ['staging', 5],
-    ['dev', 2],
-  ] as Array<[string, number]>,
+  ...BENCH_KEYS,
   region: [
     ['us-east-1', 10],
     ['us-west-2', 6],
     ['eu-west-1', 4],
     ['ap-south-1', 1],
-  ] as Array<[string, number]>,
-  role: [
-    ['web', 9],
-    ['db', 3],
-    ['cache', 2],
-    ['queue', 2],
-    ['auth', 1],
   ] as Array<[string, number]>,
 };
 const SOURCES = Array.from(

@@ -27,36 +27,15 @@ export class QuantileSampler {
 
   /** Inverse CDF at u ∈ [0, 1]. */
   at(u: number): number {
-    const p = this.p;
-    const v = this.v;
-    let lo = 0;
-    let hi = p.length - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (p[mid]! <= u) lo = mid;
-      else hi = mid;
-    }
-    const dp = p[hi]! - p[lo]!;
-    if (dp <= 0) return v[hi]!;
-    return v[lo]! + ((u - p[lo]!) / dp) * (v[hi]! - v[lo]!);
+    return interpolate(this.p, this.v, u);
   }
 
   /** CDF at x (the inverse of `at`), for one-sample divergence checks. */
   cdf(x: number): number {
-    const p = this.p;
     const v = this.v;
     if (x < v[0]!) return 0;
     if (x >= v[v.length - 1]!) return 1;
-    let lo = 0;
-    let hi = v.length - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (v[mid]! <= x) lo = mid;
-      else hi = mid;
-    }
-    const dv = v[hi]! - v[lo]!;
-    if (dv <= 0) return p[hi]!;
-    return p[lo]! + ((x - v[lo]!) / dv) * (p[hi]! - p[lo]!);
+    return interpolate(this.v, this.p, x);
   }
 
   /** Bin edges (the recipe's quantile values) and each bin's probability mass. */
@@ -66,6 +45,20 @@ export class QuantileSampler {
     for (let i = 0; i < n; i++) mass[i] = this.p[i + 1]! - this.p[i]!;
     return { edges: this.v, mass };
   }
+}
+
+/** Piecewise-linear y(x) through the knots (xs ascending); at a jump (equal xs) the upper y. */
+function interpolate(xs: Float64Array, ys: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! <= x) lo = mid;
+    else hi = mid;
+  }
+  const dx = xs[hi]! - xs[lo]!;
+  if (dx <= 0) return ys[hi]!;
+  return ys[lo]! + ((x - xs[lo]!) / dx) * (ys[hi]! - ys[lo]!);
 }
 
 /** Walker's alias method: O(1) draws from fixed weights. */

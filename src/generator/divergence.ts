@@ -1,10 +1,10 @@
 // Online divergence between what was sent and the recipe, per family: rate error against the
 // realised plan, one-sample Kolmogorov–Smirnov of sent values against the recipe's marginal CDF,
 // Jensen–Shannon between sent and expected mass over the recipe's own quantile bins, and the
-// batch-size quantiles against the global request model. The recipe side is an exact CDF (its
-// quantiles), so the one-sample forms suffice here; the two-sample estimators for comparing two
-// captures live with the profiler (src/lib/stats once merged).
+// batch-size quantiles against the global request model. The recipe side is an exact CDF (the
+// sampler's own, so a perfect sender scores 0), so the one-sample forms suffice here.
 import type { GlobalRecipe, Recipe } from '../lib/recipe.js';
+import { jensenShannon, ksOneSample } from '../lib/stats/index.js';
 import { QuantileSampler } from './dist.js';
 
 export type Status = 'green' | 'amber' | 'red' | 'unknown';
@@ -14,36 +14,6 @@ const WINDOW = 4096;
 export function grade(value: number, green: number, amber: number): Status {
   if (!Number.isFinite(value)) return 'unknown';
   return value <= green ? 'green' : value <= amber ? 'amber' : 'red';
-}
-
-export function ksOneSample(sorted: Float64Array, cdf: (x: number) => number): number {
-  const n = sorted.length;
-  let d = 0;
-  for (let i = 0; i < n; i++) {
-    const f = cdf(sorted[i]!);
-    d = Math.max(d, Math.abs(f - i / n), Math.abs((i + 1) / n - f));
-  }
-  return d;
-}
-
-/** Jensen–Shannon divergence (base 2, so in [0, 1]) of two discrete distributions. */
-export function jensenShannon(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  let sp = 0;
-  let sq = 0;
-  for (let i = 0; i < p.length; i++) {
-    sp += p[i]!;
-    sq += q[i]!;
-  }
-  if (sp <= 0 || sq <= 0) return NaN;
-  let js = 0;
-  for (let i = 0; i < p.length; i++) {
-    const a = p[i]! / sp;
-    const b = q[i]! / sq;
-    const m = (a + b) / 2;
-    if (a > 0) js += 0.5 * a * Math.log2(a / m);
-    if (b > 0) js += 0.5 * b * Math.log2(b / m);
-  }
-  return js;
 }
 
 export interface FamilyDivergence {
@@ -85,6 +55,8 @@ export class Divergence {
   private readonly families = new Map<string, FamilyWindow>();
   private batch: number[] = [];
   private batchRef: QuantileSampler | undefined;
+  /** `all()` as of the last report: a scrape reads it once per metric and status once more. */
+  private latest: FamilyDivergence[] | undefined;
 
   constructor(recipes: readonly Recipe[], global: GlobalRecipe | null) {
     for (const r of recipes) this.families.set(r.family.id, new FamilyWindow(r, referenceOf(r)));
@@ -96,6 +68,7 @@ export class Divergence {
   add(id: string, plannedDelta: number, sentDelta: number, samples: readonly number[]): void {
     const f = this.families.get(id);
     if (!f) return;
+    this.latest = undefined;
     // Exponential forgetting keeps the rate error "recent" without a timer of its own.
     f.planned = f.planned * 0.9 + plannedDelta;
     f.sent = f.sent * 0.9 + sentDelta;
@@ -115,7 +88,8 @@ export class Divergence {
     let js = NaN;
     if (f.ref && !f.ref.empty && f.count >= 32) {
       const sorted = Float64Array.from(f.values.subarray(0, f.count)).sort();
-      ks = ksOneSample(sorted, (x) => f.ref!.cdf(x));
+      const ref = f.ref;
+      ks = ksOneSample(sorted, (x) => ref.cdf(x)).d;
       const { edges, mass } = f.ref.bins();
       const got = new Float64Array(mass.length);
       let bi = 0;
@@ -144,8 +118,9 @@ export class Divergence {
     };
   }
 
-  all(): FamilyDivergence[] {
-    return [...this.families.keys()].map((id) => this.family(id)!);
+  all(): readonly FamilyDivergence[] {
+    this.latest ??= [...this.families.keys()].map((id) => this.family(id)!);
+    return this.latest;
   }
 
   /** Relative error of the sent batch sizes' p50/p90/p99 against the request model. */

@@ -8,9 +8,15 @@
 import { Worker } from 'node:worker_threads';
 import type { GlobalRecipe, Recipe } from '../lib/recipe.js';
 import { Divergence, type FamilyDivergence } from './divergence.js';
-import { loadRecipes, type RecipeSet } from './recipes.js';
+import { parseRecipes, readRecipeFiles, type RecipeSet } from './recipes.js';
 import { persist, updateScenario, type Scenario } from './scenario.js';
-import type { ToWorker, WorkerInit, WorkerStats } from './worker.js';
+import {
+  TOTAL_KEYS,
+  type Totals,
+  type ToWorker,
+  type WorkerInit,
+  type WorkerStats,
+} from './messages.js';
 
 export interface GeneratorOptions {
   recipes: string;
@@ -151,15 +157,17 @@ export class Generator {
     this.reload.lastCheckMs = Date.now();
     let set: RecipeSet;
     try {
-      set = await loadRecipes(this.opts.recipes);
+      const files = await readRecipeFiles(this.opts.recipes);
+      // Unchanged bytes: the periodic check costs a read and a hash, not a decode and validation.
+      if (files.problems.length === 0 && files.version === this.set.version) {
+        this.reload.lastResult = 'unchanged';
+        return this.reload;
+      }
+      set = parseRecipes(files);
     } catch (err) {
       this.reload.lastResult = 'refused';
       this.reload.reason = err instanceof Error ? err.message : String(err);
       this.reload.refused++;
-      return this.reload;
-    }
-    if (set.version === this.set.version) {
-      this.reload.lastResult = 'unchanged';
       return this.reload;
     }
     this.set = set;
@@ -171,44 +179,13 @@ export class Generator {
     return this.reload;
   }
 
-  families(): FamilyDivergence[] {
+  families(): readonly FamilyDivergence[] {
     return this.divergence.all();
   }
 
-  totals(): {
-    planned: number;
-    expected: number;
-    sent: number;
-    dropped: number;
-    late: number;
-    capped: number;
-    malformed: number;
-    bytes: number;
-    lostBytes: number;
-    requests: number;
-    httpErrors: number;
-    failedLines: number;
-    reconnects: number;
-  } {
-    const t = {
-      planned: 0,
-      expected: 0,
-      sent: 0,
-      dropped: 0,
-      late: 0,
-      capped: 0,
-      malformed: 0,
-      bytes: 0,
-      lostBytes: 0,
-      requests: 0,
-      httpErrors: 0,
-      failedLines: 0,
-      reconnects: 0,
-    };
-    for (const s of this.stats) {
-      if (!s) continue;
-      for (const k of Object.keys(t) as Array<keyof typeof t>) t[k] += s[k];
-    }
+  totals(): Totals {
+    const t = Object.fromEntries(TOTAL_KEYS.map((k) => [k, 0])) as Totals;
+    for (const s of this.stats) if (s) for (const k of TOTAL_KEYS) t[k] += s[k];
     return t;
   }
 

@@ -4,67 +4,52 @@
 // capped at start, not by traffic.
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Generator } from './generator.js';
+import type { Totals } from './messages.js';
 
 const MAX_FAMILY_SERIES = 2000;
 
+/** Counters that publish one of the summed worker totals. */
+const TOTALS: ReadonlyArray<[keyof Totals, string, string]> = [
+  ['sent', 'wflg_generator_lines_emitted_total', 'Lines rendered and handed to the transport'],
+  ['bytes', 'wflg_generator_bytes_emitted_total', 'Bytes written to the target (after gzip)'],
+  ['planned', 'wflg_generator_lines_planned_total', 'Lines the plan asked for'],
+  [
+    'dropped',
+    'wflg_generator_lines_dropped_total',
+    'Planned lines not sent (collector down or too late)',
+  ],
+  ['late', 'wflg_generator_lines_late_total', 'Lines sent later than the lateness threshold'],
+  [
+    'capped',
+    'wflg_generator_lines_capped_total',
+    'Lines skipped to keep one point per series per second',
+  ],
+  ['malformed', 'wflg_generator_lines_malformed_total', 'Malformed lines injected on purpose'],
+  [
+    'httpErrors',
+    'wflg_generator_http_errors_total',
+    'HTTP requests that failed or got a non-2xx answer',
+  ],
+  ['reconnects', 'wflg_generator_reconnects_total', 'TCP reconnects'],
+  [
+    'lostBytes',
+    'wflg_generator_lost_bytes_total',
+    'Bytes in socket buffers when a connection died',
+  ],
+];
+
 export function generatorMetrics(g: Generator): Registry {
   const registry = new Registry();
-  const total = (
-    name: string,
-    help: string,
-    pick: (t: ReturnType<Generator['totals']>) => number,
-  ) =>
+  for (const [key, name, help] of TOTALS)
     new Counter({
       name,
       help,
       registers: [registry],
       collect() {
         this.reset();
-        this.inc(pick(g.totals()));
+        this.inc(g.totals()[key]);
       },
     });
-  total(
-    'wflg_generator_lines_emitted_total',
-    'Lines rendered and handed to the transport',
-    (t) => t.sent,
-  );
-  total(
-    'wflg_generator_bytes_emitted_total',
-    'Bytes written to the target (after gzip)',
-    (t) => t.bytes,
-  );
-  total('wflg_generator_lines_planned_total', 'Lines the plan asked for', (t) => t.planned);
-  total(
-    'wflg_generator_lines_dropped_total',
-    'Planned lines not sent (collector down or too late)',
-    (t) => t.dropped,
-  );
-  total(
-    'wflg_generator_lines_late_total',
-    'Lines sent later than the lateness threshold',
-    (t) => t.late,
-  );
-  total(
-    'wflg_generator_lines_capped_total',
-    'Lines skipped to keep one point per series per second',
-    (t) => t.capped,
-  );
-  total(
-    'wflg_generator_lines_malformed_total',
-    'Malformed lines injected on purpose',
-    (t) => t.malformed,
-  );
-  total(
-    'wflg_generator_http_errors_total',
-    'HTTP requests that failed or got a non-2xx answer',
-    (t) => t.httpErrors,
-  );
-  total('wflg_generator_reconnects_total', 'TCP reconnects', (t) => t.reconnects);
-  total(
-    'wflg_generator_lost_bytes_total',
-    'Bytes in socket buffers when a connection died',
-    (t) => t.lostBytes,
-  );
   let lastSent = 0;
   let lastMs = Date.now();
   new Gauge({

@@ -99,6 +99,7 @@ export interface FamilyModel {
   readonly keys: KeyModel[];
   /** Co-occurring values of the most dependent key pair: indexes into keys[a]/keys[b] vocab. */
   readonly pair: { a: number; b: number; alias: Alias; va: Int32Array; vb: Int32Array } | null;
+  readonly valueModel: NonNullable<Recipe['values']>['model'];
   readonly marginal: QuantileSampler;
   readonly steps: QuantileSampler;
   readonly rho: number;
@@ -200,6 +201,7 @@ export function compileFamily(r: Recipe): FamilyModel {
     }),
     keys,
     pair,
+    valueModel: v?.model ?? 'gauge',
     marginal: new QuantileSampler(v?.marginal ?? r.lineBytes, 1),
     steps: new QuantileSampler(v?.steps ?? r.lineBytes, 1),
     rho: Math.max(-0.999, Math.min(0.999, v?.lag1Autocorrelation ?? 0)),

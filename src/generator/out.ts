@@ -14,11 +14,19 @@ export class Out {
     return this.pos + n <= this.buf.length;
   }
 
-  /** Hands over the bytes written so far (the transport may keep them) and starts a new buffer:
-   * one allocation per batch instead of a copy. */
+  /** Hands over the bytes written so far (the transport may keep them) and starts over. A short
+   * batch is copied out and the buffer kept; a long one is handed over and a new buffer taken:
+   * a fresh capacity-sized allocation costs far more than copying a few kilobytes out of it. */
   take(): Buffer {
-    const b = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    const n = this.pos;
+    let b: Buffer;
+    if (n <= this.buf.length >>> 2) {
+      b = Buffer.allocUnsafe(n);
+      this.buf.copy(b, 0, 0, n);
+    } else {
+      b = this.buf.subarray(0, n);
+      this.buf = Buffer.allocUnsafe(this.buf.length);
+    }
     this.pos = 0;
     this.lines = 0;
     return b;

@@ -79,12 +79,19 @@ async function openSource(root: string): Promise<Source> {
   };
 }
 
-/** Reads and validates the whole set; throws WFLG_E_RECIPE_INVALID with every problem. */
-export async function loadRecipes(root: string): Promise<RecipeSet> {
+/** A recipe root's documents as bytes, before anything is decoded or validated. */
+export interface RecipeFiles {
+  readonly files: ReadonlyArray<{ readonly short: string; readonly data: Buffer }>;
+  /** Files that could not be read (they make the set invalid). */
+  readonly problems: readonly string[];
+  /** What `RecipeSet.version` will be: a reload compares it before decoding anything. */
+  readonly version: string;
+}
+
+export async function readRecipeFiles(root: string): Promise<RecipeFiles> {
   const store = await openSource(root);
   const problems: string[] = [];
-  const recipes: Recipe[] = [];
-  let global: GlobalRecipe | null = null;
+  const files: Array<{ short: string; data: Buffer }> = [];
   const hash = createHash('sha256');
   try {
     const names: string[] = [];
@@ -96,30 +103,45 @@ export async function loadRecipes(root: string): Promise<RecipeSet> {
       });
     for (const name of names) {
       const short = name.slice(PREFIX.length);
-      let doc: unknown;
       try {
         const data = await store.read(name);
         hash.update(name).update(data);
-        doc = decode(name, data);
+        files.push({ short, data });
       } catch (err) {
         problems.push(`${short}: unreadable: ${(err as Error).message}`);
-        continue;
-      }
-      if (!compatibleSchema(doc)) {
-        const s = (doc as { schema?: unknown } | null)?.schema;
-        problems.push(`${short}: /schema: '${String(s)}' is not a compatible recipe schema (v1)`);
-        continue;
-      }
-      try {
-        if (short.startsWith('global.json')) global = validateGlobalRecipe(doc, short);
-        else recipes.push(validateRecipe(doc, short));
-      } catch (err) {
-        const p = ((err as WflgError).details?.problems as string[] | undefined) ?? [String(err)];
-        for (const x of p) problems.push(`${short}: ${x}`);
       }
     }
   } finally {
     await store.close();
+  }
+  return { files, problems, version: hash.digest('hex').slice(0, 16) };
+}
+
+/** Decodes and validates the whole set; throws WFLG_E_RECIPE_INVALID with every problem. */
+export function parseRecipes(f: RecipeFiles): RecipeSet {
+  const problems = [...f.problems];
+  const recipes: Recipe[] = [];
+  let global: GlobalRecipe | null = null;
+  for (const { short, data } of f.files) {
+    let doc: unknown;
+    try {
+      doc = decode(short, data);
+    } catch (err) {
+      problems.push(`${short}: unreadable: ${(err as Error).message}`);
+      continue;
+    }
+    if (!compatibleSchema(doc)) {
+      const s = (doc as { schema?: unknown } | null)?.schema;
+      problems.push(`${short}: /schema: '${String(s)}' is not a compatible recipe schema (v1)`);
+      continue;
+    }
+    try {
+      if (short.startsWith('global.json')) global = validateGlobalRecipe(doc, short);
+      else recipes.push(validateRecipe(doc, short));
+    } catch (err) {
+      const p = ((err as WflgError).details?.problems as string[] | undefined) ?? [String(err)];
+      for (const x of p) problems.push(`${short}: ${x}`);
+    }
   }
   if (problems.length)
     throw new WflgError(
@@ -134,5 +156,10 @@ export async function loadRecipes(root: string): Promise<RecipeSet> {
       problems: ['no family recipes'],
     });
   recipes.sort((a, b) => (a.family.id < b.family.id ? -1 : a.family.id > b.family.id ? 1 : 0));
-  return { recipes, global, version: hash.digest('hex').slice(0, 16) };
+  return { recipes, global, version: f.version };
+}
+
+/** Reads and validates the whole set; throws WFLG_E_RECIPE_INVALID with every problem. */
+export async function loadRecipes(root: string): Promise<RecipeSet> {
+  return parseRecipes(await readRecipeFiles(root));
 }

@@ -204,6 +204,8 @@ export class FamilySynth {
     const oneASecond = m.kind === 'metric';
     let written = 0;
     for (let k = 0; k < n; k++) {
+      // Before a series is picked: one picked and then not written would lose its point.
+      if (!out.room(1024)) break;
       // The next series whose last point is not in this second; bounded probing.
       let j = this.cursor;
       let tries = 0;
@@ -219,7 +221,6 @@ export class FamilySynth {
       this.lastSec[j] = sec;
       this.slot = j * this.shards + this.shard;
       const h = hash32(m.seed, this.slot, this.gen[j]);
-      if (!out.room(1024)) return written;
       if (errorRate > 0 && rng.next() < errorRate) {
         this.malformed(out, h, rng);
         written++;
@@ -255,7 +256,7 @@ export class FamilySynth {
 
   private value(j: number, h: number, rng: Rng): number {
     const m = this.m;
-    const model = m.recipe.values?.model ?? 'gauge';
+    const model = m.valueModel;
     let s = this.state[j]!;
     let v: number;
     if (model === 'counter') {
@@ -291,8 +292,13 @@ export class FamilySynth {
   }
 
   private tags(out: Out, h: number, drift: number): void {
-    const m = this.m;
     this.source(out, h);
+    this.keys(out, h, drift);
+  }
+
+  /** Point tags after the source: the values `identityKey` hashed, then drift. */
+  private keys(out: Out, h: number, drift: number): void {
+    const m = this.m;
     const pair = m.pair;
     let pa = -1;
     let pb = -1;
@@ -405,7 +411,7 @@ export class FamilySynth {
     }
     this.spanIndex++;
     this.traceLeft--;
-    this.keysOnly(out, h, drift);
+    this.keys(out, h, drift);
     const dur = Math.max(0, Math.round(sm.duration.at(rng.next())));
     this.sample(dur);
     out.byte(SPACE);
@@ -413,20 +419,6 @@ export class FamilySynth {
     out.byte(SPACE);
     out.uint(dur);
     out.byte(NL);
-  }
-
-  private keysOnly(out: Out, h: number, drift: number): void {
-    const keys = this.m.keys;
-    for (let k = 0; k < keys.length; k++) {
-      const key = keys[k]!;
-      if (key.presence < 1 && sub(h, 10 + k) * U >= key.presence) continue;
-      out.piece(key.vocab.pieces[key.vocab.alias.pick(sub(h, 40 + k) * U)]!);
-    }
-    if (drift > 0 && sub(h, 99) * U < drift) {
-      out.piece(DRIFT_KEY);
-      out.hex(sub(h, 98), 8);
-      out.byte(34);
-    }
   }
 
   private malformed(out: Out, h: number, rng: Rng): void {

@@ -181,6 +181,8 @@ export class HttpTransport implements Transport {
   private readonly request: typeof httpRequest;
   private lastOk = true;
   private waiters: Array<() => void> = [];
+  /** The target URL with `f=` set, per format: built once, not per request. */
+  private readonly urls = new Map<string, URL>();
 
   constructor(
     private readonly url: URL,
@@ -208,8 +210,12 @@ export class HttpTransport implements Transport {
 
   send(bytes: Buffer, lines: number, format: string, gzip: boolean): void {
     const body = gzip ? gzipSync(bytes, { level: 4 }) : bytes;
-    const u = new URL(this.url);
-    u.searchParams.set('f', format);
+    let u = this.urls.get(format);
+    if (!u) {
+      u = new URL(this.url);
+      u.searchParams.set('f', format);
+      this.urls.set(format, u);
+    }
     const headers: Record<string, string | number> = {
       'content-type': 'application/octet-stream',
       'content-length': body.length,

@@ -11,62 +11,9 @@ import { Out } from './out.js';
 import { Planner, SLOT_MS } from './plan.js';
 import { Rng } from '../lib/rng.js';
 import type { Scenario } from './scenario.js';
+import type { ToWorker, WorkerInit, WorkerStats } from './messages.js';
 import { FamilySynth } from './synth.js';
 import { openTransport, type Transport } from './transport.js';
-
-export interface WorkerInit {
-  recipes: Recipe[];
-  global: GlobalRecipe | null;
-  scenario: Scenario;
-  seed: number;
-  shard: number;
-  shards: number;
-  epochMs: number;
-  target: string;
-  token: string | undefined;
-  connections: number;
-  pace: 'real' | 'none';
-  durationMs: number;
-  maxLateMs: number;
-  lateMs: number;
-}
-
-export type ToWorker =
-  | { type: 'scenario'; scenario: Scenario }
-  | { type: 'recipes'; recipes: Recipe[]; global: GlobalRecipe | null }
-  | { type: 'start'; epochMs: number }
-  | { type: 'stop' };
-
-export interface WorkerStats {
-  type: 'stats';
-  shard: number;
-  final: boolean;
-  planMs: number;
-  planned: number;
-  expected: number;
-  sent: number;
-  dropped: number;
-  late: number;
-  capped: number;
-  malformed: number;
-  bytes: number;
-  lostBytes: number;
-  requests: number;
-  httpErrors: number;
-  failedLines: number;
-  reconnects: number;
-  state: string;
-  latency: { p50: number; p99: number; p999: number; max: number; count: number };
-  families: Array<{
-    id: string;
-    planned: number;
-    sent: number;
-    capped: number;
-    series: number;
-    samples: number[];
-  }>;
-  batchSizes: number[];
-}
 
 const FORMAT: Record<string, string> = {
   metric: 'wavefront',
@@ -132,14 +79,7 @@ class GeneratorWorker {
       return s;
     });
     const prevPlanner = this.planner as Planner | undefined;
-    this.planner = new Planner(
-      this.models,
-      this.scenario,
-      this.init.seed,
-      this.init.shard,
-      this.init.shards,
-      this.init.epochMs,
-    );
+    this.planner = this.newPlanner();
     if (prevPlanner) {
       this.planner.planned = prevPlanner.planned;
       this.planner.expected = prevPlanner.expected;
@@ -156,6 +96,11 @@ class GeneratorWorker {
     this.batchSizes =
       req && req.linesPerRequest.n > 0 ? new QuantileSampler(req.linesPerRequest, 1000) : undefined;
     this.gzipShare = req?.encodings.find((e) => e.encoding === 'gzip')?.share ?? 0;
+  }
+
+  private newPlanner(): Planner {
+    const i = this.init;
+    return new Planner(this.models, this.scenario, i.seed, i.shard, i.shards, i.epochMs);
   }
 
   private outFor(format: string): { out: Out; target: number; since: number } {
@@ -194,15 +139,7 @@ class GeneratorWorker {
     this.init.epochMs = epochMs;
     this.nextSlot = Math.floor(epochMs / SLOT_MS) * SLOT_MS;
     this.endMs = this.init.durationMs > 0 ? this.nextSlot + this.init.durationMs : Infinity;
-    const planner = new Planner(
-      this.models,
-      this.scenario,
-      this.init.seed,
-      this.init.shard,
-      this.init.shards,
-      epochMs,
-    );
-    this.planner = planner;
+    this.planner = this.newPlanner();
     this.start();
   }
 

@@ -4,6 +4,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { KIND_NAMES } from '../lib/wavefront.js';
 import type { Counts } from './counter.js';
+import { codeName } from './stats.js';
 
 export interface SinkMetrics {
   readonly registry: Registry;
@@ -38,10 +39,7 @@ export function sinkMetrics(counts: Counts, connections: () => number): SinkMetr
       publish(
         this,
         'code',
-        [...counts.byCode].map(([k, v]) => [
-          typeof k === 'number' ? (k === 1 ? 'n/a' : `WF-${k}`) : k,
-          v,
-        ]),
+        [...counts.byCode].map(([k, v]) => [codeName(k), v]),
       );
     },
   });

@@ -75,7 +75,8 @@ export class Sink {
   }
 
   async start(): Promise<void> {
-    if (this.opts.tee) this.tee = new Tee(this.opts.tee);
+    const tee = this.opts.tee ? new Tee(this.opts.tee) : undefined;
+    this.tee = tee;
     const metrics = sinkMetrics(this.counts, () => this.tcp?.connections() ?? 0);
     const app = loadUws().App();
     app.get('/health', (res) => void res.end('ok\n'));
@@ -108,8 +109,18 @@ export class Sink {
       this.opts.tcp,
       this.tcpCounter,
       {
-        ...(this.tee
-          ? { onLines: (b, w) => this.teeWrite(b, w, 'identity', 'tcp', '', 'tcp') }
+        ...(tee
+          ? {
+              onLines: (body, wireBytes) =>
+                tee.write({
+                  body,
+                  wireBytes,
+                  encoding: 'identity',
+                  path: 'tcp',
+                  query: '',
+                  client: 'tcp',
+                }),
+            }
           : {}),
         readBytesPerSecond: this.opts.readBytesPerSecond ?? 0,
       },
@@ -130,26 +141,19 @@ export class Sink {
     this.historyTimer.unref();
   }
 
-  private teeWrite(
-    body: Buffer,
-    wireBytes: number,
-    encoding: ContentEncoding,
-    path: string,
-    query: string,
-    client: string,
-  ): void {
-    this.tee?.write({ body, wireBytes, encoding, path, query, client });
-  }
-
   private async report(res: HttpResponse, req: HttpRequest): Promise<void> {
     // uWS: every header and the URL must be read before the first await.
     const st = guard(res);
     const ok = authorized(req, this.opts.token);
     const encodingHeader = req.getHeader('content-encoding').toLowerCase();
     const f = req.getQuery('f') ?? req.getQuery('format') ?? '';
-    const path = req.getUrl();
-    const query = req.getQuery() ?? '';
-    const client = Buffer.from(res.getRemoteAddressAsText()).toString();
+    // Where a request came from matters only to the tee.
+    const tee = this.tee;
+    const origin = tee && {
+      path: req.getUrl(),
+      query: req.getQuery() ?? '',
+      client: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    };
     const body = await readBody(res, st, MAX_BODY_BYTES);
     if (body === undefined) return;
     this.counts.requests++;
@@ -171,7 +175,7 @@ export class Sink {
       return send(res, st, 400, 'Decompression error\n');
     }
     this.counter.count(decoded, formatOfParam(f));
-    this.teeWrite(decoded, body.length, encoding, path, query, client);
+    if (origin) tee.write({ body: decoded, wireBytes: body.length, encoding, ...origin });
     this.answer(res, st, 202);
   }
 

@@ -8,9 +8,11 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import type { Totals } from '../../src/generator/messages.js';
 import { Sink } from '../../src/sink/sink.js';
 import { BIN, runCli } from '../helpers.js';
-import { globalRecipe, recipe, writeRoot } from './recipes.js';
+import { LOOP, withSink } from '../sink/helpers.js';
+import { KEYS, globalRecipe, recipe, writeRoot } from './recipes.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'wflg-gen-'));
 const children = new Set<ChildProcess>();
@@ -19,18 +21,6 @@ after(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const KEYS = {
-  env: [
-    ['prod', 3],
-    ['dev', 1],
-  ] as Array<[string, number]>,
-  role: [
-    ['web', 5],
-    ['db', 3],
-    ['cache', 2],
-    ['queue', 1],
-  ] as Array<[string, number]>,
-};
 const root = writeRoot(
   join(tmp, 'r1'),
   [
@@ -53,8 +43,6 @@ const root = writeRoot(
     0.5,
   ),
 );
-
-type Totals = ReturnType<import('../../src/generator/generator.js').Generator['totals']>;
 
 interface Gen {
   child: ChildProcess;
@@ -90,25 +78,8 @@ async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> 
   assert.ok(ok(), what);
 }
 
-async function withSink<T>(
-  fn: (s: Sink) => Promise<T>,
-  opts: Partial<ConstructorParameters<typeof Sink>[0]> = {},
-): Promise<T> {
-  const s = new Sink({
-    listen: { host: '127.0.0.1', port: 0 },
-    tcp: { host: '127.0.0.1', port: 0 },
-    ...opts,
-  });
-  await s.start();
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
-
 test('tcp: every line sent reaches the sink, none rejected; totals and status agree', async () => {
-  await withSink(async (s) => {
+  await withSink({}, async (s) => {
     const g = await startGen([
       '--target',
       `tcp://127.0.0.1:${s.tcpPort}`,
@@ -132,43 +103,37 @@ test('tcp: every line sent reaches the sink, none rejected; totals and status ag
 });
 
 test('http: batched POSTs with batch sizes from the recipe, gzip share, bearer token', async () => {
-  await withSink(
-    async (s) => {
-      const g = await startGen([
-        '--target',
-        `http://127.0.0.1:${s.httpPort}/report`,
-        '--token',
-        'tok',
-        '--rate',
-        '3000',
-        '--duration',
-        '2s',
-      ]);
-      const { totals } = await g.done;
-      assert.equal(totals.httpErrors, 0);
-      assert.equal(s.counts.lines, totals.sent);
-      assert.equal(s.counts.rejected, 0, 'histograms went with f=histogram');
-      assert.ok(totals.requests >= 10 && totals.requests < 200, `${totals.requests} requests`);
-    },
-    { token: 'tok' },
-  );
-  await withSink(
-    async (s) => {
-      const g = await startGen([
-        '--target',
-        `http://127.0.0.1:${s.httpPort}/report`,
-        '--rate',
-        '1000',
-        '--duration',
-        '1s',
-      ]);
-      const { totals } = await g.done;
-      assert.ok(totals.httpErrors > 0, 'a missing token is counted as HTTP errors');
-      assert.equal(totals.failedLines, totals.sent);
-      assert.equal(s.counts.lines, 0);
-    },
-    { token: 'tok' },
-  );
+  await withSink({ token: 'tok' }, async (s) => {
+    const g = await startGen([
+      '--target',
+      `http://127.0.0.1:${s.httpPort}/report`,
+      '--token',
+      'tok',
+      '--rate',
+      '3000',
+      '--duration',
+      '2s',
+    ]);
+    const { totals } = await g.done;
+    assert.equal(totals.httpErrors, 0);
+    assert.equal(s.counts.lines, totals.sent);
+    assert.equal(s.counts.rejected, 0, 'histograms went with f=histogram');
+    assert.ok(totals.requests >= 10 && totals.requests < 200, `${totals.requests} requests`);
+  });
+  await withSink({ token: 'tok' }, async (s) => {
+    const g = await startGen([
+      '--target',
+      `http://127.0.0.1:${s.httpPort}/report`,
+      '--rate',
+      '1000',
+      '--duration',
+      '1s',
+    ]);
+    const { totals } = await g.done;
+    assert.ok(totals.httpErrors > 0, 'a missing token is counted as HTTP errors');
+    assert.equal(totals.failedLines, totals.sent);
+    assert.equal(s.counts.lines, 0);
+  });
 });
 
 test('same recipes + seed + scenario give byte-identical output; another seed does not', async () => {
@@ -205,7 +170,7 @@ test('same recipes + seed + scenario give byte-identical output; another seed do
 });
 
 test('admin: bad scenarios are refused with every problem; rate changes reach the sink within 1 s; pause is exact', async () => {
-  await withSink(async (s) => {
+  await withSink({}, async (s) => {
     const stateDir = join(tmp, 'state');
     const g = await startGen([
       '--target',
@@ -248,6 +213,15 @@ test('admin: bad scenarios are refused with every problem; rate changes reach th
     const metrics = await (await api(g, '/metrics')).text();
     assert.match(metrics, /wflg_generator_lines_emitted_total \d+/);
     assert.match(metrics, /wflg_generator_divergence_families\{status="green"\}/);
+    // Every status is exported (zeros too), so the match alone proves little: the families add up.
+    const byStatus = [
+      ...metrics.matchAll(/wflg_generator_divergence_families\{status="\w+"\} (\d+)/g),
+    ];
+    assert.equal(byStatus.length, 4);
+    assert.equal(
+      byStatus.reduce((a, m) => a + Number(m[1]), 0),
+      3,
+    );
     // The scenario survives a restart (persisted next to the state).
     g.child.kill('SIGTERM');
     const { totals } = await g.done;
@@ -271,10 +245,7 @@ test('admin: bad scenarios are refused with every problem; rate changes reach th
 });
 
 test('collector down and back: reconnects, no catch-up burst, losses counted', async () => {
-  const first = new Sink({
-    listen: { host: '127.0.0.1', port: 0 },
-    tcp: { host: '127.0.0.1', port: 0 },
-  });
+  const first = new Sink({ listen: LOOP, tcp: LOOP });
   await first.start();
   const port = first.tcpPort;
   const g = await startGen(['--target', `tcp://127.0.0.1:${port}`, '--rate', '2000']);
@@ -282,10 +253,7 @@ test('collector down and back: reconnects, no catch-up burst, losses counted', a
   await sleep(300);
   await first.close();
   await sleep(1500);
-  const again = new Sink({
-    listen: { host: '127.0.0.1', port: 0 },
-    tcp: { host: '127.0.0.1', port },
-  });
+  const again = new Sink({ listen: LOOP, tcp: { ...LOOP, port } });
   await again.start();
   try {
     await sleep(2500);
@@ -305,25 +273,22 @@ test('collector down and back: reconnects, no catch-up burst, losses counted', a
 });
 
 test('slow collector: late and dropped sends are counted, the queue stays bounded', async () => {
-  await withSink(
-    async (s) => {
-      const g = await startGen([
-        '--target',
-        `tcp://127.0.0.1:${s.tcpPort}`,
-        '--rate',
-        '100000',
-        '--duration',
-        '3s',
-        '--max-late-ms',
-        '200',
-      ]);
-      const { totals } = await g.done;
-      assert.ok(totals.dropped > 0, 'work that fell too far behind was dropped');
-      assert.ok(totals.late + totals.dropped > 0);
-      assert.equal(totals.planned, totals.sent + totals.dropped + totals.capped);
-    },
-    { readBytesPerSecond: 1 << 20 },
-  );
+  await withSink({ readBytesPerSecond: 1 << 20 }, async (s) => {
+    const g = await startGen([
+      '--target',
+      `tcp://127.0.0.1:${s.tcpPort}`,
+      '--rate',
+      '100000',
+      '--duration',
+      '3s',
+      '--max-late-ms',
+      '200',
+    ]);
+    const { totals } = await g.done;
+    assert.ok(totals.dropped > 0, 'work that fell too far behind was dropped');
+    assert.ok(totals.late + totals.dropped > 0);
+    assert.equal(totals.planned, totals.sent + totals.dropped + totals.capped);
+  });
 });
 
 test('recipes: an invalid set is refused at start with the field and reason; hot reload keeps the running set', async () => {
@@ -341,7 +306,7 @@ test('recipes: an invalid set is refused at start with the field and reason; hot
   assert.match(res.stderr, /\/series\/count/);
 
   const live = writeRoot(join(tmp, 'live'), [recipe({ name: 'a.b', rate: 100, keys: KEYS })]);
-  await withSink(async (s) => {
+  await withSink({}, async (s) => {
     const child = spawn(
       process.execPath,
       [BIN, 'generate', '--recipes', live, '--target', `tcp://127.0.0.1:${s.tcpPort}`],

@@ -9,9 +9,11 @@ import { FamilySynth } from '../../src/generator/synth.js';
 import { Rng } from '../../src/lib/rng.js';
 import { WavefrontParser } from '../../src/lib/wavefront.js';
 import { isWflgError } from '../../src/lib/errors.js';
-import { recipe } from './recipes.js';
+import { KEYS, recipe } from './recipes.js';
 
 const EPOCH = 1732233600000;
+/** 5 sources × 2 × 5 = 50 identities. */
+const KEYS_50 = { ...KEYS, role: [...KEYS.role!, ['auth', 1] as [string, number]] };
 const fams = () => [
   compileFamily(recipe({ name: 'a.gauge', rate: 100 })),
   compileFamily(recipe({ name: 'b.bursty', rate: 50, hawkes: { branching: 0.5, beta: 2 } })),
@@ -126,24 +128,29 @@ test('Out writes numbers exactly as JS prints them', () => {
   );
 });
 
+test('Out.take hands over bytes that later writes never touch, short batch or long', () => {
+  const out = new Out(64);
+  for (const len of [3, 40]) {
+    const fill = (c: number): void => {
+      for (let i = 0; i < len; i++) out.byte(c);
+      out.lines = 1;
+    };
+    fill(97);
+    const first = out.take();
+    assert.equal(out.pos, 0);
+    assert.equal(out.lines, 0);
+    fill(98);
+    const second = out.take();
+    assert.equal(first.toString('latin1'), 'a'.repeat(len), `${len} bytes`);
+    assert.equal(second.toString('latin1'), 'b'.repeat(len), `${len} bytes`);
+  }
+});
+
 test('synthesis: every kind renders lines the proxy parser accepts; metrics keep one point per series per second, ∆/histograms/spans may repeat', () => {
   const kinds = ['metric', 'delta', 'histogram_m', 'span'] as const;
   for (const kind of kinds) {
-    const keys = {
-      env: [
-        ['prod', 3],
-        ['dev', 1],
-      ] as Array<[string, number]>,
-      role: [
-        ['web', 5],
-        ['db', 3],
-        ['cache', 2],
-        ['queue', 1],
-        ['auth', 1],
-      ] as Array<[string, number]>,
-    };
     const name = kind === 'delta' ? '∆x.count' : `x.${kind}`;
-    const m = compileFamily(recipe({ name, kind, rate: 10, series: 20, keys }));
+    const m = compileFamily(recipe({ name, kind, rate: 10, series: 20, keys: KEYS_50 }));
     const syn = new FamilySynth(m, 0, 1);
     syn.setUniverse(20);
     const out = new Out(1 << 20);
@@ -208,4 +215,77 @@ test('synthesis: a vocabulary too small for the universe is counted, not hidden'
   const syn = new FamilySynth(m, 0, 1);
   syn.setUniverse(30);
   assert.equal(syn.collisions, 28, 'two identities exist');
+});
+
+test('synthesis: a full buffer leaves the next series its point and its lines are counted (regression: the series was marked sent, then skipped, and the lines before were not counted)', () => {
+  const m = compileFamily(recipe({ name: 'x.full', rate: 10, series: 20, keys: KEYS_50 }));
+  const syn = new FamilySynth(m, 0, 1);
+  syn.setUniverse(20);
+  assert.equal(syn.collisions, 0);
+  // Room for a few lines per buffer, so rendering stops on a full buffer several times.
+  const out = new Out(1400);
+  const rng = new Rng(4);
+  const series = new Set<string>();
+  const parser = new WavefrontParser();
+  let n = 20;
+  let lines = 0;
+  while (n > 0) {
+    const before = syn.counters.capped;
+    const w = syn.emit(out, n, EPOCH, rng, 0, 0);
+    lines += w;
+    n -= w + (syn.counters.capped - before);
+    const b = parser.parse(out.take());
+    for (let i = 0; i < b.length; i++) if (b.kind(i) !== 'blank') series.add(b.seriesId(i));
+  }
+  assert.equal(syn.counters.capped, 0);
+  assert.equal(lines, 20);
+  assert.equal(
+    syn.counters.lines,
+    20,
+    'the per-family count includes lines written before a full buffer',
+  );
+  assert.equal(series.size, 20, 'every series of the universe sent once in this second');
+});
+
+test("synthesis: spans carry the recipe's co-occurring tag values like every other kind (regression: span tags were drawn independently)", () => {
+  for (const kind of ['metric', 'span'] as const) {
+    const r = recipe({
+      name: `x.pair.${kind}`,
+      kind,
+      rate: 10,
+      series: 40,
+      keys: {
+        env: [
+          ['prod', 1],
+          ['dev', 1],
+        ],
+        role: [
+          ['web', 1],
+          ['db', 1],
+        ],
+      },
+    });
+    r.series.valuePairs = [
+      {
+        a: 'env',
+        b: 'role',
+        mutualInformation: 1,
+        pairs: [
+          ['prod', 'web', 10],
+          ['dev', 'db', 10],
+        ],
+      },
+    ];
+    const syn = new FamilySynth(compileFamily(r), 0, 1);
+    syn.setUniverse(10);
+    const out = new Out(1 << 20);
+    const n = syn.emit(out, 10, EPOCH, new Rng(5), 0, 0);
+    const text = out.take().toString();
+    const seen = new Set(
+      text.split('\n').map((l) => /"env"="(\w+)" "role"="(\w+)"/.exec(l)?.slice(1).join('/')),
+    );
+    seen.delete(undefined);
+    assert.equal(n, 10);
+    assert.deepEqual([...seen].sort(), ['dev/db', 'prod/web'], `${kind}: ${[...seen].join(', ')}`);
+  }
 });

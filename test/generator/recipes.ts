@@ -20,6 +20,36 @@ const table = (values: Array<[string, number]>) => ({
   tail: { distinct: 0, count: 0, zipfS: null, length: EMPTY_Q, charClass: 'empty' as const },
 });
 
+/** Tags for test families: 5 sources × 2 × 4 = 40 identities. */
+export const KEYS: Record<string, Array<[string, number]>> = {
+  env: [
+    ['prod', 3],
+    ['dev', 1],
+  ],
+  role: [
+    ['web', 5],
+    ['db', 3],
+    ['cache', 2],
+    ['queue', 1],
+  ],
+};
+
+/** Production-like skew for the benchmarks' families. */
+export const BENCH_KEYS: Record<string, Array<[string, number]>> = {
+  env: [
+    ['prod', 30],
+    ['staging', 5],
+    ['dev', 2],
+  ],
+  role: [
+    ['web', 9],
+    ['db', 3],
+    ['cache', 2],
+    ['queue', 2],
+    ['auth', 1],
+  ],
+};
+
 export interface RecipeSpec {
   name: string;
   kind?: FamilyKind;

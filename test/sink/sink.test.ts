@@ -10,23 +10,10 @@ import { records } from '../../src/lib/capture-format.js';
 import { native } from '../../src/lib/native.js';
 import { Sink } from '../../src/sink/sink.js';
 import { BIN, runCli } from '../helpers.js';
+import { withSink } from './helpers.js';
 
-const LOOP = { host: '127.0.0.1', port: 0 };
 const tmp = mkdtempSync(join(tmpdir(), 'wflg-sink-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function withSink<T>(
-  opts: Partial<ConstructorParameters<typeof Sink>[0]>,
-  fn: (s: Sink) => Promise<T>,
-): Promise<T> {
-  const s = new Sink({ listen: LOOP, tcp: LOOP, ...opts });
-  await s.start();
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
 
 /** Writes `pieces` to the TCP port one by one (optionally pausing), then ends and waits for close. */
 function sendTcp(port: number, pieces: Array<string | Buffer>, gapMs = 0): Promise<Buffer> {
