@@ -1,5 +1,5 @@
 // `wflg capture`: the data plane behind Envoy's request mirror.
-import type { Io } from '../cli/io.js';
+import { stopSignal, type Io } from '../cli/io.js';
 import { WflgError } from '../lib/errors.js';
 import { loadConfig, optionsHelp } from '../lib/config.js';
 import { Agent } from './agent.js';
@@ -46,10 +46,7 @@ export async function capture(
       port: agent.port,
     }) + '\n',
   );
-  const stop = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const stop = stopSignal();
   await Promise.race([agent.recovered.then(() => log({ event: 'ready', port: agent.port })), stop]);
   const signal = await stop;
   log({ event: 'draining', signal });

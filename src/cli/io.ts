@@ -44,12 +44,25 @@ export function exitCodeOf(err: unknown): number {
   return 70;
 }
 
-/** Calls `handler` once on SIGINT or SIGTERM until the returned function removes it. */
-export function onStopSignal(handler: () => void): () => void {
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+/**
+ * Calls `handler` on the first SIGINT or SIGTERM, then stops listening for both (a second signal
+ * gets Node's default: exit). Returns the function that stops listening without firing.
+ */
+export function onStopSignal(handler: (signal: NodeJS.Signals) => void): () => void {
+  const release = (): void => {
+    process.off('SIGINT', fire);
+    process.off('SIGTERM', fire);
   };
+  const fire = (signal: NodeJS.Signals): void => {
+    release();
+    handler(signal);
+  };
+  process.on('SIGINT', fire);
+  process.on('SIGTERM', fire);
+  return release;
+}
+
+/** Resolves with the first SIGINT or SIGTERM. */
+export function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => onStopSignal(resolve));
 }

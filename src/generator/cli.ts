@@ -1,8 +1,7 @@
 // `wflg generate`: loads and validates the recipe set, starts the workers and the admin API, runs
 // until --duration or SIGINT/SIGTERM, and prints the final totals as one JSON line.
-import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import type { Io } from '../cli/io.js';
+import { stopSignal, type Io } from '../cli/io.js';
 import { loadConfig, optionsHelp, type Spec } from '../lib/config.js';
 import { WflgError } from '../lib/errors.js';
 import { isLoopback } from '../lib/http.js';
@@ -159,7 +158,7 @@ export async function generate(
   argv: string[],
   io: Io,
   env: Readonly<Record<string, string | undefined>> = {},
-  stop: Promise<unknown> = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]),
+  stop: Promise<unknown> = stopSignal(),
 ): Promise<number> {
   const { config: c, help } = loadConfig(GENERATE_SPEC, argv, env);
   if (help) {

@@ -1,7 +1,6 @@
 // `wflg sink`: runs the counting collector until SIGINT/SIGTERM.
-import { once } from 'node:events';
 import { loadConfig, optionsHelp, type Spec } from '../lib/config.js';
-import type { Io } from '../cli/io.js';
+import { stopSignal, type Io } from '../cli/io.js';
 import { Sink } from './sink.js';
 
 export const SINK_SPEC = {
@@ -62,7 +61,7 @@ export async function sink(
   argv: string[],
   io: Io,
   env: Readonly<Record<string, string | undefined>> = {},
-  stop: Promise<unknown> = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]),
+  stop: Promise<unknown> = stopSignal(),
 ): Promise<number> {
   const { config, help } = loadConfig(SINK_SPEC, argv, env);
   if (help) {
