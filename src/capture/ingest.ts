@@ -8,7 +8,15 @@
 // the N batch workers, and one writer owns the part, so there is a single writer id and seq space.
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { HostPort } from '../lib/config.js';
-import { guard, listen, send, sendJson, statusLine, type Listening } from '../lib/http.js';
+import {
+  guard,
+  listen,
+  send,
+  sendJson,
+  sendMetrics,
+  statusLine,
+  type Listening,
+} from '../lib/http.js';
 import { loadUws } from '../lib/uws.js';
 import type { Done } from './commit.js';
 import type { CaptureMetrics } from './metrics.js';
@@ -305,10 +313,7 @@ export class Ingest {
       );
     }
     if (url === '/metrics') {
-      this.metrics.text().then(
-        (text) => send(res, state, 200, text, this.metrics.registry.contentType),
-        (err: unknown) => send(res, state, 500, String(err)),
-      );
+      sendMetrics(res, state, () => this.metrics.text(), this.metrics.registry.contentType);
       return;
     }
     send(res, state, 404, 'not found\n');

@@ -1,16 +1,17 @@
 // The admin API (uWS): status, live scenario changes, pause/resume, recipe reload, metrics.
 // A bearer token is required on every /v1 route when one is configured; the CLI refuses to bind
 // beyond loopback without one (DESIGN §3).
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { HostPort } from '../lib/config.js';
 import { isWflgError } from '../lib/errors.js';
 import {
-  authorized,
+  authed,
   guard,
   listen,
   readJson,
   send,
   sendJson,
+  sendMetrics,
+  type Handler,
   type Listening,
 } from '../lib/http.js';
 import { loadUws } from '../lib/uws.js';
@@ -24,35 +25,24 @@ export async function startAdmin(
 ): Promise<Listening> {
   const registry = generatorMetrics(g);
   const app = loadUws().App();
-  const authed =
-    (h: (res: HttpResponse, req: HttpRequest, st: ReturnType<typeof guard>) => void) =>
-    (res: HttpResponse, req: HttpRequest) => {
-      const st = guard(res);
-      if (!authorized(req, token)) return sendJson(res, st, 401, { error: 'unauthorized' });
-      h(res, req, st);
-    };
+  const v1 = (h: Handler) => authed(token, h);
   app.get('/health', (res) => void res.end('ok\n'));
   app.get('/ready', (res) => void res.end('ready\n'));
   app.get(
     '/metrics',
-    authed((res, _req, st) => {
-      registry.metrics().then(
-        (t) => send(res, st, 200, t, registry.contentType),
-        (e: unknown) => send(res, st, 500, String(e)),
-      );
-    }),
+    v1((res, _req, st) => sendMetrics(res, st, () => registry.metrics(), registry.contentType)),
   );
   app.get(
     '/v1/status',
-    authed((res, _req, st) => sendJson(res, st, 200, g.status())),
+    v1((res, _req, st) => sendJson(res, st, 200, g.status())),
   );
   app.get(
     '/v1/scenario',
-    authed((res, _req, st) => sendJson(res, st, 200, g.scenario)),
+    v1((res, _req, st) => sendJson(res, st, 200, g.scenario)),
   );
   app.put(
     '/v1/scenario',
-    authed((res, _req, st) => {
+    v1((res, _req, st) => {
       void readJson(res, st).then((body) => {
         if (body === undefined) return;
         try {
@@ -68,7 +58,7 @@ export async function startAdmin(
     }),
   );
   const pause = (paused: boolean) =>
-    authed((res, _req, st) => {
+    v1((res, _req, st) => {
       // Drain the (empty) body so uWS is done with the request before we answer.
       res.onData(() => undefined);
       sendJson(res, st, 200, g.setScenario({ paused }));
@@ -77,7 +67,7 @@ export async function startAdmin(
   app.post('/v1/resume', pause(false));
   app.post(
     '/v1/reload',
-    authed((res, _req, st) => {
+    v1((res, _req, st) => {
       res.onData(() => undefined);
       void g
         .checkRecipes()

@@ -154,3 +154,34 @@ export function authorized(req: HttpRequest, token: string | undefined): boolean
   const got = Buffer.from(header);
   return got.length === want.length && timingSafeEqual(got, want);
 }
+
+export type Handler = (res: HttpResponse, req: HttpRequest, state: ResState) => void;
+
+/** Wraps an admin handler: without the bearer token (when one is configured) it answers 401. */
+export function authed(
+  token: string | undefined,
+  handler: Handler,
+): (res: HttpResponse, req: HttpRequest) => void {
+  return (res, req) => {
+    const state = guard(res);
+    if (!authorized(req, token))
+      return sendJson(res, state, 401, {
+        error: 'WFLG_E_USAGE',
+        problems: ['bearer token required'],
+      });
+    handler(res, req, state);
+  };
+}
+
+/** Serves a Prometheus text rendering (a failure to render is a 500, never an unhandled rejection). */
+export function sendMetrics(
+  res: HttpResponse,
+  state: ResState,
+  render: () => Promise<string>,
+  contentType: string,
+): void {
+  render().then(
+    (text) => send(res, state, 200, text, contentType),
+    (err: unknown) => send(res, state, 500, String(err)),
+  );
+}

@@ -14,6 +14,7 @@ import {
   readJson,
   send,
   sendJson,
+  sendMetrics,
   type Listening,
 } from '../lib/http.js';
 import { loadUws } from '../lib/uws.js';
@@ -81,13 +82,9 @@ export class Sink {
     const app = loadUws().App();
     app.get('/health', (res) => void res.end('ok\n'));
     app.get('/ready', (res) => void res.end('ready\n'));
-    app.get('/metrics', (res) => {
-      const st = guard(res);
-      metrics.registry.metrics().then(
-        (text) => send(res, st, 200, text, metrics.registry.contentType),
-        (err: unknown) => send(res, st, 500, String(err)),
-      );
-    });
+    app.get('/metrics', (res) =>
+      sendMetrics(res, guard(res), () => metrics.registry.metrics(), metrics.registry.contentType),
+    );
     app.get('/v1/stats', (res, req) => {
       const limit = Number(req.getQuery('families') ?? '1000');
       const st = guard(res);

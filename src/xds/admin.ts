@@ -1,15 +1,16 @@
 // Admin HTTP API of the controller (uWebSockets.js): the capture switch, per-stream ACK/NACK state,
 // the published snapshot, and the usual /health, /ready, /metrics. Everything under /v1 needs the
 // bearer token when one is configured (the CLI insists on one beyond loopback).
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { HostPort } from '../lib/config.js';
 import {
-  authorized,
+  authed,
   guard,
   listen,
   readJson,
   send,
   sendJson,
+  sendMetrics,
+  type Handler,
   type Listening,
 } from '../lib/http.js';
 import { loadUws } from '../lib/uws.js';
@@ -30,18 +31,7 @@ export interface AdminDeps {
 
 export function startAdmin(at: HostPort, d: AdminDeps): Promise<Listening> {
   const app = loadUws().App();
-  const v1 = (
-    handler: (res: HttpResponse, req: HttpRequest, state: ReturnType<typeof guard>) => void,
-  ) => {
-    return (res: HttpResponse, req: HttpRequest): void => {
-      const state = guard(res);
-      if (!authorized(req, d.token)) {
-        sendJson(res, state, 401, { error: 'WFLG_E_USAGE', problems: ['bearer token required'] });
-        return;
-      }
-      handler(res, req, state);
-    };
-  };
+  const v1 = (handler: Handler) => authed(d.token, handler);
   const capture = () => ({
     captureEnabled: d.controller.captureEnabled,
     published: d.controller.snapshot() !== undefined,
@@ -52,13 +42,9 @@ export function startAdmin(at: HostPort, d: AdminDeps): Promise<Listening> {
     const ready = d.controller.ready;
     send(res, guard(res), ready ? 200 : 503, ready ? 'ready\n' : 'no inventory published yet\n');
   });
-  app.get('/metrics', (res) => {
-    const state = guard(res);
-    d.metrics.text().then(
-      (text) => send(res, state, 200, text, d.metrics.contentType),
-      (err: unknown) => send(res, state, 500, String(err)),
-    );
-  });
+  app.get('/metrics', (res) =>
+    sendMetrics(res, guard(res), () => d.metrics.text(), d.metrics.contentType),
+  );
   app.get(
     '/v1/capture',
     v1((res, _req, state) => sendJson(res, state, 200, capture())),
