@@ -1,26 +1,27 @@
 // One side of a comparison as recipes: read from a recipes root (recipes/v1/*.json.zst, as
 // `wflg profile --output` writes them, local or through the object store) or, for capture parts
 // and plain Wavefront files, profiled first into a temporary root that is removed afterwards.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isWflgError, WflgError } from '../lib/errors.js';
-import { native } from '../lib/native.js';
 import {
   validateGlobalRecipe,
   validateRecipe,
   type GlobalRecipe,
   type Recipe,
 } from '../lib/recipe.js';
-import { openStore, type ObjectStore } from '../lib/store/index.js';
+import {
+  decodeRecipeFile,
+  GLOBAL_FILE,
+  openRecipeRoot,
+  RECIPES_DIR,
+  type RecipeRoot,
+} from '../lib/recipe-root.js';
 import type { WavefrontFormat } from '../lib/wavefront.js';
 import { localPath } from '../profiler/inputs.js';
 import { profile } from '../profiler/run.js';
 
-export const RECIPES_DIR = 'recipes/v1';
-export const GLOBAL_FILE = `${RECIPES_DIR}/global.json.zst`;
-/** Recipes are kilobytes; a decoded file beyond this is damage or hostile, not a recipe. */
-const MAX_RECIPE_BYTES = 64 << 20;
 const FAMILY_FILE = /^([0-9a-f]{16})\.json\.zst$/;
 
 export interface RecipeSet {
@@ -44,61 +45,18 @@ export interface LoadOptions {
 const inputError = (input: string, why: string): WflgError =>
   new WflgError('WFLG_E_COMPARE_INPUT', `${input}: ${why}`, { input });
 
-/** Decodes and parses one recipe file; errors name the file. */
+/** Decodes one recipe file; damage is compare's input error (exit 4), naming the file. */
 function parseFile(name: string, bytes: Uint8Array): unknown {
-  const d = native().decodeFrames(bytes, MAX_RECIPE_BYTES);
-  const damage = d.tail ?? d.corrupt[0];
-  if (damage || d.data.length === 0)
-    throw new WflgError(
-      'WFLG_E_COMPARE_INPUT',
-      `${name}: not a readable zstd file (${damage ? damage.reason : 'empty'})`,
-      { file: name },
-    );
   try {
-    return JSON.parse(d.data.toString('utf8'));
+    return decodeRecipeFile(name, bytes);
   } catch (err) {
-    throw new WflgError('WFLG_E_COMPARE_INPUT', `${name}: not JSON: ${(err as Error).message}`, {
-      file: name,
-    });
+    if (!isWflgError(err, 'WFLG_E_INPUT_READ')) throw err;
+    throw new WflgError('WFLG_E_COMPARE_INPUT', err.message, { file: name }, { cause: err });
   }
 }
 
-interface RootReader {
-  readonly where: string;
-  has(name: string): Promise<boolean>;
-  /** Names (relative to the root) of files directly in RECIPES_DIR. */
-  list(): Promise<string[]>;
-  read(name: string): Promise<Uint8Array>;
-}
-
-function localRoot(dir: string): RootReader {
-  return {
-    where: dir,
-    has: (name) => Promise.resolve(existsSync(join(dir, name))),
-    list: () => {
-      const d = join(dir, RECIPES_DIR);
-      return Promise.resolve(existsSync(d) ? readdirSync(d).map((f) => `${RECIPES_DIR}/${f}`) : []);
-    },
-    read: (name) => Promise.resolve(readFileSync(join(dir, name))),
-  };
-}
-
-function storeRoot(store: ObjectStore): RootReader {
-  return {
-    where: store.url,
-    has: async (name) => (await store.stat(name)) !== undefined,
-    list: async () => {
-      const out: string[] = [];
-      for await (const o of store.list(`${RECIPES_DIR}/`))
-        if (!o.name.slice(RECIPES_DIR.length + 1).includes('/')) out.push(o.name);
-      return out;
-    },
-    read: async (name) => (await store.readAll(name)).data,
-  };
-}
-
 /** Reads and validates every recipe under a root that has recipes/v1/global.json.zst. */
-async function readRoot(input: string, root: RootReader): Promise<RecipeSet> {
+async function readRoot(input: string, root: RecipeRoot): Promise<RecipeSet> {
   const global = validateGlobalRecipe(
     parseFile(GLOBAL_FILE, await root.read(GLOBAL_FILE)),
     `${GLOBAL_FILE}`,
@@ -163,20 +121,18 @@ export async function loadSide(input: string, o: LoadOptions): Promise<RecipeSet
   const path = localPath(input);
   if (path !== undefined) {
     if (!existsSync(path)) throw inputError(input, 'does not exist');
-    if (statSync(path).isDirectory()) {
-      const root = localRoot(path);
-      if (await root.has(GLOBAL_FILE)) return readRoot(input, root);
-      if (await root.has('recipes'))
-        throw inputError(input, `has recipes/ but no ${GLOBAL_FILE}: not a complete recipes root`);
-    }
-    return profiled(input, o);
+    if (!statSync(path).isDirectory()) return profiled(input, o);
   }
-  const store = await openStore(input, o.gcsEndpoint ? { gcsEndpoint: o.gcsEndpoint } : {});
+  const root = await openRecipeRoot(
+    path ?? input,
+    o.gcsEndpoint ? { gcsEndpoint: o.gcsEndpoint } : {},
+  );
   try {
-    const root = storeRoot(store);
     if (await root.has(GLOBAL_FILE)) return await readRoot(input, root);
+    if (path !== undefined && (await root.has('recipes')))
+      throw inputError(input, `has recipes/ but no ${GLOBAL_FILE}: not a complete recipes root`);
   } finally {
-    await store.close();
+    await root.close();
   }
   return profiled(input, o);
 }
