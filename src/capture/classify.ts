@@ -15,13 +15,6 @@ export function newCounts(): Counts {
   return { kinds: new Float64Array(KIND_COUNT), rejects: new Map() };
 }
 
-/** Newline-terminated lines in a stored body (the header's `n`). */
-export function lineCount(body: Uint8Array): number {
-  let n = 0;
-  for (let i = body.indexOf(10); i >= 0; i = body.indexOf(10, i + 1)) n++;
-  return n;
-}
-
 export class Classifier {
   private readonly parsers = new ParserSet();
 

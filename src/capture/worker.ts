@@ -2,12 +2,11 @@
 // parser, lays the requests out as `#wflg1` records and compresses them into one checksummed zstd
 // frame. CPU work lives here so the ingest thread only moves bytes; the frame that comes back is
 // exactly what the writer appends, fsyncs and later uploads.
-import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { encodeHeader } from '../lib/capture-format.js';
+import { bodyLayout, clientHash, encodeHeader } from '../lib/capture-format.js';
 import { native } from '../lib/native.js';
-import { Classifier, lineCount, newCounts } from './classify.js';
+import { Classifier, newCounts } from './classify.js';
 import {
   ENCODING_CODES,
   REFUSALS,
@@ -32,7 +31,7 @@ function clientId(client: string): string {
   if (id === undefined) {
     // Bounded: many distinct clients just recompute.
     if (clientIds.size >= 8192) clientIds.clear();
-    id = createHash('sha256').update(init.salt).update(client).digest('hex').slice(0, 16);
+    id = clientHash(init.salt, client);
     clientIds.set(client, id);
   }
   return id;
@@ -87,9 +86,7 @@ function run(m: BatchIn): { out: BatchOut; transfer: ArrayBuffer[] } {
       continue;
     }
     decodedBytes += body.length;
-    const needNl = body.length > 0 && body[body.length - 1] !== NL;
-    const stored = body.length + (needNl ? 1 : 0);
-    const lines = lineCount(body) + (needNl ? 1 : 0);
+    const { storedBytes: stored, lines, needsNewline: needNl } = bodyLayout(body);
     const seq = m.seq0 + i;
     const arrival = m.arrivalMs[i]!;
     const header = encodeHeader({

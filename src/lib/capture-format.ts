@@ -2,6 +2,7 @@
 // then exactly `d` bytes of body. Written by the capture agent and the sink's tee; read by the
 // profiler, replay and compare. Readers skip bodies by byte count, never by looking for the next
 // '#', so a client line that happens to start with '#' stays part of its body.
+import { createHash } from 'node:crypto';
 import { WflgError } from './errors.js';
 
 export const HEADER_PREFIX = '#wflg1 ';
@@ -41,6 +42,26 @@ const esc = (s: string): string =>
       (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
     ).join(''),
   );
+
+/**
+ * How a received body is laid out in a record: a body not ending in a newline gets one appended
+ * (counted in `storedBytes` and `lines`), so the next header starts a line.
+ */
+export function bodyLayout(body: Uint8Array): {
+  readonly storedBytes: number;
+  readonly lines: number;
+  readonly needsNewline: boolean;
+} {
+  const needsNewline = body.length > 0 && body[body.length - 1] !== 10;
+  let lines = needsNewline ? 1 : 0;
+  for (let i = body.indexOf(10); i >= 0; i = body.indexOf(10, i + 1)) lines++;
+  return { storedBytes: body.length + (needsNewline ? 1 : 0), lines, needsNewline };
+}
+
+/** The header's `c`: a salted hash of the client identity, so addresses never reach a part. */
+export function clientHash(salt: string, client: string): string {
+  return createHash('sha256').update(salt).update(client).digest('hex').slice(0, 16);
+}
 
 export function encodeHeader(h: RequestHeader): string {
   return (

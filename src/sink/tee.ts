@@ -3,9 +3,13 @@
 // result exactly as it reads the capture agent's parts, which is what the fidelity loop needs.
 // Bounded: records collect in one buffer that is compressed and written synchronously once it
 // passes FLUSH_BYTES (and at least once a second), so a tee never queues more than that.
-import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { encodeHeader, type ContentEncoding } from '../lib/capture-format.js';
+import {
+  bodyLayout,
+  clientHash,
+  encodeHeader,
+  type ContentEncoding,
+} from '../lib/capture-format.js';
 import { WflgError } from '../lib/errors.js';
 import { native, type NativeFrameEncoder } from '../lib/native.js';
 
@@ -48,26 +52,19 @@ export class Tee {
     this.timer.unref();
   }
 
-  private clientHash(client: string): string {
-    return createHash('sha256').update(this.salt).update(client).digest('hex').slice(0, 16);
-  }
-
   write(r: TeeRecord): void {
     if (this.closed) return;
     const body = r.body;
-    const needsNl = body.length > 0 && body[body.length - 1] !== 10;
-    let lines = 0;
-    for (let i = body.indexOf(10); i >= 0; i = body.indexOf(10, i + 1)) lines++;
-    if (needsNl) lines++;
+    const { storedBytes, lines, needsNewline: needsNl } = bodyLayout(body);
     const header = encodeHeader({
       arrivalMs: Date.now(),
       wireBytes: r.wireBytes,
       encoding: r.encoding,
-      storedBytes: body.length + (needsNl ? 1 : 0),
+      storedBytes,
       lines,
       path: r.path,
       query: r.query,
-      client: this.clientHash(r.client),
+      client: clientHash(this.salt, r.client),
       mirrorFraction: 1,
       seq: this.seq++,
     });

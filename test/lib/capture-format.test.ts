@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
 import {
+  bodyLayout,
+  clientHash,
   encodeHeader,
   parseHeader,
   records,
@@ -73,4 +75,29 @@ test('malformed records fail with WFLG_E_CAPTURE_RECORD, never a guessed body', 
       name,
     );
   assert.equal(parseHeader(encodeHeader(base).replace('\n', ' zz=future\n').slice(0, -1)).seq, 42);
+});
+
+test('body layout: a missing final newline is added and counted; client hashes are salted', () => {
+  assert.deepEqual(bodyLayout(Buffer.from('a 1\nb 2\n')), {
+    storedBytes: 8,
+    lines: 2,
+    needsNewline: false,
+  });
+  assert.deepEqual(bodyLayout(Buffer.from('a 1\nb 2')), {
+    storedBytes: 8,
+    lines: 2,
+    needsNewline: true,
+  });
+  assert.deepEqual(bodyLayout(Buffer.alloc(0)), { storedBytes: 0, lines: 0, needsNewline: false });
+  assert.deepEqual(bodyLayout(Buffer.from('\n\n')), {
+    storedBytes: 2,
+    lines: 2,
+    needsNewline: false,
+  });
+  const h = clientHash('salt', '10.0.0.1');
+  assert.match(h, /^[0-9a-f]{16}$/);
+  assert.equal(clientHash('salt', '10.0.0.1'), h);
+  assert.notEqual(clientHash('other', '10.0.0.1'), h);
+  // What the reader requires of a header's `c`.
+  assert.equal(parseHeader(encodeHeader({ ...base, client: h }).slice(0, -1)).client, h);
 });
