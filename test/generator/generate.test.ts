@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Totals } from '../../src/generator/messages.js';
 import { Sink } from '../../src/sink/sink.js';
-import { BIN, runCli } from '../helpers.js';
+import { BIN, runCli, waitFor } from '../helpers.js';
 import { LOOP, withSink } from '../sink/helpers.js';
 import { KEYS, globalRecipe, recipe, writeRoot } from './recipes.js';
 
@@ -73,10 +73,8 @@ async function startGen(args: string[]): Promise<Gen> {
 const api = (g: Gen, path: string, init?: RequestInit) =>
   fetch(`http://127.0.0.1:${g.port}${path}`, init);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; !ok() && Date.now() < end;) await sleep(20);
-  assert.ok(ok(), what);
-}
+const until = (what: string, ok: () => boolean, ms = 5000): Promise<void> =>
+  waitFor(what, ok, ms, 20);
 
 test('tcp: every line sent reaches the sink, none rejected; totals and status agree', async () => {
   await withSink({}, async (s) => {

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { records } from '../../src/lib/capture-format.js';
 import { native } from '../../src/lib/native.js';
 import { Sink } from '../../src/sink/sink.js';
-import { BIN, runCli } from '../helpers.js';
+import { BIN, runCli, waitFor } from '../helpers.js';
 import { withSink } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'wflg-sink-'));
@@ -36,7 +36,7 @@ function sendTcp(port: number, pieces: Array<string | Buffer>, gapMs = 0): Promi
 }
 
 async function settle(s: Sink, want: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !want(); i++) await new Promise((r) => setTimeout(r, 10));
+  await waitFor('the sink to settle', want, 2000, 10).catch(() => undefined);
   assert.ok(want(), `sink did not settle: ${JSON.stringify(s.stats(5))}`);
 }
 
