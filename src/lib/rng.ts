@@ -136,11 +136,5 @@ export function hashString32(s: string, seed = 0): number {
     k = Math.imul(k, 0x1b873593);
     h ^= k;
   }
-  h ^= n;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix32(h ^ n);
 }
