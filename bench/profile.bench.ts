@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { encodeHeader } from '../src/lib/capture-format.js';
 import { native } from '../src/lib/native.js';
 import { WavefrontParser } from '../src/lib/wavefront.js';
-import { profile } from '../src/profiler/run.js';
+import { profile, SAMPLE_DEFAULTS } from '../src/profiler/run.js';
 import { corpus } from './corpus.js';
 
 export interface ProfileFigures {
@@ -109,8 +109,7 @@ export async function profileBench(scale = 10, workers = 1): Promise<ProfileFigu
       hashNames: false,
       salt: '',
       format: 'auto',
-      seriesCap: 1024,
-      instantCap: 4096,
+      ...SAMPLE_DEFAULTS,
       version: 'bench',
     });
     const seconds = (performance.now() - t0) / 1000;

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { loadConfig, optionsHelp, type Spec } from '../lib/config.js';
 import { FORMATS, type WavefrontFormat } from '../lib/wavefront.js';
-import { profile, type Progress } from '../profiler/run.js';
+import { profile, SAMPLE_DEFAULTS, type Progress } from '../profiler/run.js';
 import { deleteRaw } from '../profiler/delete.js';
 import type { Io } from './io.js';
 
@@ -52,14 +52,14 @@ const SPEC = {
     type: 'int',
     min: 16,
     max: 1 << 20,
-    default: 1024,
+    default: SAMPLE_DEFAULTS.seriesCap,
     help: 'series tracked per family (bottom-k sample)',
   },
   instantSample: {
     type: 'int',
     min: 64,
     max: 1 << 22,
-    default: 4096,
+    default: SAMPLE_DEFAULTS.instantCap,
     help: 'arrival instants kept per family for the Hawkes fit',
   },
   deleteRaw: {

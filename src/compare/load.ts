@@ -20,7 +20,7 @@ import {
 } from '../lib/recipe-root.js';
 import type { WavefrontFormat } from '../lib/wavefront.js';
 import { localPath } from '../profiler/inputs.js';
-import { profile } from '../profiler/run.js';
+import { profile, SAMPLE_DEFAULTS } from '../profiler/run.js';
 
 const FAMILY_FILE = /^([0-9a-f]{16})\.json\.zst$/;
 
@@ -95,8 +95,7 @@ async function profiled(input: string, o: LoadOptions): Promise<RecipeSet> {
       hashNames: false,
       salt: o.salt,
       format: o.format,
-      seriesCap: 1024,
-      instantCap: 4096,
+      ...SAMPLE_DEFAULTS,
       version: o.version,
       ...(o.gcsEndpoint ? { gcsEndpoint: o.gcsEndpoint } : {}),
     });

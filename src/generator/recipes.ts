@@ -38,8 +38,7 @@ export async function readRecipeFiles(root: string): Promise<RecipeFiles> {
   const hash = createHash('sha256');
   try {
     const names: string[] = [];
-    for (const n of await store.list())
-      if (/\.json(\.zst)?$/.test(n)) names.push(n);
+    for (const n of await store.list()) if (/\.json(\.zst)?$/.test(n)) names.push(n);
     if (names.length === 0)
       throw new WflgError('WFLG_E_RECIPE_INVALID', `no recipes under ${root}/${PREFIX}`, {
         problems: [`no *.json or *.json.zst under ${PREFIX}`],

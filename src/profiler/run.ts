@@ -25,6 +25,12 @@ import { Privatizer } from './privacy.js';
 import { renderReport } from './report.js';
 import { runTask, type Task } from './task.js';
 
+/**
+ * Per-family sample sizes when nothing else is asked for (the memory bound per family: see
+ * family-acc.ts). `wflg profile` defaults to them and `wflg compare` profiles with them.
+ */
+export const SAMPLE_DEFAULTS = { seriesCap: 1024, instantCap: 4096 } as const;
+
 export interface ProfileOptions {
   readonly input: string;
   readonly output: string;

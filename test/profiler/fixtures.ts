@@ -1,6 +1,6 @@
 // Profile options for tests: in-process, no k-anonymity, default sample caps; a test overrides
 // only what it is about.
-import type { ProfileOptions } from '../../src/profiler/run.js';
+import { SAMPLE_DEFAULTS, type ProfileOptions } from '../../src/profiler/run.js';
 
 export const profileOptions = (
   input: string,
@@ -14,8 +14,7 @@ export const profileOptions = (
   hashNames: false,
   salt: '',
   format: 'auto',
-  seriesCap: 1024,
-  instantCap: 4096,
+  ...SAMPLE_DEFAULTS,
   version: 'test',
   ...over,
 });
