@@ -83,7 +83,10 @@ test('no acknowledged request lost or duplicated across SIGKILLs; nothing partia
     let alive = true;
     void dead.then(() => (alive = false));
     await Promise.race([waitReady(agent.port), dead]);
-    const killAfter = 300 + ((round * 397) % 900);
+    // A named crash point must be what ends its life: the random SIGKILL only ends the lives
+    // without one. (A short random kill in a crash-point life made the test depend on machine
+    // load: on a busy host the point had not been reached yet and nothing was torn.)
+    const killAfter = crashAt ? 30_000 : 300 + ((round * 397) % 900);
     let timerFired = false;
     const killer = setTimeout(() => {
       timerFired = true;
@@ -128,7 +131,8 @@ test('no acknowledged request lost or duplicated across SIGKILLs; nothing partia
   recoveredEvents(last.stderr());
   // The named crash points fired (the process died before the random kill), and the torn write
   // left a partial frame that recovery cut off.
-  assert.ok(firedEarly >= 4, `only ${firedEarly} crash points fired`);
+  const named = CRASH_POINTS.filter(Boolean).length;
+  assert.ok(firedEarly >= named, `only ${firedEarly} of ${named} crash points fired`);
   assert.ok(truncated > 0, 'no torn tail was ever truncated');
 
   const got = await readCapture(storeUrl);
