@@ -129,8 +129,7 @@ export class CrashPoints {
   }
 
   hit(label: string): void {
-    if (label !== this.label) return;
-    if (--this.remaining <= 0) process.kill(process.pid, 'SIGKILL');
+    if (this.due(label)) this.die();
   }
 
   /** Counts a hit of `label` like hit(), but returns true instead of killing, so the caller can
@@ -140,6 +139,9 @@ export class CrashPoints {
   }
 
   die(): never {
+    // The fault test must tell a life ended by its crash point from one that died of something
+    // else; stderr on a pipe or file is written synchronously, so the line is out before the kill.
+    process.stderr.write(JSON.stringify({ event: 'crash_point', label: this.label }) + '\n');
     process.kill(process.pid, 'SIGKILL');
     throw new Error('unreachable');
   }

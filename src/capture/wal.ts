@@ -92,9 +92,12 @@ export class PartWriter {
       let len = 0;
       for (const f of frames) len += f.length;
       if (this.crash.due('torn-write')) {
-        // Half the group reaches the file, then the process dies: recovery must cut it off.
+        // The group reaches the file up to the middle of its last frame, then the process dies:
+        // recovery must cut that frame off. (Half of the whole group could end exactly on a frame
+        // boundary, which leaves nothing torn.)
         const all = Buffer.concat(frames);
-        await p.fh.write(all, 0, all.length >> 1, p.size);
+        const cut = all.length - Math.max(1, frames[frames.length - 1]!.length >> 1);
+        await p.fh.write(all, 0, cut, p.size);
         this.crash.die();
       }
       let written = 0;

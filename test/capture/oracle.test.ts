@@ -72,6 +72,8 @@ test('no acknowledged request lost or duplicated across SIGKILLs; nothing partia
   let refused = 0;
   let firedEarly = 0;
   let truncated = 0;
+  const fired: string[] = [];
+  const lives: string[] = [];
   const recoveredEvents = (err: string): void => {
     for (const l of err.split('\n'))
       if (l.includes('"event":"recovered"'))
@@ -122,6 +124,10 @@ test('no acknowledged request lost or duplicated across SIGKILLs; nothing partia
     if (!timerFired) firedEarly++;
     await Promise.all(clients);
     recoveredEvents(agent.stderr());
+    const label = crashAt.split(':')[0];
+    if (label && agent.stderr().includes(`{"event":"crash_point","label":"${label}"}`))
+      fired.push(label);
+    else if (label) lives.push(`${crashAt} life ended without its crash point:\n${agent.stderr()}`);
   }
   // A last, clean life: recover, upload everything, drain on SIGTERM.
   const last = await spawnAgent(args);
@@ -132,6 +138,11 @@ test('no acknowledged request lost or duplicated across SIGKILLs; nothing partia
   // The named crash points fired (the process died before the random kill), and the torn write
   // left a partial frame that recovery cut off.
   const named = CRASH_POINTS.filter(Boolean).length;
+  assert.deepEqual(lives, []);
+  assert.deepEqual(
+    fired,
+    CRASH_POINTS.filter(Boolean).map((c) => c.split(':')[0]),
+  );
   assert.ok(firedEarly >= named, `only ${firedEarly} of ${named} crash points fired`);
   assert.ok(truncated > 0, 'no torn tail was ever truncated');
 
