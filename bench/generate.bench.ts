@@ -14,11 +14,14 @@ import { Planner, SLOT_MS } from '../src/generator/plan.js';
 import { Rng } from '../src/lib/rng.js';
 import { DEFAULT_SCENARIO } from '../src/generator/scenario.js';
 import { FamilySynth } from '../src/generator/synth.js';
+import { CacheBudget, DEFAULT_IDENTITY_CACHE_BYTES, TagCache } from '../src/generator/tag-cache.js';
 import { packageRoot } from '../src/lib/native-loader.js';
 import { BENCH_KEYS, recipe } from '../test/generator/recipes.js';
 
 export interface GenerateFigures {
   realisticLinesPerCpuS: number;
+  /** The same synthesis over a universe of 1 M series, far past what the identity cache holds. */
+  coldLinesPerCpuS: number;
   naiveLinesPerCpuS: number;
   ratio: number;
   bytesPerSeries: number;
@@ -107,24 +110,39 @@ export async function generateBench(seconds = 5): Promise<GenerateFigures> {
     ),
   ];
   // 1×: the universe stays the recipes' (42 000 series); plan time simply runs ahead of wall time.
-  const planner = new Planner(models, DEFAULT_SCENARIO, 1, 0, 1, 1732233600000);
-  const synths = models.map((m) => new FamilySynth(m, 0, 1));
-  const rng = new Rng(1, 2);
-  const out = new Out(1 << 20);
-  let t = 1732233600000;
-  const realistic = (): [Buffer, number] => {
-    while (out.pos < (1 << 20) - 64 * 1024) {
-      const mult = planner.draw(t);
-      for (let i = 0; i < models.length; i++) {
-        synths[i]!.setUniverse(Math.round(models[i]!.seriesCount * mult));
-        const n = planner.counts[i]!;
-        if (n > 0) out.lines += synths[i]!.emit(out, n, t, rng, 0, 0);
+  // The worker's default identity-cache budget, as `wflg generate` runs it.
+  const fill = (fams: ReturnType<typeof compileFamily>[]): (() => [Buffer, number]) => {
+    const planner = new Planner(fams, DEFAULT_SCENARIO, 1, 0, 1, 1732233600000);
+    const budget = new CacheBudget(DEFAULT_IDENTITY_CACHE_BYTES);
+    const synths = fams.map((m) => new FamilySynth(m, 0, 1, new TagCache(budget)));
+    const rng = new Rng(1, 2);
+    const out = new Out(1 << 20);
+    let t = 1732233600000;
+    return () => {
+      while (out.pos < (1 << 20) - 64 * 1024) {
+        const mult = planner.draw(t);
+        for (let i = 0; i < fams.length; i++) {
+          synths[i]!.setUniverse(Math.round(fams[i]!.seriesCount * mult));
+          const n = planner.counts[i]!;
+          if (n > 0) out.lines += synths[i]!.emit(out, n, t, rng, 0, 0);
+        }
+        t += SLOT_MS;
       }
-      t += SLOT_MS;
-    }
-    const n = out.lines;
-    return [out.take(), n];
+      const n = out.lines;
+      return [out.take(), n];
+    };
   };
+  const realistic = fill(models);
+  // Cold: the same families, each over 1/3 of a 1 M-series universe, so nearly every line is a
+  // series whose identity is not cached and is drawn from the alias tables again.
+  const cold = fill(
+    models.map((m) =>
+      compileFamily({
+        ...m.recipe,
+        totals: { ...m.recipe.totals, series: 333_334 },
+      }),
+    ),
+  );
   // Naive: one prebuilt string per series; per line only value and timestamp are concatenated.
   const series = Array.from(
     { length: 20000 },
@@ -143,27 +161,41 @@ export async function generateBench(seconds = 5): Promise<GenerateFigures> {
     const sock = await open(sink.port);
     realistic();
     naive();
+    cold();
     const a = await pump(sock, seconds, realistic);
     const b = await pump(sock, seconds, naive);
+    const c = await pump(sock, seconds, cold);
     sock.end();
     // Memory: state of 1 M active series in one family (typed arrays, identity table).
     const m = compileFamily(
       recipe({ name: 'mem.probe', rate: 1, series: 1000, keys: KEYS, sources: SOURCES }),
     );
     const before = process.memoryUsage();
-    const syn = new FamilySynth(m, 0, 1);
+    const syn = new FamilySynth(
+      m,
+      0,
+      1,
+      new TagCache(new CacheBudget(DEFAULT_IDENTITY_CACHE_BYTES)),
+    );
     syn.setUniverse(1_000_000);
+    // Every series sends once, so the figure holds what sending keeps (the identity cache too).
+    const probe = new Out(1 << 20);
+    const probeRng = new Rng(3);
+    for (let sent = 0; sent < 1_000_000; probe.pos = 0)
+      sent += syn.emit(probe, 1_000_000 - sent, 1732233600000, probeRng, 0, 0);
     const after = process.memoryUsage();
     const bytes =
       after.arrayBuffers - before.arrayBuffers + Math.max(0, after.heapUsed - before.heapUsed);
     const f: GenerateFigures = {
       realisticLinesPerCpuS: a.lines / a.cpuS,
+      coldLinesPerCpuS: c.lines / c.cpuS,
       naiveLinesPerCpuS: b.lines / b.cpuS,
       ratio: a.lines / a.cpuS / (b.lines / b.cpuS),
       bytesPerSeries: bytes / 1e6,
     };
     console.log(
-      `generate: realistic ${(f.realisticLinesPerCpuS / 1e6).toFixed(2)} M lines/CPU-s, naive ${(f.naiveLinesPerCpuS / 1e6).toFixed(2)} M lines/CPU-s ` +
+      `generate: realistic ${(f.realisticLinesPerCpuS / 1e6).toFixed(2)} M lines/CPU-s ` +
+        `(1 M-series universe: ${(f.coldLinesPerCpuS / 1e6).toFixed(2)}), naive ${(f.naiveLinesPerCpuS / 1e6).toFixed(2)} M lines/CPU-s ` +
         `(ratio ${f.ratio.toFixed(2)}), ${f.bytesPerSeries.toFixed(1)} B per active series at 1 M (${syn.activeSeries} active)`,
     );
     return f;

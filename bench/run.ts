@@ -137,6 +137,13 @@ const CASES: BenchCase[] = [
           unit,
           naive,
         ),
+        up(
+          'generate.cold_mlines_per_core',
+          'the same over a 1 M-series universe (identities mostly uncached)',
+          g.coldLinesPerCpuS / 1e6,
+          unit,
+          naive,
+        ),
         up('generate.ratio_to_naive', 'realistic ÷ naive emitter', g.ratio, '×', naive),
         down('generate.bytes_per_series', 'memory per active series at 1 M', g.bytesPerSeries, 'B'),
       ];

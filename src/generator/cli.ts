@@ -8,6 +8,7 @@ import { isLoopback } from '../lib/http.js';
 import { startAdmin } from './admin.js';
 import { Generator } from './generator.js';
 import { loadRecipes } from './recipes.js';
+import { DEFAULT_IDENTITY_CACHE_BYTES } from './tag-cache.js';
 import {
   DEFAULT_SCENARIO,
   MODES,
@@ -82,6 +83,13 @@ export const GENERATE_SPEC = {
     max: 64,
     default: 1,
     help: 'connections per worker (HTTP: 4 requests in flight each)',
+  },
+  identityCache: {
+    type: 'bytes',
+    min: 0,
+    max: 4 * 1024 ** 3,
+    default: DEFAULT_IDENTITY_CACHE_BYTES,
+    help: 'per worker: rendered series identities kept to skip re-drawing tags (0 = off)',
   },
   duration: {
     type: 'seconds',
@@ -193,6 +201,7 @@ export async function generate(
       epochMs: c.epochMs,
       durationMs: c.duration * 1000,
       connections: c.connections,
+      identityCacheBytes: c.identityCache,
       token: c.token,
       pace: c.pace as 'real' | 'none',
       maxLateMs: c.maxLateMs,

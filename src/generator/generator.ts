@@ -29,6 +29,7 @@ export interface GeneratorOptions {
   epochMs: number | undefined;
   durationMs: number;
   connections: number;
+  identityCacheBytes: number;
   token: string | undefined;
   pace: 'real' | 'none';
   maxLateMs: number;
@@ -99,6 +100,7 @@ export class Generator {
         target: this.opts.target,
         token: this.opts.token,
         connections: this.opts.connections,
+        identityCacheBytes: this.opts.identityCacheBytes,
         pace: this.opts.pace,
         durationMs: this.opts.durationMs,
         maxLateMs: this.opts.maxLateMs,

@@ -14,6 +14,7 @@ export interface WorkerInit {
   target: string;
   token: string | undefined;
   connections: number;
+  identityCacheBytes: number;
   pace: 'real' | 'none';
   durationMs: number;
   maxLateMs: number;

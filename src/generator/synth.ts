@@ -7,6 +7,7 @@
 import type { FamilyModel } from './model.js';
 import { normalCdf, hash32, sub, type Rng } from '../lib/rng.js';
 import type { Out } from './out.js';
+import { TagCache } from './tag-cache.js';
 
 const U = 1 / 4294967296;
 const SPACE = 32;
@@ -51,8 +52,10 @@ export class FamilySynth {
   private trace = new Uint32Array(4);
   private parentWords = new Uint32Array(4);
   private spanIndex = 0;
-  /** Global series slot of the line being rendered. */
+  /** Global series slot of the line being rendered, and its index in this shard. */
   private slot = 0;
+  private j = 0;
+
   private readonly means = new Float64Array(64);
   readonly counters: SynthCounters = {
     lines: 0,
@@ -67,6 +70,8 @@ export class FamilySynth {
     readonly m: FamilyModel,
     private readonly shard: number,
     private readonly shards: number,
+    /** Not adopted across a reload: the new recipe may render the same identity differently. */
+    readonly tagCache = new TagCache(),
   ) {
     this.lastSec = new Uint32Array(0);
     this.gen = new Uint32Array(0);
@@ -85,6 +90,8 @@ export class FamilySynth {
     this.ids = prev.ids;
     this.idCount = prev.idCount;
     this.assigned = prev.assigned;
+    for (let j = 0; j < this.assigned; j++)
+      this.hs[j] = hash32(this.m.seed, j * this.shards + this.shard, this.gen[j]);
   }
 
   /** Identities that collided in a vocabulary too small for the universe (sent anyway). */
@@ -143,11 +150,17 @@ export class FamilySynth {
   private assign(j: number): void {
     const slot = j * this.shards + this.shard;
     const tries = 16 * this.shards;
+    this.tagCache.drop(j);
     for (let t = 0; t < tries; t++) {
-      const key = this.identityKey(hash32(this.m.seed, slot, this.gen[j]), slot);
-      if (key % this.shards === this.shard % this.shards && this.claim(key)) return;
+      const h = hash32(this.m.seed, slot, this.gen[j]);
+      const key = this.identityKey(h, slot);
+      if (key % this.shards === this.shard % this.shards && this.claim(key)) {
+        this.hs[j] = h;
+        return;
+      }
       this.gen[j]!++;
     }
+    this.hs[j] = hash32(this.m.seed, slot, this.gen[j]);
     this.collisions++;
   }
 
@@ -220,7 +233,8 @@ export class FamilySynth {
       this.cursor = j + 1 === this.active ? 0 : j + 1;
       this.lastSec[j] = sec;
       this.slot = j * this.shards + this.shard;
-      const h = hash32(m.seed, this.slot, this.gen[j]);
+      this.j = j;
+      const h = this.hs[j]!;
       if (errorRate > 0 && rng.next() < errorRate) {
         this.malformed(out, h, rng);
         written++;
@@ -292,12 +306,19 @@ export class FamilySynth {
   }
 
   private tags(out: Out, h: number, drift: number): void {
-    this.source(out, h);
-    this.keys(out, h, drift);
+    const end = this.tagCache.copyTo(this.j, out.buf, out.pos);
+    if (end >= 0) out.pos = end;
+    else {
+      const at = out.pos;
+      this.source(out, h);
+      this.keys(out, h);
+      this.tagCache.put(this.j, out.buf, at, out.pos);
+    }
+    this.drift(out, h, drift);
   }
 
-  /** Point tags after the source: the values `identityKey` hashed, then drift. */
-  private keys(out: Out, h: number, drift: number): void {
+  /** Point tags after the source: the values `identityKey` hashed. */
+  private keys(out: Out, h: number): void {
     const m = this.m;
     const pair = m.pair;
     let pa = -1;
@@ -319,6 +340,9 @@ export class FamilySynth {
             : key.vocab.alias.pick(sub(h, 40 + k) * U);
       out.piece(key.vocab.pieces[vi]!);
     }
+  }
+
+  private drift(out: Out, h: number, drift: number): void {
     // Drift: a share of identities carries a value never seen in the recipe.
     if (drift > 0 && sub(h, 99) * U < drift) {
       out.piece(DRIFT_KEY);
@@ -411,7 +435,8 @@ export class FamilySynth {
     }
     this.spanIndex++;
     this.traceLeft--;
-    this.keys(out, h, drift);
+    this.keys(out, h);
+    this.drift(out, h, drift);
     const dur = Math.max(0, Math.round(sm.duration.at(rng.next())));
     this.sample(dur);
     out.byte(SPACE);

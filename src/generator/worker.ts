@@ -13,6 +13,7 @@ import { Rng } from '../lib/rng.js';
 import type { Scenario } from './scenario.js';
 import type { ToWorker, WorkerInit, WorkerStats } from './messages.js';
 import { FamilySynth } from './synth.js';
+import { CacheBudget, TagCache } from './tag-cache.js';
 import { openTransport, type Transport } from './transport.js';
 
 const FORMAT: Record<string, string> = {
@@ -28,6 +29,7 @@ const STREAM_FLUSH_BYTES = 256 << 10;
 class GeneratorWorker {
   private models: FamilyModel[] = [];
   private synths: FamilySynth[] = [];
+  private readonly cacheBudget: CacheBudget;
   private planner!: Planner;
   private plannedBy = new Float64Array(0);
   private readonly transport: Transport;
@@ -55,6 +57,7 @@ class GeneratorWorker {
 
   constructor(private readonly init: WorkerInit) {
     this.scenario = init.scenario;
+    this.cacheBudget = new CacheBudget(init.identityCacheBytes);
     this.synthRng = new Rng(init.seed, 0x20000 + init.shard);
     this.batchRng = new Rng(init.seed, 0x30000 + init.shard);
     this.transport = openTransport(init.target, {
@@ -71,9 +74,11 @@ class GeneratorWorker {
 
   private load(recipes: Recipe[], global: GlobalRecipe | null): void {
     const old = new Map(this.synths.map((s) => [s.m.id, s]));
+    for (const s of this.synths) s.tagCache.release();
     this.models = recipes.map(compileFamily);
     this.synths = this.models.map((m) => {
-      const s = new FamilySynth(m, this.init.shard, this.init.shards);
+      const cache = new TagCache(this.cacheBudget);
+      const s = new FamilySynth(m, this.init.shard, this.init.shards, cache);
       const prev = old.get(m.id);
       if (prev) s.adopt(prev);
       return s;

@@ -25,6 +25,7 @@ test('reload: unchanged bytes are unchanged; a changed set loads; a new unreadab
       epochMs: undefined,
       durationMs: 0,
       connections: 1,
+      identityCacheBytes: 16 << 20,
       token: undefined,
       pace: 'real',
       maxLateMs: 1000,

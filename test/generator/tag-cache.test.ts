@@ -1,0 +1,84 @@
+// The identity cache is a pure speed-up: whatever the cache holds, was cleared of or never held,
+// the bytes on the wire are the ones a fresh rendering gives, through churn (a slot's new identity
+// must never reuse its old rendering), drift, replica sources (N× universes) and arena resets.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { compileFamily } from '../../src/generator/model.js';
+import { Out } from '../../src/generator/out.js';
+import { FamilySynth } from '../../src/generator/synth.js';
+import { CacheBudget, TagCache } from '../../src/generator/tag-cache.js';
+import { Rng } from '../../src/lib/rng.js';
+import { BENCH_KEYS, recipe } from './recipes.js';
+
+const EPOCH = 1732233600000;
+
+function run(kind: 'metric' | 'delta' | 'histogram_m', cache: TagCache): Buffer {
+  const name = kind === 'delta' ? '∆cache.count' : `cache.${kind}`;
+  const sources = Array.from(
+    { length: 30 },
+    (_, i) => [`h${i}.example`, 30 - i] as [string, number],
+  );
+  const m = compileFamily(recipe({ name, kind, rate: 50, series: 40, keys: BENCH_KEYS, sources }));
+  const syn = new FamilySynth(m, 0, 1, cache);
+  const rng = new Rng(7);
+  const churn = new Rng(8);
+  const parts: Buffer[] = [];
+  for (let s = 0; s < 60; s++) {
+    // Universe above the recipe's series count: slots past it carry replica sources.
+    syn.setUniverse(s < 20 ? 40 : 90);
+    if (s % 3 === 0) syn.churn(5, churn);
+    const out = new Out(1 << 16);
+    syn.emit(out, 60, EPOCH + s * 1000, rng, 0, s >= 30 ? 0.4 : 0);
+    parts.push(out.take());
+  }
+  return Buffer.concat(parts);
+}
+
+for (const kind of ['metric', 'delta', 'histogram_m'] as const) {
+  test(`tag cache (${kind}): same bytes as rendering every line, through churn, drift and arena resets`, () => {
+    const never = new TagCache(undefined, 0);
+    const plain = run(kind, never);
+    assert.equal(never.hits, 0);
+    const cached = new TagCache();
+    assert.deepEqual(run(kind, cached), plain);
+    assert.ok(cached.hits > cached.misses * 5, `hits ${cached.hits}, misses ${cached.misses}`);
+    // An arena too small for the universe is cleared over and over: still the same bytes.
+    const tiny = new TagCache(undefined, 1 << 16, 6000);
+    assert.deepEqual(run(kind, tiny), plain);
+    assert.equal(cached.clears, 0);
+    assert.ok(tiny.clears > 0 && tiny.hits > 0, `${tiny.clears} clears, ${tiny.hits} hits`);
+    assert.ok(tiny.misses > cached.misses);
+    assert.ok(tiny.bytes < cached.bytes);
+    // Only the first slots are cached when the universe is past the limit.
+    const low = new TagCache(undefined, 10);
+    assert.deepEqual(run(kind, low), plain);
+    assert.ok(low.hits > 0 && low.misses > cached.misses);
+    // A worker budget smaller than one family's needs: it stops growing, the bytes stay the same.
+    const budget = new CacheBudget(30_000);
+    const capped = new TagCache(budget);
+    assert.deepEqual(run(kind, capped), plain);
+    assert.ok(
+      budget.bytes >= 0 && capped.bytes <= 30_000 && capped.hits > 0,
+      `${capped.bytes} bytes held`,
+    );
+    capped.release();
+    assert.equal(budget.bytes, 30_000, 'everything given back');
+  });
+}
+
+test('tag cache: a dropped slot is never copied again, an uncached slot past the limit never stored', () => {
+  const c = new TagCache(undefined, 4, 64);
+  const src = Buffer.from(' source="a" "k"="v"');
+  const out = Buffer.alloc(64);
+  c.put(1, src, 0, src.length);
+  assert.equal(c.copyTo(1, out, 3), 3 + src.length);
+  assert.equal(out.subarray(3, 3 + src.length).toString(), src.toString());
+  c.drop(1);
+  assert.equal(c.copyTo(1, out, 0), -1);
+  c.put(4, src, 0, src.length);
+  assert.equal(c.copyTo(4, out, 0), -1, 'slot 4 is past the limit of 4');
+  // Three 19-byte entries fill 64 bytes no more: the fourth clears the arena first.
+  for (let j = 0; j < 4; j++) c.put(j, src, 0, src.length);
+  assert.equal(c.copyTo(0, out, 0), -1, 'cleared when the fourth did not fit');
+  assert.equal(c.copyTo(3, out, 0), src.length);
+});
