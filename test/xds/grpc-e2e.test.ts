@@ -1,12 +1,24 @@
 // End to end with the real gRPC xDS client (@grpc/grpc-js-xds, in a child process) against a real
 // `wflg xds` process whose inventory is a regional MIG on a fake Compute endpoint. Backends are
-// grpc-js servers on distinct loopback addresses sharing one port, as VMs of a MIG do.
+// grpc-js servers on distinct loopback addresses sharing one port, as VMs of a MIG do. The
+// client's own view (CSDS, from its admin server) must match the controller's versions.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import {
+  credentials,
+  loadPackageDefinition,
+  Server,
+  ServerCredentials,
+  type Client,
+  type GrpcObject,
+  type ServiceClientConstructor,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { ROOT } from '../helpers.js';
 import { TYPE } from '../../src/xds/proto.js';
 import { ECHO } from './echo.js';
@@ -38,6 +50,52 @@ async function backend(
   return { port: bound, server };
 }
 
+interface ClientConfig {
+  node?: { id?: string };
+  generic_xds_configs?: {
+    type_url: string;
+    name: string;
+    client_status: string;
+    version_info: string;
+  }[];
+}
+
+interface CsdsClient extends Client {
+  FetchClientStatus(
+    req: object,
+    cb: (err: ServiceError | null, res?: { config: ClientConfig[] }) => void,
+  ): void;
+}
+
+/** A CSDS client from the protos grpc-js-xds ships (the same files it serves CSDS from). */
+function csdsClient(port: number): CsdsClient {
+  const deps = join(
+    dirname(createRequire(import.meta.url).resolve('@grpc/grpc-js-xds')),
+    '..',
+    '..',
+    'deps',
+  );
+  const def = loadSync('envoy/service/status/v3/csds.proto', {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+    includeDirs: ['envoy-api', 'xds', 'protoc-gen-validate', 'googleapis'].map((d) =>
+      join(deps, d),
+    ),
+  });
+  const Ctor = (
+    (loadPackageDefinition(def).envoy as GrpcObject).service as {
+      status: { v3: { ClientStatusDiscoveryService: ServiceClientConstructor } };
+    }
+  ).status.v3.ClientStatusDiscoveryService;
+  return new Ctor(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as CsdsClient;
+}
+
+/** §11 test 19: how long the controller stays dead while RPCs must keep succeeding. */
+const OUTAGE_S = 30;
+
 describe('grpc-js-xds end to end', () => {
   const gce = new FakeGce();
   const MIG = 'regions/us-central1/col';
@@ -47,16 +105,18 @@ describe('grpc-js-xds end to end', () => {
   let client: ChildProcess;
   const calls: Call[] = [];
   let controllerArgs: string[] = [];
+  let adminPort = 0;
 
   const set = (list: FakeInstance[]): void => void gce.migs.set(MIG, list);
   const since = (t: number): Call[] => calls.filter((c) => c.t >= t);
   const failures = (t: number): Call[] => since(t).filter((c) => !c.ok);
-  const snapshotVersion = async (): Promise<string> => {
+  const snapshotVersions = async (): Promise<Record<string, string>> => {
     const j = (await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/snapshot`)).json()) as {
       types: Record<string, { version: string }>;
     };
-    return j.types[TYPE.endpoint]!.version;
+    return Object.fromEntries(Object.entries(j.types).map(([t, v]) => [t, v.version]));
   };
+  const snapshotVersion = async (): Promise<string> => (await snapshotVersions())[TYPE.endpoint]!;
 
   before(async () => {
     await gce.start();
@@ -95,13 +155,17 @@ describe('grpc-js-xds end to end', () => {
     };
     client = spawn(
       process.execPath,
-      [join(ROOT, 'dist', 'test', 'xds', 'grpc-client-child.js'), 'collector', '2'],
+      [join(ROOT, 'dist', 'test', 'xds', 'grpc-client-child.js'), 'collector', '2', 'admin'],
       {
         env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) },
         stdio: ['pipe', 'pipe', 'inherit'],
       },
     );
-    createInterface({ input: client.stdout! }).on('line', (l) => calls.push(JSON.parse(l) as Call));
+    createInterface({ input: client.stdout! }).on('line', (l) => {
+      const j = JSON.parse(l) as Call | { admin: number };
+      if ('admin' in j) adminPort = j.admin;
+      else calls.push(j);
+    });
   });
 
   after(async () => {
@@ -123,6 +187,55 @@ describe('grpc-js-xds end to end', () => {
       'vm-2',
       'vm-3',
     ]);
+  });
+
+  test('CSDS: the client reports LDS, RDS, CDS and EDS ACKED at the controller’s versions', async (t) => {
+    await until(() => adminPort > 0, 5000, 'the child’s admin port');
+    const csds = csdsClient(adminPort);
+    const fetchStatus = (): Promise<ClientConfig[]> =>
+      new Promise((resolve, reject) =>
+        csds.FetchClientStatus({}, (err, res) => (err ? reject(err) : resolve(res!.config))),
+      );
+    try {
+      const want = await snapshotVersions();
+      const expected = [
+        { type_url: TYPE.cluster, name: 'collector_cluster' },
+        { type_url: TYPE.endpoint, name: 'collector_cluster' },
+        { type_url: TYPE.listener, name: 'collector' },
+        { type_url: TYPE.route, name: 'collector-route' },
+      ].map((r) => ({
+        // csds.proto: type_url is the message's full name ("envoy.v3.Cluster"), no type.googleapis.com/.
+        type_url: r.type_url.replace(/^type\.googleapis\.com\//, ''),
+        name: r.name,
+        client_status: 'ACKED',
+        version_info: want[r.type_url],
+      }));
+      let got: object[] = [];
+      let node = '';
+      const view = (c: ClientConfig[]): void => {
+        node = c[0]?.node?.id ?? '';
+        got = (c[0]?.generic_xds_configs ?? [])
+          .map(({ type_url, name, client_status, version_info }) => ({
+            type_url,
+            name,
+            client_status,
+            version_info,
+          }))
+          .sort((a, b) => a.type_url.localeCompare(b.type_url));
+      };
+      // Each type is ACKED once its response is applied; the first RPCs can precede the last ACK.
+      await until(
+        () => JSON.stringify(got) === JSON.stringify(expected),
+        5000,
+        'CSDS showing all four ACKED',
+        async () => view(await fetchStatus()),
+      ).catch(() => undefined);
+      t.diagnostic(`CSDS (node ${node}): ${JSON.stringify(got)}`);
+      assert.equal(node, 'grpc-e2e');
+      assert.deepEqual(got, expected);
+    } finally {
+      csds.close();
+    }
   });
 
   test('locality weights hold: zone a (2 VMs) takes 2/3 of calls, ±10 %', async (t) => {
@@ -215,13 +328,24 @@ describe('grpc-js-xds end to end', () => {
     assert.ok(since(t0).length > 100);
   });
 
-  test('controller killed: RPCs continue; a replacement on the same port with new inventory is picked up', async (t) => {
+  test('controller killed: RPCs continue for 30 s; a replacement on the same port with new inventory is picked up', async (t) => {
     const grpcPort = ctl.grpcPort;
     const t0 = Date.now();
     await ctl.kill();
-    await sleep(3000);
+    await sleep(OUTAGE_S * 1000);
     assert.deepEqual(failures(t0), []);
-    assert.ok(since(t0 + 2500).length > 50, 'calls kept flowing');
+    assert.ok(since(t0 + OUTAGE_S * 1000 - 500).length > 50, 'calls kept flowing');
+    const perSecond = Array.from(
+      { length: OUTAGE_S },
+      (_, i) => since(t0 + i * 1000).filter((c) => c.ok && c.t < t0 + (i + 1) * 1000).length,
+    );
+    t.diagnostic(
+      `${OUTAGE_S} s without a controller: ${perSecond.reduce((a, b) => a + b, 0)} calls, 0 failed, per second min ${Math.min(...perSecond)} max ${Math.max(...perSecond)}`,
+    );
+    assert.ok(
+      perSecond.every((n) => n > 0),
+      `a second without calls: ${perSecond.join(',')}`,
+    );
     set([
       vm(1, 'us-central1-a'),
       { ...vm(2, 'us-central1-a', 'NONE', 'RUNNING', '127.0.0.5'), id: '2002' },
@@ -229,11 +353,12 @@ describe('grpc-js-xds end to end', () => {
     ]);
     const started = Date.now();
     ctl = await startController(controllerArgs.concat(['--listen', `127.0.0.1:${grpcPort}`]));
-    // When the client reconnects is up to its backoff (gRPC: 1 s × 1.6ⁿ); from then on it is ours.
+    // When the client reconnects is up to its backoff (gRPC: 1 s × 1.6ⁿ ±20 %, so after a 30 s
+    // outage the next attempt can be ~20 s away); from then on it is ours.
     let connectedAt = 0;
     await until(
       () => connectedAt > 0,
-      30_000,
+      60_000,
       'the client reconnecting',
       async () => {
         const j = (await (await fetch(`http://127.0.0.1:${ctl.adminPort}/v1/streams`)).json()) as {
