@@ -2,12 +2,14 @@
 // prebuilt byte pieces (` source="x"`, ` "k"="v"`), and samplers for values, histograms and spans.
 // Compiled once per worker from the validated recipe; nothing here runs per line except the
 // samplers' O(1)/O(log n) draws.
-import type { FreqTable, Recipe } from '../lib/recipe.js';
+import { SOURCE_PAIR_KEY, type FreqTable, type Recipe } from '../lib/recipe.js';
 import { Alias, QuantileSampler } from './dist.js';
 import { hash32, hashString } from '../lib/rng.js';
 
 /** Cap on values minted from a freqTable's tail model per key (vocabulary memory stays flat). */
 const MAX_TAIL_VALUES = 4096;
+/** `pair.a`/`pair.b` value naming the series source instead of a key index. */
+export const SOURCE = -1;
 const CHARSETS: Record<string, string> = {
   digits: '0123456789',
   hex: '0123456789abcdef',
@@ -97,7 +99,8 @@ export interface FamilyModel {
   readonly churnPerSecond: number;
   readonly sources: Vocab;
   readonly keys: KeyModel[];
-  /** Co-occurring values of the most dependent key pair: indexes into keys[a]/keys[b] vocab. */
+  /** Co-occurring values of the most dependent key pair: indexes into keys[a]/keys[b] vocab;
+   * a or b is SOURCE (-1) when the pair's key is the series source (then into `sources`). */
   readonly pair: { a: number; b: number; alias: Alias; va: Int32Array; vb: Int32Array } | null;
   readonly valueModel: NonNullable<Recipe['values']>['model'];
   readonly marginal: QuantileSampler;
@@ -143,11 +146,20 @@ export function compileFamily(r: Recipe): FamilyModel {
       }),
     };
   });
+  const sources = vocab('source', r.series.sources, (s) => {
+    const q = quoteToken(s);
+    return q === undefined || s.trim() === '' ? undefined : ` source=${q}`;
+  });
+  const indexOf = (key: string): number | undefined =>
+    key === SOURCE_PAIR_KEY ? SOURCE : keyIndex.get(key);
+  const vocabOf = (i: number): Vocab => (i === SOURCE ? sources : keys[i]!.vocab);
   let pair: FamilyModel['pair'] = null;
   const vp = r.series.valuePairs[0];
-  if (vp && vp.pairs.length > 0 && keyIndex.has(vp.a) && keyIndex.has(vp.b)) {
-    const ka = keys[keyIndex.get(vp.a)!]!;
-    const kb = keys[keyIndex.get(vp.b)!]!;
+  const pa = vp && indexOf(vp.a);
+  const pb = vp && indexOf(vp.b);
+  if (vp && vp.pairs.length > 0 && pa !== undefined && pb !== undefined) {
+    const ka = { vocab: vocabOf(pa) };
+    const kb = { vocab: vocabOf(pb) };
     const va: number[] = [];
     const vb: number[] = [];
     const w: number[] = [];
@@ -162,8 +174,8 @@ export function compileFamily(r: Recipe): FamilyModel {
     }
     if (w.length)
       pair = {
-        a: keyIndex.get(vp.a)!,
-        b: keyIndex.get(vp.b)!,
+        a: pa,
+        b: pb,
         alias: new Alias(w),
         va: Int32Array.from(va),
         vb: Int32Array.from(vb),
@@ -195,10 +207,7 @@ export function compileFamily(r: Recipe): FamilyModel {
         : null,
     seriesCount: Math.max(1, r.series.count),
     churnPerSecond: r.series.churn.deathsPerMinute / 60,
-    sources: vocab('source', r.series.sources, (s) => {
-      const q = quoteToken(s);
-      return q === undefined || s.trim() === '' ? undefined : ` source=${q}`;
-    }),
+    sources,
     keys,
     pair,
     valueModel: v?.model ?? 'gauge',

@@ -4,7 +4,7 @@
 // histogram centroids, trace structure, drift and injected malformed lines. Per active series the
 // state is 20 bytes (last second sent, generation, identity hash, value state) plus 8-16 bytes of
 // identity table.
-import type { FamilyModel } from './model.js';
+import { SOURCE, type FamilyModel } from './model.js';
 import { normalCdf, hash32, sub, type Rng } from '../lib/rng.js';
 import type { Out } from './out.js';
 import { TagCache } from './tag-cache.js';
@@ -102,7 +102,7 @@ export class FamilySynth {
   /** A hash of what the wire shows for identity `h`: source, replica and every tag value. */
   private identityKey(h: number, slot: number): number {
     const m = this.m;
-    let k = hash32(m.sources.alias.pick(sub(h, 1) * U), Math.floor(slot / m.seriesCount));
+    let k = hash32(this.sourceIndex(h), Math.floor(slot / m.seriesCount));
     const pair = m.pair;
     const pi = pair ? pair.alias.pick(sub(h, 2) * U) : 0;
     for (let i = 0; i < m.keys.length; i++) {
@@ -293,9 +293,19 @@ export class FamilySynth {
 
   /** The source; slots past the recipe's universe (N× in series mode) are new hosts of the
    * same distribution: the drawn source with a replica suffix, so identities are new, not reused. */
+  /** The source drawn for identity `h`: from the first value pair when the source is in it. */
+  private sourceIndex(h: number): number {
+    const m = this.m;
+    const pair = m.pair;
+    if (pair && (pair.a === SOURCE || pair.b === SOURCE)) {
+      const i = pair.alias.pick(sub(h, 2) * U);
+      return pair.a === SOURCE ? pair.va[i]! : pair.vb[i]!;
+    }
+    return m.sources.alias.pick(sub(h, 1) * U);
+  }
+
   private source(out: Out, h: number): void {
-    const src = this.m.sources;
-    const piece = src.pieces[src.alias.pick(sub(h, 1) * U)]!;
+    const piece = this.m.sources.pieces[this.sourceIndex(h)]!;
     const replica = Math.floor(this.slot / this.m.seriesCount);
     if (replica === 0) return out.piece(piece);
     out.piece(piece.subarray(0, piece.length - 1));

@@ -38,6 +38,10 @@ class GeneratorWorker {
   private readonly synthRng: Rng;
   private readonly batchRng: Rng;
   private batchSizes: QuantileSampler | undefined;
+  /** Each format's own lines per request where the recipe has them: a client batches each
+   * format apart, so the mixed distribution gives trace streams metric-sized targets they never
+   * reach (and metric streams trace-sized ones). */
+  private batchSizesBy = new Map<string, QuantileSampler>();
   private gzipShare = 0;
   private nextSlot: number;
   private endMs: number;
@@ -100,6 +104,13 @@ class GeneratorWorker {
     const req = global?.requests;
     this.batchSizes =
       req && req.linesPerRequest.n > 0 ? new QuantileSampler(req.linesPerRequest, 1000) : undefined;
+    this.batchSizesBy = new Map(
+      (req?.formats ?? []).flatMap((f) =>
+        f.linesPerRequest && f.linesPerRequest.n > 0
+          ? [[f.format, new QuantileSampler(f.linesPerRequest, 1000)] as const]
+          : [],
+      ),
+    );
     this.gzipShare = req?.encodings.find((e) => e.encoding === 'gzip')?.share ?? 0;
   }
 
@@ -113,7 +124,7 @@ class GeneratorWorker {
     if (!o) {
       o = {
         out: new Out(this.http ? 4 << 20 : 1 << 20),
-        target: this.drawBatch(),
+        target: this.drawBatch(format),
         since: this.nextSlot,
       };
       this.outs.set(format, o);
@@ -121,12 +132,10 @@ class GeneratorWorker {
     return o;
   }
 
-  private drawBatch(): number {
+  private drawBatch(format: string): number {
     if (!this.http) return Infinity;
-    return Math.max(
-      1,
-      Math.round(this.batchSizes ? this.batchSizes.at(this.batchRng.next()) : 1000),
-    );
+    const sizes = this.batchSizesBy.get(format) ?? this.batchSizes;
+    return Math.max(1, Math.round(sizes ? sizes.at(this.batchRng.next()) : 1000));
   }
 
   private flush(format: string, o: { out: Out; target: number; since: number }): void {
@@ -135,7 +144,7 @@ class GeneratorWorker {
     const gzip = this.http && this.gzipShare > 0 && this.batchRng.next() < this.gzipShare;
     if (this.http && this.batchSample.length < 1024) this.batchSample.push(lines);
     this.transport.send(o.out.take(), lines, format, gzip);
-    o.target = this.drawBatch();
+    o.target = this.drawBatch(format);
     o.since = this.nextSlot;
   }
 
@@ -190,12 +199,16 @@ class GeneratorWorker {
       if (n === 0) continue;
       const o = this.outFor(FORMAT[m.kind]!);
       while (n > 0) {
+        // No more than the batch still takes: a slot's lines added whole overshot the target.
+        const want = Math.min(n, Math.max(1, o.target - o.out.lines));
         const before = syn.counters.capped;
-        const w = syn.emit(o.out, n, t, this.synthRng, s.errorRate, s.drift);
+        const w = syn.emit(o.out, want, t, this.synthRng, s.errorRate, s.drift);
         o.out.lines += w;
         this.sent += w;
-        n -= w + (syn.counters.capped - before);
-        if (n > 0 || o.out.lines >= o.target) this.flush(FORMAT[m.kind]!, o);
+        const used = w + (syn.counters.capped - before);
+        n -= used;
+        // At its target, or the buffer filled before `want` was rendered.
+        if (o.out.lines >= o.target || used < want) this.flush(FORMAT[m.kind]!, o);
       }
     }
     if (this.init.pace === 'real' && total > 0) {

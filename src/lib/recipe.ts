@@ -63,11 +63,16 @@ export interface Timestamps {
   alignmentSeconds: number;
   alignedShare: number;
 }
+/** In `valuePairs`, the series source taking part as a key. No point tag can be named `source`:
+ * on the wire `source=` is the source itself. */
+export const SOURCE_PAIR_KEY = 'source';
+
 export interface SeriesUniverse {
   count: number;
   sources: FreqTable;
   keys: { key: string; presence: number; cardinality: number; values: FreqTable }[];
   keySets: { keys: string[]; share: number }[];
+  /** Most dependent first; `a`/`b` are tag keys or SOURCE_PAIR_KEY; pair counts are lines. */
   valuePairs: {
     a: string;
     b: string;
@@ -153,7 +158,8 @@ export interface RequestModel {
   storedBytes: Quantiles;
   interArrivalMs: Quantiles;
   encodings: { encoding: 'identity' | 'gzip' | 'deflate'; share: number }[];
-  formats: { format: string; share: number }[];
+  /** Per format: its share of requests and, when known, its own request shape. */
+  formats: { format: string; share: number; linesPerRequest?: Quantiles; wireBytes?: Quantiles }[];
   paths: { path: string; share: number }[];
   arrivals: Arrivals;
   clients: { count: number; requestsPerClient: Quantiles; linesPerRequestByClient: Quantiles };

@@ -2,7 +2,7 @@
 // intensity curve, the Hawkes fit on the sampled arrival instants with the curve as baseline,
 // series universe from the tracked-series sample, value and structure models, privacy applied.
 import type { Arrivals, CodeShare, FreqTable, Recipe, SeriesUniverse } from '../lib/recipe.js';
-import { RECIPE_SCHEMA } from '../lib/recipe.js';
+import { RECIPE_SCHEMA, SOURCE_PAIR_KEY } from '../lib/recipe.js';
 import { autocorrelation, indexOfDispersion, PooledLag1 } from '../lib/stats/dispersion.js';
 import { DDSketch } from '../lib/stats/ddsketch.js';
 import { fitHawkes, piecewiseBaseline, type Segment } from '../lib/stats/hawkes.js';
@@ -190,8 +190,10 @@ function seriesUniverse(
     perKey.set(k, new Map());
     seriesPerValue.set(k, new Map());
   }
+  const seriesPerSource = new Map<string, number>();
   for (const r of recs) {
     sources.set(r.source, (sources.get(r.source) ?? 0) + r.n);
+    seriesPerSource.set(r.source, (seriesPerSource.get(r.source) ?? 0) + 1);
     for (const [k, v] of r.tags) {
       const m = perKey.get(k);
       if (!m) continue;
@@ -213,42 +215,51 @@ function seriesUniverse(
     };
   });
   // Value co-occurrence: the most dependent key pairs (mutual information over sampled series).
+  // The source takes part as the pseudo-key SOURCE_PAIR_KEY: hosts and their tags go together
+  // (a host is in one region, a trace source serves one workload), and drawing them apart makes
+  // identities production never had. Pair weights count lines, like the per-key tables, so the
+  // generator's identities reproduce the line-level mix.
   const pairs: SeriesUniverse['valuePairs'] = [];
-  const tk = f.ident.tagKeys.slice(0, 12);
+  const tk = [SOURCE_PAIR_KEY, ...f.ident.tagKeys.slice(0, 12)];
+  const valueOf = (r: SeriesRec, key: string): string | undefined =>
+    key === SOURCE_PAIR_KEY ? r.source : r.tags.find(([k]) => k === key)?.[1];
+  const seriesOf = (key: string): Map<string, number> =>
+    key === SOURCE_PAIR_KEY ? seriesPerSource : seriesPerValue.get(key)!;
+  const linesOf = (key: string): Map<string, number> =>
+    key === SOURCE_PAIR_KEY ? sources : perKey.get(key)!;
+  const publishKey = (key: string): string =>
+    key === SOURCE_PAIR_KEY ? key : priv.publish(key, f.lines).v;
   for (let i = 0; i < tk.length; i++)
     for (let j = i + 1; j < tk.length; j++) {
       const joint = new Map<string, number>();
+      const jointLines = new Map<string, number>();
       for (const r of recs) {
-        const va = r.tags.find(([k]) => k === tk[i])?.[1];
-        const vb = r.tags.find(([k]) => k === tk[j])?.[1];
+        const va = valueOf(r, tk[i]!);
+        const vb = valueOf(r, tk[j]!);
         if (va === undefined || vb === undefined) continue;
         const k = `${va}\u0000${vb}`;
         joint.set(k, (joint.get(k) ?? 0) + 1);
+        jointLines.set(k, (jointLines.get(k) ?? 0) + r.n);
       }
       const n = [...joint.values()].reduce((a, b) => a + b, 0);
       if (n === 0) continue;
-      const mi = mutualInformation(
-        joint,
-        seriesPerValue.get(tk[i]!)!,
-        seriesPerValue.get(tk[j]!)!,
-        n,
-      );
-      const top = [...joint]
+      const mi = mutualInformation(joint, seriesOf(tk[i]!), seriesOf(tk[j]!), n);
+      const top = [...jointLines]
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
         .slice(0, 1024)
         .map(([k, c]) => {
           const [va, vb] = k.split('\u0000') as [string, string];
-          const la = perKey.get(tk[i]!)!.get(va) ?? 0;
-          const lb = perKey.get(tk[j]!)!.get(vb) ?? 0;
-          return [priv.publish(va, la).v, priv.publish(vb, lb).v, Math.round(c * scale)] as [
+          const la = linesOf(tk[i]!).get(va) ?? 0;
+          const lb = linesOf(tk[j]!).get(vb) ?? 0;
+          return [priv.publish(va, la).v, priv.publish(vb, lb).v, Math.round(c * lineScale)] as [
             string,
             string,
             number,
           ];
         });
       pairs.push({
-        a: priv.publish(tk[i]!, f.lines).v,
-        b: priv.publish(tk[j]!, f.lines).v,
+        a: publishKey(tk[i]!),
+        b: publishKey(tk[j]!),
         mutualInformation: mi,
         pairs: top,
       });

@@ -56,10 +56,17 @@ export function buildGlobal(g: GlobalAcc, ctx: GlobalContext): GlobalRecipe {
       encodings: shares<'identity' | 'gzip' | 'deflate'>(g.encodings, g.requests, 3).map(
         ([encoding, share]) => ({ encoding, share }),
       ),
-      formats: shares(g.formats, g.requests, 8).map(([format, share]) => ({
-        format: format.slice(0, 32),
-        share,
-      })),
+      formats: shares(g.formats, g.requests, 8).map(([format, share]) => {
+        const s = g.byFormat.get(format);
+        return {
+          format: format.slice(0, 32),
+          share,
+          ...(s && {
+            linesPerRequest: quantilesOf(s[0], true),
+            wireBytes: quantilesOf(s[1], true),
+          }),
+        };
+      }),
       paths: shares(g.paths, g.requests, 32).map(([path, share]) => ({
         path: path.slice(0, 256),
         share,

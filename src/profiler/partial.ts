@@ -37,6 +37,8 @@ export interface GlobalState {
   gaps: DDSketchJson;
   encodings: Array<[string, number]>;
   formats: Array<[string, number]>;
+  /** Per format: lines per request and wire bytes. */
+  byFormat: Array<[string, DDSketchJson, DDSketchJson]>;
   paths: Array<[string, number]>;
   clients: Array<[string, [number, number]]>;
   clientsOverflow: number;
@@ -73,6 +75,8 @@ export class GlobalAcc {
   readonly gaps = new DDSketch();
   readonly encodings = new Map<string, number>();
   readonly formats = new Map<string, number>();
+  /** Per format (a handful: the f= values the parser knows): lines per request, wire bytes. */
+  readonly byFormat = new Map<string, [DDSketch, DDSketch]>();
   readonly paths = new Map<string, number>();
   readonly clients = new Map<string, [number, number]>();
   clientsOverflow = 0;
@@ -80,6 +84,12 @@ export class GlobalAcc {
   readonly reqCurve = new BucketCounts();
   readonly reqInst = new InstantWindows();
   readonly traces = new Map<string, TraceSpan[]>();
+
+  formatSketches(format: string): [DDSketch, DDSketch] {
+    let s = this.byFormat.get(format);
+    if (!s) this.byFormat.set(format, (s = [new DDSketch(), new DDSketch()]));
+    return s;
+  }
 
   get requests(): number {
     return this.read.requests;
@@ -102,6 +112,7 @@ export class GlobalAcc {
       gaps: this.gaps.toJSON(),
       encodings: [...this.encodings],
       formats: [...this.formats],
+      byFormat: [...this.byFormat].map(([f, [l, w]]) => [f, l.toJSON(), w.toJSON()]),
       paths: [...this.paths],
       clients: [...this.clients],
       clientsOverflow: this.clientsOverflow,
@@ -131,6 +142,11 @@ export class GlobalAcc {
     this.gaps.merge(DDSketch.fromJSON(s.gaps));
     add(this.encodings, s.encodings);
     add(this.formats, s.formats);
+    for (const [f, l, w] of s.byFormat) {
+      const [lines, wire] = this.formatSketches(f);
+      lines.merge(DDSketch.fromJSON(l));
+      wire.merge(DDSketch.fromJSON(w));
+    }
     add(this.paths, s.paths);
     for (const [c, [r, l]] of s.clients) {
       const e = this.clients.get(c);

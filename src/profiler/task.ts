@@ -98,6 +98,9 @@ export async function runTask(task: Task): Promise<PartialState> {
       g.stored.add(h.storedBytes);
       g.encodings.set(h.encoding, (g.encodings.get(h.encoding) ?? 0) + 1);
       g.formats.set(fmt, (g.formats.get(fmt) ?? 0) + 1);
+      const [fLines, fWire] = g.formatSketches(fmt);
+      fLines.add(h.lines);
+      fWire.add(h.wireBytes);
       g.paths.set(h.path, (g.paths.get(h.path) ?? 0) + 1);
       const c = g.clients.get(h.client);
       if (c) {

@@ -12,7 +12,9 @@ import type { Totals } from '../../src/generator/messages.js';
 import { Sink } from '../../src/sink/sink.js';
 import { BIN, runCli, waitFor } from '../helpers.js';
 import { LOOP, withSink } from '../sink/helpers.js';
-import { KEYS, globalRecipe, recipe, writeRoot } from './recipes.js';
+import { records } from '../../src/lib/capture-format.js';
+import { native } from '../../src/lib/native.js';
+import { KEYS, globalRecipe, q, recipe, writeRoot } from './recipes.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'wflg-gen-'));
 const children = new Set<ChildProcess>();
@@ -51,8 +53,8 @@ interface Gen {
   done: Promise<{ done: boolean; totals: Totals }>;
 }
 
-async function startGen(args: string[]): Promise<Gen> {
-  const child = spawn(process.execPath, [BIN, 'generate', '--recipes', root, ...args], {
+async function startGen(args: string[], recipes = root): Promise<Gen> {
+  const child = spawn(process.execPath, [BIN, 'generate', '--recipes', recipes, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -98,6 +100,64 @@ test('tcp: every line sent reaches the sink, none rejected; totals and status ag
     assert.ok(Math.abs(totals.planned - 6000) < 600, `planned ${totals.planned}`);
     assert.equal(s.stats().familyCount, 3);
   });
+});
+
+test('http: each format is batched by its own lines-per-request (regression: one mixed distribution gave histogram streams metric-sized batches)', async () => {
+  const g0 = globalRecipe([
+    [0, 4],
+    [0.5, 60],
+    [1, 120],
+  ]);
+  g0.requests!.formats = [
+    {
+      format: 'wavefront',
+      share: 0.5,
+      linesPerRequest: q([
+        [0, 90],
+        [1, 110],
+      ]),
+    },
+    {
+      format: 'histogram',
+      share: 0.5,
+      linesPerRequest: q([
+        [0, 3],
+        [1, 5],
+      ]),
+    },
+  ];
+  const dir = writeRoot(
+    join(tmp, 'by-format'),
+    [
+      recipe({ name: 'fmt.metric', rate: 400, series: 4000, keys: KEYS }),
+      recipe({ name: 'fmt.hist', kind: 'histogram_m', rate: 40, series: 400, keys: KEYS }),
+    ],
+    g0,
+  );
+  const tee = join(tmp, 'by-format.wf.zst');
+  await withSink({ tee }, async (s) => {
+    const g = await startGen(
+      ['--target', `http://127.0.0.1:${s.httpPort}/report`, '--duration', '3s'],
+      dir,
+    );
+    const { totals } = await g.done;
+    assert.equal(totals.httpErrors, 0);
+    await waitFor('the sink got every line', () => s.counts.lines === totals.sent, 5000);
+    s.flushTee();
+  });
+  const dec = native().decodeFrames(readFileSync(tee), 1 << 28);
+  const by = new Map<string, number[]>();
+  for (const r of records(dec.data)) {
+    const f = r.header.query;
+    by.set(f, [...(by.get(f) ?? []), r.header.lines]);
+  }
+  const metric = by.get('f=wavefront') ?? [];
+  const hist = by.get('f=histogram') ?? [];
+  assert.ok(metric.length >= 5 && hist.length >= 10, `${metric.length} / ${hist.length} requests`);
+  // Every batch but one closed by age or at the end is within its format's own range.
+  const outside = (xs: number[], lo: number, hi: number) => xs.filter((n) => n < lo || n > hi);
+  assert.ok(outside(metric, 90, 110).length <= 2, `metric batches ${metric.join(',')}`);
+  assert.ok(outside(hist, 3, 5).length <= 2, `histogram batches ${hist.join(',')}`);
 });
 
 test('http: batched POSTs with batch sizes from the recipe, gzip share, bearer token', async () => {

@@ -7,6 +7,7 @@ import { Planner, SLOT_MS } from '../../src/generator/plan.js';
 import { DEFAULT_SCENARIO, familyMatcher, updateScenario } from '../../src/generator/scenario.js';
 import { FamilySynth } from '../../src/generator/synth.js';
 import { Rng } from '../../src/lib/rng.js';
+import { SOURCE_PAIR_KEY } from '../../src/lib/recipe.js';
 import { WavefrontParser } from '../../src/lib/wavefront.js';
 import { isWflgError } from '../../src/lib/errors.js';
 import { KEYS, recipe } from './recipes.js';
@@ -287,5 +288,52 @@ test("synthesis: spans carry the recipe's co-occurring tag values like every oth
     seen.delete(undefined);
     assert.equal(n, 10);
     assert.deepEqual([...seen].sort(), ['dev/db', 'prod/web'], `${kind}: ${[...seen].join(', ')}`);
+  }
+});
+
+test('synthesis: a source–tag pair keeps each source with its own tag values (regression: sources were drawn apart from tags, so a trace of two workloads came out as one)', () => {
+  for (const kind of ['metric', 'delta', 'span'] as const) {
+    const r = recipe({
+      name: kind === 'delta' ? '∆x.src.pair' : `x.src.pair.${kind}`,
+      kind,
+      rate: 10,
+      series: 2,
+      sources: [
+        ['llm-conv', 19366],
+        ['llm-code', 8819],
+      ],
+      keys: {
+        workload: [
+          ['conversation', 19366],
+          ['code', 8819],
+        ],
+      },
+    });
+    r.series.valuePairs = [
+      {
+        a: SOURCE_PAIR_KEY,
+        b: 'workload',
+        mutualInformation: 1,
+        pairs: [
+          ['llm-conv', 'conversation', 19366],
+          ['llm-code', 'code', 8819],
+        ],
+      },
+    ];
+    const syn = new FamilySynth(compileFamily(r), 0, 1);
+    syn.setUniverse(2);
+    assert.equal(syn.collisions, 0);
+    const out = new Out(1 << 20);
+    const n = syn.emit(out, 2, EPOCH, new Rng(5), 0, 0);
+    const seen = new Set(
+      out
+        .take()
+        .toString()
+        .split('\n')
+        .map((l) => /source="?([\w-]+)"?.*"workload"="(\w+)"/.exec(l)?.slice(1).join('/')),
+    );
+    seen.delete(undefined);
+    assert.equal(n, 2);
+    assert.deepEqual([...seen].sort(), ['llm-code/code', 'llm-conv/conversation'], kind);
   }
 });

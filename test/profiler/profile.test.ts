@@ -17,7 +17,12 @@ import { parquetReadObjects } from 'hyparquet';
 import { encodeHeader } from '../../src/lib/capture-format.js';
 import { isWflgError } from '../../src/lib/errors.js';
 import { native } from '../../src/lib/native.js';
-import { validateGlobalRecipe, validateRecipe, type Recipe } from '../../src/lib/recipe.js';
+import {
+  SOURCE_PAIR_KEY,
+  validateGlobalRecipe,
+  validateRecipe,
+  type Recipe,
+} from '../../src/lib/recipe.js';
 import { deleteRaw } from '../../src/profiler/delete.js';
 import { profile } from '../../src/profiler/run.js';
 import { openStore } from '../../src/lib/store/index.js';
@@ -239,6 +244,58 @@ test('bad input: empty directory, non-Wavefront bytes, a one-line family', async
     assert.equal(o.recipes[0]!.confidence, 'low');
     assert.ok(o.recipes[0]!.notes.some((n) => /only 1 lines/.test(n)));
     assert.equal(o.recipes[0]!.arrivals.hawkes, null);
+  });
+});
+
+test('request model: each format keeps its own lines per request and wire bytes', async () => {
+  await inTmp(async (root) => {
+    const d = join(root, 'capture', 'dt=2026-11-22', 'mig=m', 'host-1');
+    mkdirSync(d, { recursive: true });
+    const reqs = [];
+    let t = 1_795_000_000_000;
+    for (let i = 0; i < 40; i++) {
+      t += 250;
+      const metric = Array.from(
+        { length: 200 },
+        (_, s) => `m.x ${s} ${Math.floor(t / 1000)} source=a`,
+      );
+      reqs.push({ t, body: metric.join('\n') + '\n' });
+      const hist = [`!M ${Math.floor(t / 60000) * 60} #1 ${i} h.y source=a`];
+      reqs.push({ t: t + 1, body: hist.join('\n') + '\n', q: 'f=histogram' });
+    }
+    writeFileSync(join(d, 'part-w1-000000.wf.zst'), capturePart(reqs));
+    const o = await profile(base(join(root, 'capture'), join(root, 'o')));
+    const formats = o.global.requests!.formats;
+    const of = (f: string) => formats.find((x) => x.format === f)!;
+    const median = (q: { q: [number, number][] }) => q.q.find(([p]) => p === 0.5)![1];
+    assert.equal(of('wavefront').share, 0.5);
+    assert.ok(Math.abs(median(of('wavefront').linesPerRequest!) - 200) <= 4);
+    assert.ok(Math.abs(median(of('histogram').linesPerRequest!) - 1) <= 0.1);
+    assert.ok(median(of('wavefront').wireBytes!) > 50 * median(of('histogram').wireBytes!));
+  });
+});
+
+test('value pairs: the source takes part as a key, pair counts are lines (a host keeps its region)', async () => {
+  await inTmp(async (root) => {
+    const lines = [];
+    const hosts: [string, string, number][] = [
+      ['web-1', 'us', 30],
+      ['web-2', 'eu', 10],
+      ['web-3', 'eu', 5],
+    ];
+    for (const [host, region, n] of hosts)
+      for (let i = 0; i < n; i++)
+        lines.push(`app.up 1 ${1795000000 + i * 60} source=${host} region=${region} team=core`);
+    writeFileSync(join(root, 'p.wf'), lines.join('\n') + '\n');
+    const o = await profile(base(join(root, 'p.wf'), join(root, 'o')));
+    const vp = o.recipes[0]!.series.valuePairs;
+    assert.equal(vp[0]!.a, SOURCE_PAIR_KEY);
+    assert.equal(vp[0]!.b, 'region');
+    assert.deepEqual(vp[0]!.pairs, hosts);
+    assert.ok(vp[0]!.mutualInformation > 0.9, `${vp[0]!.mutualInformation}`);
+    // A key constant across series tells nothing about the source.
+    const team = vp.find((p) => p.a === SOURCE_PAIR_KEY && p.b === 'team')!;
+    assert.equal(team.mutualInformation, 0);
   });
 });
 
