@@ -10,6 +10,7 @@ import { generateBench } from './generate.bench.js';
 import { sinkBench } from './sink.bench.js';
 import { parseBench } from './parse.bench.js';
 import { profileBench } from './profile.bench.js';
+import { xdsPushBench } from './xds-push.bench.js';
 
 type Baseline = NonNullable<Figure['baseline']>;
 const up = (
@@ -26,12 +27,19 @@ const up = (
   higherIsBetter: true,
   ...(baseline ? { baseline } : {}),
 });
-const down = (id: string, label: string, value: number, unit: string): Figure => ({
+const down = (
+  id: string,
+  label: string,
+  value: number,
+  unit: string,
+  baseline?: Baseline,
+): Figure => ({
   id,
   label,
   value,
   unit,
   higherIsBetter: false,
+  ...(baseline ? { baseline } : {}),
 });
 const base = (label: string, value: number, unit: string): Baseline => ({ label, value, unit });
 
@@ -166,6 +174,52 @@ const CASES: BenchCase[] = [
           parse,
         ),
         up('sink.ratio_to_parse', 'sink ÷ bare parse', s.ratio, '×', parse),
+      ];
+    },
+  },
+  {
+    id: 'xds',
+    title: 'xDS controller: one inventory change to 500 raw ADS streams + 20 grpc-js-xds channels',
+    quick: false,
+    run: async () => {
+      const x = await xdsPushBench(500, 5, 20);
+      const one = base('the same change to one ADS stream, p50', x.baselineOneStreamP50Ms, 'ms');
+      const n = x.streams + x.grpcChannels;
+      return [
+        down('xds.push_p99_ms', `new version on each of ${n} streams, p99`, x.allP99Ms, 'ms', one),
+        down('xds.push_p50_ms', `new version on each of ${n} streams, p50`, x.allP50Ms, 'ms', one),
+        down('xds.raw_p99_ms', `raw ADS streams (${x.streams}), p99`, x.streamP99Ms, 'ms', one),
+        down(
+          'xds.grpc_p99_ms',
+          `grpc-js-xds ACKs (${x.grpcChannels}), p99`,
+          x.grpcP99Ms,
+          'ms',
+          one,
+        ),
+        down(
+          'xds.rss_growth_mib',
+          'controller RSS growth, connected + pushed',
+          x.rssGrowthMiB,
+          'MiB',
+        ),
+        down(
+          'xds.rpc_failures',
+          'grpc-js-xds RPCs failed through the changes',
+          x.rpcFailed,
+          'RPCs',
+        ),
+        down(
+          'xds.noop_responses',
+          'responses to 20 unchanged polls',
+          x.noopResponses + x.noopGrpcResponses,
+          'responses',
+        ),
+        down(
+          'xds.streams_after_close',
+          'streams held after every client closed',
+          x.streamsAfterClose,
+          'streams',
+        ),
       ];
     },
   },

@@ -4,23 +4,13 @@
 // client's own view (CSDS, from its admin server) must match the controller's versions.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import {
-  credentials,
-  loadPackageDefinition,
-  Server,
-  ServerCredentials,
-  type Client,
-  type GrpcObject,
-  type ServiceClientConstructor,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ROOT } from '../helpers.js';
 import { TYPE } from '../../src/xds/proto.js';
+import { csdsClient, fetchClientStatus, type ClientConfig } from './csds.js';
 import { ECHO } from './echo.js';
 import { startController, type Controller } from './envoy-harness.js';
 import { FakeGce, vm, type FakeInstance } from './fake-gce.js';
@@ -48,49 +38,6 @@ async function backend(
     ),
   );
   return { port: bound, server };
-}
-
-interface ClientConfig {
-  node?: { id?: string };
-  generic_xds_configs?: {
-    type_url: string;
-    name: string;
-    client_status: string;
-    version_info: string;
-  }[];
-}
-
-interface CsdsClient extends Client {
-  FetchClientStatus(
-    req: object,
-    cb: (err: ServiceError | null, res?: { config: ClientConfig[] }) => void,
-  ): void;
-}
-
-/** A CSDS client from the protos grpc-js-xds ships (the same files it serves CSDS from). */
-function csdsClient(port: number): CsdsClient {
-  const deps = join(
-    dirname(createRequire(import.meta.url).resolve('@grpc/grpc-js-xds')),
-    '..',
-    '..',
-    'deps',
-  );
-  const def = loadSync('envoy/service/status/v3/csds.proto', {
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-    includeDirs: ['envoy-api', 'xds', 'protoc-gen-validate', 'googleapis'].map((d) =>
-      join(deps, d),
-    ),
-  });
-  const Ctor = (
-    (loadPackageDefinition(def).envoy as GrpcObject).service as {
-      status: { v3: { ClientStatusDiscoveryService: ServiceClientConstructor } };
-    }
-  ).status.v3.ClientStatusDiscoveryService;
-  return new Ctor(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as CsdsClient;
 }
 
 /** §11 test 19: how long the controller stays dead while RPCs must keep succeeding. */
@@ -192,10 +139,7 @@ describe('grpc-js-xds end to end', () => {
   test('CSDS: the client reports LDS, RDS, CDS and EDS ACKED at the controller’s versions', async (t) => {
     await until(() => adminPort > 0, 5000, 'the child’s admin port');
     const csds = csdsClient(adminPort);
-    const fetchStatus = (): Promise<ClientConfig[]> =>
-      new Promise((resolve, reject) =>
-        csds.FetchClientStatus({}, (err, res) => (err ? reject(err) : resolve(res!.config))),
-      );
+    const fetchStatus = (): Promise<ClientConfig[]> => fetchClientStatus(csds);
     try {
       const want = await snapshotVersions();
       const expected = [
