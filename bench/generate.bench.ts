@@ -139,7 +139,7 @@ export async function generateBench(seconds = 5): Promise<GenerateFigures> {
     models.map((m) =>
       compileFamily({
         ...m.recipe,
-        totals: { ...m.recipe.totals, series: 333_334 },
+        series: { ...m.recipe.series, count: 333_334 },
       }),
     ),
   );

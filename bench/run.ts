@@ -13,34 +13,18 @@ import { profileBench } from './profile.bench.js';
 import { xdsPushBench } from './xds-push.bench.js';
 
 type Baseline = NonNullable<Figure['baseline']>;
-const up = (
-  id: string,
-  label: string,
-  value: number,
-  unit: string,
-  baseline?: Baseline,
-): Figure => ({
-  id,
-  label,
-  value,
-  unit,
-  higherIsBetter: true,
-  ...(baseline ? { baseline } : {}),
-});
-const down = (
-  id: string,
-  label: string,
-  value: number,
-  unit: string,
-  baseline?: Baseline,
-): Figure => ({
-  id,
-  label,
-  value,
-  unit,
-  higherIsBetter: false,
-  ...(baseline ? { baseline } : {}),
-});
+const figure =
+  (higherIsBetter: boolean) =>
+  (id: string, label: string, value: number, unit: string, baseline?: Baseline): Figure => ({
+    id,
+    label,
+    value,
+    unit,
+    higherIsBetter,
+    ...(baseline ? { baseline } : {}),
+  });
+const up = figure(true);
+const down = figure(false);
 const base = (label: string, value: number, unit: string): Baseline => ({ label, value, unit });
 
 const CASES: BenchCase[] = [
