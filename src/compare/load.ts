@@ -1,7 +1,7 @@
 // One side of a comparison as recipes: read from a recipes root (recipes/v1/*.json.zst, as
 // `wflg profile --output` writes them, local or through the object store) or, for capture parts
 // and plain Wavefront files, profiled first into a temporary root that is removed afterwards.
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isWflgError, WflgError } from '../lib/errors.js';
@@ -62,7 +62,7 @@ async function readRoot(input: string, root: RecipeRoot): Promise<RecipeSet> {
     `${GLOBAL_FILE}`,
   );
   const recipes: Recipe[] = [];
-  for (const name of (await root.list()).sort()) {
+  for (const name of await root.list()) {
     const base = name.slice(RECIPES_DIR.length + 1);
     if (base === 'global.json.zst' || !base.endsWith('.json.zst')) continue;
     const m = FAMILY_FILE.exec(base);
@@ -119,8 +119,9 @@ async function profiled(input: string, o: LoadOptions): Promise<RecipeSet> {
 export async function loadSide(input: string, o: LoadOptions): Promise<RecipeSet> {
   const path = localPath(input);
   if (path !== undefined) {
-    if (!existsSync(path)) throw inputError(input, 'does not exist');
-    if (!statSync(path).isDirectory()) return profiled(input, o);
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) throw inputError(input, 'does not exist');
+    if (!st.isDirectory()) return profiled(input, o);
   }
   const root = await openRecipeRoot(
     path ?? input,

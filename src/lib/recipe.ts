@@ -12,7 +12,6 @@ import { familyIdOfKey } from './wavefront.js';
 
 export const RECIPE_SCHEMA = 'wflg.recipe/v1';
 export const GLOBAL_SCHEMA = 'wflg.recipe-global/v1';
-export const RECIPE_MAJOR = 1;
 
 export type FamilyKind =
   'metric' | 'delta' | 'histogram_m' | 'histogram_h' | 'histogram_d' | 'span';

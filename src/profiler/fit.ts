@@ -183,25 +183,26 @@ function seriesUniverse(
   const scale = recs.length > 0 ? estimated / recs.length : 1;
   const sampledLines = recs.reduce((a, r) => a + r.n, 0);
   const lineScale = sampledLines > 0 ? f.lines / sampledLines : 1;
-  const sources = new Map<string, number>();
+  // Per key, lines and series per value; the source is tallied as the key SOURCE_PAIR_KEY, which
+  // no tag key can be, so the value pairs below treat it like any other key.
   const perKey = new Map<string, Map<string, number>>();
   const seriesPerValue = new Map<string, Map<string, number>>();
-  for (const k of f.ident.tagKeys) {
+  for (const k of [SOURCE_PAIR_KEY, ...f.ident.tagKeys]) {
     perKey.set(k, new Map());
     seriesPerValue.set(k, new Map());
   }
-  const seriesPerSource = new Map<string, number>();
+  const tally = (k: string, v: string, n: number): void => {
+    const m = perKey.get(k);
+    if (!m) return;
+    m.set(v, (m.get(v) ?? 0) + n);
+    const s = seriesPerValue.get(k)!;
+    s.set(v, (s.get(v) ?? 0) + 1);
+  };
   for (const r of recs) {
-    sources.set(r.source, (sources.get(r.source) ?? 0) + r.n);
-    seriesPerSource.set(r.source, (seriesPerSource.get(r.source) ?? 0) + 1);
-    for (const [k, v] of r.tags) {
-      const m = perKey.get(k);
-      if (!m) continue;
-      m.set(v, (m.get(v) ?? 0) + r.n);
-      const s = seriesPerValue.get(k)!;
-      s.set(v, (s.get(v) ?? 0) + 1);
-    }
+    tally(SOURCE_PAIR_KEY, r.source, r.n);
+    for (const [k, v] of r.tags) tally(k, v, r.n);
   }
+  const sources = perKey.get(SOURCE_PAIR_KEY)!;
   const distinctOf = (m: Map<string, number>) =>
     f.series.complete ? m.size : Math.min(estimated, Math.round(m.size * Math.sqrt(scale)));
   const keys = f.ident.tagKeys.slice(0, 256).map((key) => {
@@ -221,21 +222,20 @@ function seriesUniverse(
   // generator's identities reproduce the line-level mix.
   const pairs: SeriesUniverse['valuePairs'] = [];
   const tk = [SOURCE_PAIR_KEY, ...f.ident.tagKeys.slice(0, 12)];
-  const valueOf = (r: SeriesRec, key: string): string | undefined =>
-    key === SOURCE_PAIR_KEY ? r.source : r.tags.find(([k]) => k === key)?.[1];
-  const seriesOf = (key: string): Map<string, number> =>
-    key === SOURCE_PAIR_KEY ? seriesPerSource : seriesPerValue.get(key)!;
-  const linesOf = (key: string): Map<string, number> =>
-    key === SOURCE_PAIR_KEY ? sources : perKey.get(key)!;
+  // Each series' value per pair key, looked up once rather than once per pair.
+  const valuesOf = recs.map((r) =>
+    tk.map((key) => (key === SOURCE_PAIR_KEY ? r.source : r.tags.find(([k]) => k === key)?.[1])),
+  );
   const publishKey = (key: string): string =>
     key === SOURCE_PAIR_KEY ? key : priv.publish(key, f.lines).v;
   for (let i = 0; i < tk.length; i++)
     for (let j = i + 1; j < tk.length; j++) {
       const joint = new Map<string, number>();
       const jointLines = new Map<string, number>();
-      for (const r of recs) {
-        const va = valueOf(r, tk[i]!);
-        const vb = valueOf(r, tk[j]!);
+      for (let ri = 0; ri < recs.length; ri++) {
+        const r = recs[ri]!;
+        const va = valuesOf[ri]![i];
+        const vb = valuesOf[ri]![j];
         if (va === undefined || vb === undefined) continue;
         const k = `${va}\u0000${vb}`;
         joint.set(k, (joint.get(k) ?? 0) + 1);
@@ -243,14 +243,19 @@ function seriesUniverse(
       }
       const n = [...joint.values()].reduce((a, b) => a + b, 0);
       if (n === 0) continue;
-      const mi = mutualInformation(joint, seriesOf(tk[i]!), seriesOf(tk[j]!), n);
+      const mi = mutualInformation(
+        joint,
+        seriesPerValue.get(tk[i]!)!,
+        seriesPerValue.get(tk[j]!)!,
+        n,
+      );
       const top = [...jointLines]
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
         .slice(0, 1024)
         .map(([k, c]) => {
           const [va, vb] = k.split('\u0000') as [string, string];
-          const la = linesOf(tk[i]!).get(va) ?? 0;
-          const lb = linesOf(tk[j]!).get(vb) ?? 0;
+          const la = perKey.get(tk[i]!)!.get(va) ?? 0;
+          const lb = perKey.get(tk[j]!)!.get(vb) ?? 0;
           return [priv.publish(va, la).v, priv.publish(vb, lb).v, Math.round(c * lineScale)] as [
             string,
             string,
@@ -311,7 +316,7 @@ export function fitFamily(
   f: FamilyAcc,
   priv: Privatizer,
   mirror: number,
-  traces?: TraceStats,
+  traces: TraceStats,
 ): Recipe {
   const notes: string[] = [];
   const kind = KIND_NAMES[f.ident.kindCode] as Recipe['family']['kind'];
@@ -430,10 +435,7 @@ export function fitFamily(
     series,
     values,
     histogram,
-    span:
-      kind === 'span'
-        ? spanModel(f, traces ?? { spansPerTrace: [], fanOut: [], depth: [] }, priv)
-        : null,
+    span: kind === 'span' ? spanModel(f, recs, traces, priv) : null,
     lineBytes: quantilesOf(f.sk.lineBytes),
     rejects: codeShares(
       f.rejects,
@@ -478,20 +480,30 @@ export function traceStats(traces: Map<string, Array<{ s: string; p: string }>>)
   return out;
 }
 
-export function spanModel(f: FamilyAcc, t: TraceStats, priv: Privatizer): Recipe['span'] {
-  const keys = [...f.annotations]
+function spanModel(
+  f: FamilyAcc,
+  recs: readonly SeriesRec[],
+  t: TraceStats,
+  priv: Privatizer,
+): Recipe['span'] {
+  const top = [...f.annotations]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, 256)
-    .map(([key, n]) => {
-      const values = new Map<string, number>();
-      for (const r of f.series.records())
-        for (const [k, v] of r.tags) if (k === key) values.set(v, (values.get(v) ?? 0) + r.n);
-      return {
-        key: priv.publish(key, n).v,
-        presence: f.lines ? Math.min(1, n / f.lines) : 0,
-        values: freqTable(values, values.size, 1, priv),
-      };
-    });
+    .slice(0, 256);
+  // Every kept key's value counts in one pass over the sample.
+  const valuesOf = new Map(top.map(([key]) => [key, new Map<string, number>()]));
+  for (const r of recs)
+    for (const [k, v] of r.tags) {
+      const values = valuesOf.get(k);
+      if (values) values.set(v, (values.get(v) ?? 0) + r.n);
+    }
+  const keys = top.map(([key, n]) => {
+    const values = valuesOf.get(key)!;
+    return {
+      key: priv.publish(key, n).v,
+      presence: f.lines ? Math.min(1, n / f.lines) : 0,
+      values: freqTable(values, values.size, 1, priv),
+    };
+  });
   return {
     durationMs: quantilesOf(f.sk.duration, true),
     spansPerTrace: quantilesOfList(t.spansPerTrace),

@@ -47,24 +47,31 @@ export function buildGlobal(g: GlobalAcc, ctx: GlobalContext): GlobalRecipe {
       reqPerClient.add(r);
       linesByClient.add(r > 0 ? l / r : 0);
     }
+    // Sketch merges add bucket counts, so the all-format sketches equal ones fed every request.
+    const reqLines = new DDSketch();
+    const wire = new DDSketch();
+    const perFormat = new Map<string, number>();
+    for (const [format, [l, w]] of g.byFormat) {
+      reqLines.merge(l);
+      wire.merge(w);
+      perFormat.set(format, l.count);
+    }
     const notes: string[] = [];
     requests = {
-      linesPerRequest: quantilesOf(g.reqLines, true),
-      wireBytes: quantilesOf(g.wire, true),
+      linesPerRequest: quantilesOf(reqLines, true),
+      wireBytes: quantilesOf(wire, true),
       storedBytes: quantilesOf(g.stored),
       interArrivalMs: quantilesOf(g.gaps),
       encodings: shares<'identity' | 'gzip' | 'deflate'>(g.encodings, g.requests, 3).map(
         ([encoding, share]) => ({ encoding, share }),
       ),
-      formats: shares(g.formats, g.requests, 8).map(([format, share]) => {
-        const s = g.byFormat.get(format);
+      formats: shares(perFormat, g.requests, 8).map(([format, share]) => {
+        const [l, w] = g.byFormat.get(format)!;
         return {
           format: format.slice(0, 32),
           share,
-          ...(s && {
-            linesPerRequest: quantilesOf(s[0], true),
-            wireBytes: quantilesOf(s[1], true),
-          }),
+          linesPerRequest: quantilesOf(l, true),
+          wireBytes: quantilesOf(w, true),
         };
       }),
       paths: shares(g.paths, g.requests, 32).map(([path, share]) => ({

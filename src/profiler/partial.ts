@@ -31,12 +31,9 @@ export interface GlobalState {
   maxMs: number;
   read: ReadCounts;
   captured: boolean;
-  reqLines: DDSketchJson;
-  wire: DDSketchJson;
   stored: DDSketchJson;
   gaps: DDSketchJson;
   encodings: Array<[string, number]>;
-  formats: Array<[string, number]>;
   /** Per format: lines per request and wire bytes. */
   byFormat: Array<[string, DDSketchJson, DDSketchJson]>;
   paths: Array<[string, number]>;
@@ -69,13 +66,14 @@ export class GlobalAcc {
   maxMs = -Infinity;
   read: ReadCounts = { ...emptyReadStats(), inputBytes: 0, textBytes: 0 };
   captured = false;
-  readonly reqLines = new DDSketch();
-  readonly wire = new DDSketch();
   readonly stored = new DDSketch();
   readonly gaps = new DDSketch();
   readonly encodings = new Map<string, number>();
-  readonly formats = new Map<string, number>();
-  /** Per format (a handful: the f= values the parser knows): lines per request, wire bytes. */
+  /**
+   * Per format (a handful: the f= values the parser knows): lines per request, wire bytes. The
+   * request counts per format and the all-format sketches are derived from these (buildGlobal),
+   * not kept beside them.
+   */
   readonly byFormat = new Map<string, [DDSketch, DDSketch]>();
   readonly paths = new Map<string, number>();
   readonly clients = new Map<string, [number, number]>();
@@ -106,12 +104,9 @@ export class GlobalAcc {
       maxMs: this.maxMs,
       read: { ...this.read },
       captured: this.captured,
-      reqLines: this.reqLines.toJSON(),
-      wire: this.wire.toJSON(),
       stored: this.stored.toJSON(),
       gaps: this.gaps.toJSON(),
       encodings: [...this.encodings],
-      formats: [...this.formats],
       byFormat: [...this.byFormat].map(([f, [l, w]]) => [f, l.toJSON(), w.toJSON()]),
       paths: [...this.paths],
       clients: [...this.clients],
@@ -136,12 +131,9 @@ export class GlobalAcc {
     this.maxMs = Math.max(this.maxMs, s.maxMs);
     for (const k of Object.keys(this.read) as Array<keyof ReadCounts>) this.read[k] += s.read[k];
     this.captured ||= s.captured;
-    this.reqLines.merge(DDSketch.fromJSON(s.reqLines));
-    this.wire.merge(DDSketch.fromJSON(s.wire));
     this.stored.merge(DDSketch.fromJSON(s.stored));
     this.gaps.merge(DDSketch.fromJSON(s.gaps));
     add(this.encodings, s.encodings);
-    add(this.formats, s.formats);
     for (const [f, l, w] of s.byFormat) {
       const [lines, wire] = this.formatSketches(f);
       lines.merge(DDSketch.fromJSON(l));

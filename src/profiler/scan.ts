@@ -75,8 +75,7 @@ export function scanText(
     const famLo = L[o + FAM_LO]!;
     const fkey = famHi === 0 && famLo === 0 ? -1 : key53(famHi, famLo);
     if (stage !== 0) {
-      const code = ksc >>> 16;
-      const rk = `${code === 1 ? 'n/a' : `WF-${code}`}|${stage}`;
+      const rk = rejectKey(ksc >>> 8);
       g.rejects.set(rk, (g.rejects.get(rk) ?? 0) + 1);
       const f = fkey < 0 ? undefined : famCache.get(fkey);
       if (f) f.rejects.set(rk, (f.rejects.get(rk) ?? 0) + 1);
@@ -181,6 +180,21 @@ export function scanText(
     if (t < r.first) r.first = t;
     if (t > r.last) r.last = t;
   }
+}
+
+/**
+ * The `code|stage` key of the reject tallies, built once per (code, stage) rather than per
+ * rejected line; the parser's codes are a short fixed catalogue, so the cache stays small.
+ */
+const REJECT_KEYS = new Map<number, string>();
+function rejectKey(codeStage: number): string {
+  let k = REJECT_KEYS.get(codeStage);
+  if (k === undefined) {
+    const code = codeStage >>> 8;
+    k = `${code === 1 ? 'n/a' : `WF-${code}`}|${codeStage & 0xff}`;
+    REJECT_KEYS.set(codeStage, k);
+  }
+  return k;
 }
 
 function newSeries(key: number, b: ParsedBatch, i: number, t: number): SeriesRec {

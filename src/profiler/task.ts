@@ -93,11 +93,8 @@ export async function runTask(task: Task): Promise<PartialState> {
     for (const rec of partRecords(data, g.read, MAX_FRAME)) {
       const h = rec.header;
       const fmt = formatOf(h.query, 'wavefront');
-      g.reqLines.add(h.lines);
-      g.wire.add(h.wireBytes);
       g.stored.add(h.storedBytes);
       g.encodings.set(h.encoding, (g.encodings.get(h.encoding) ?? 0) + 1);
-      g.formats.set(fmt, (g.formats.get(fmt) ?? 0) + 1);
       const [fLines, fWire] = g.formatSketches(fmt);
       fLines.add(h.lines);
       fWire.add(h.wireBytes);

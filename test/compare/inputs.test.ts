@@ -17,14 +17,18 @@ import test from 'node:test';
 import { compare, type CompareReport } from '../../src/compare/compare.js';
 import { loadSide, type LoadOptions } from '../../src/compare/load.js';
 import { DEFAULT_THRESHOLDS } from '../../src/compare/thresholds.js';
-import { encodeHeader } from '../../src/lib/capture-format.js';
 import { isWflgError } from '../../src/lib/errors.js';
 import { native } from '../../src/lib/native.js';
 import { openStore } from '../../src/lib/store/index.js';
 import { profile } from '../../src/profiler/run.js';
 import { StrictGcs } from '../fakes/gcs-strict.js';
 import { runCli } from '../helpers.js';
-import { profileOptions } from '../profiler/fixtures.js';
+import {
+  capturePart,
+  partDir,
+  profileOptions,
+  type CapturedRequest,
+} from '../profiler/fixtures.js';
 
 const LOAD: LoadOptions = { workers: 0, k: 1, salt: '', format: 'auto', version: 'test' };
 const OPTS = { thresholds: DEFAULT_THRESHOLDS, timeScale: 1, multiplier: 1 };
@@ -34,11 +38,10 @@ const unzstd = (b: Uint8Array) => native().decodeFrames(b, 1 << 26).data;
 /** One capture part; each request's lines may be split into `split` requests at the same instant. */
 function capture(dir: string, split: number): string {
   const root = join(dir, 'capture');
-  const d = join(root, 'dt=2026-11-22', 'mig=m', 'host-1');
+  const d = partDir(root);
   mkdirSync(d, { recursive: true });
-  const frames: Buffer[] = [];
+  const reqs: CapturedRequest[] = [];
   let t = 1_795_000_000_000;
-  let seq = 0;
   for (let i = 0; i < 400; i++) {
     t += 200 + ((i * 7919) % 400);
     const lines: string[] = [];
@@ -47,24 +50,14 @@ function capture(dir: string, split: number): string {
         `app.req.latency ${((s * 37 + i) % 100) / 10} ${Math.floor(t / 1000)} source=web-${s % 5} env=prod dc=dc${s % 2}`,
       );
     const per = lines.length / split;
-    for (let k = 0; k < split; k++) {
-      const body = Buffer.from(lines.slice(k * per, (k + 1) * per).join('\n') + '\n');
-      const head = encodeHeader({
-        arrivalMs: t,
-        wireBytes: body.length,
+    for (let k = 0; k < split; k++)
+      reqs.push({
+        t,
+        body: lines.slice(k * per, (k + 1) * per).join('\n') + '\n',
         encoding: 'identity',
-        storedBytes: body.length,
-        lines: per,
-        path: '/report',
-        query: 'f=wavefront',
-        client: '00000000000000a1',
-        mirrorFraction: 1,
-        seq: seq++,
       });
-      frames.push(zstd(Buffer.concat([Buffer.from(head), body])));
-    }
   }
-  writeFileSync(join(d, 'part-w1-000000.wf.zst'), Buffer.concat(frames));
+  writeFileSync(join(d, 'part-w1-000000.wf.zst'), capturePart(reqs, 1));
   return root;
 }
 

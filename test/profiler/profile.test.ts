@@ -14,9 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
 import { parquetReadObjects } from 'hyparquet';
-import { encodeHeader } from '../../src/lib/capture-format.js';
 import { isWflgError } from '../../src/lib/errors.js';
-import { native } from '../../src/lib/native.js';
+import { native, type FrameScan } from '../../src/lib/native.js';
 import {
   SOURCE_PAIR_KEY,
   validateGlobalRecipe,
@@ -28,7 +27,7 @@ import { profile } from '../../src/profiler/run.js';
 import { openStore } from '../../src/lib/store/index.js';
 import { StrictGcs } from '../fakes/gcs-strict.js';
 import { CORPUS } from '../helpers.js';
-import { profileOptions as base } from './fixtures.js';
+import { capturePart, partDir, profileOptions as base } from './fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'wflg-profile-'));
 /** Runs `fn` in a fresh temporary directory, removed afterwards whatever happens. */
@@ -105,31 +104,8 @@ test('the public corpus: coverage ≥ 99.9 %, valid recipes for all three data s
   });
 });
 
-function capturePart(
-  reqs: Array<{ t: number; body: string; q?: string; client?: string }>,
-): Buffer {
-  const enc = new (native().FrameEncoder)(3);
-  const frames = reqs.map((r, i) => {
-    const body = Buffer.from(r.body);
-    const head = encodeHeader({
-      arrivalMs: r.t,
-      wireBytes: body.length,
-      encoding: i % 3 === 0 ? 'gzip' : 'identity',
-      storedBytes: body.length,
-      lines: r.body.split('\n').filter(Boolean).length,
-      path: '/report',
-      query: r.q ?? 'f=wavefront',
-      client: r.client ?? '00000000000000a1',
-      mirrorFraction: 0.5,
-      seq: i,
-    });
-    return enc.encode(Buffer.concat([Buffer.from(head), body]));
-  });
-  return Buffer.concat(frames);
-}
-
 function syntheticCapture(dir: string, parts: number, perPart: number): void {
-  const d = join(dir, 'capture', 'dt=2026-11-22', 'mig=m', 'host-1');
+  const d = partDir(join(dir, 'capture'));
   mkdirSync(d, { recursive: true });
   let t = 1_795_000_000_000;
   for (let p = 0; p < parts; p++) {
@@ -186,16 +162,21 @@ test('capture parts: arrival time axis, request model, mirror fraction; determin
   });
 });
 
+/** Flips one byte of a capture part, at an offset chosen from its frame scan. */
+function flipByte(path: string, at: (scan: FrameScan) => number): void {
+  const bytes = readFileSync(path);
+  const i = at(native().scanFrames(bytes));
+  bytes[i] = bytes[i]! ^ 0xff;
+  writeFileSync(path, bytes);
+}
+
 test('corrupt frames are skipped and counted; the rest is profiled', async () => {
   await inTmp(async (root) => {
     syntheticCapture(root, 1, 50);
-    const dir = join(root, 'capture', 'dt=2026-11-22', 'mig=m', 'host-1');
-    const p = join(dir, 'part-w1-000000.wf.zst');
-    const bytes = readFileSync(p);
-    const scan = native().scanFrames(bytes);
-    const victim = scan.offsets[10]! + 20;
-    bytes[victim] = bytes[victim]! ^ 0xff;
-    writeFileSync(p, bytes);
+    flipByte(
+      join(partDir(join(root, 'capture')), 'part-w1-000000.wf.zst'),
+      (s) => s.offsets[10]! + 20,
+    );
     const r = await profile(base(join(root, 'capture'), join(root, 'out')));
     assert.equal(r.global.totals.requests, 49);
     const html = readFileSync(join(root, 'out', r.reportName), 'utf8');
@@ -206,14 +187,9 @@ test('corrupt frames are skipped and counted; the rest is profiled', async () =>
 test('regression: a damaged or torn first frame is skipped and counted, not read as plain Wavefront', async () => {
   await inTmp(async (root) => {
     syntheticCapture(root, 2, 30);
-    const dir = join(root, 'capture', 'dt=2026-11-22', 'mig=m', 'host-1');
+    const dir = partDir(join(root, 'capture'));
     // Part 0: the first frame's checksum damaged (the sniff used to need that frame to verify).
-    const p0 = join(dir, 'part-w1-000000.wf.zst');
-    const b0 = readFileSync(p0);
-    const s0 = native().scanFrames(b0);
-    const victim = s0.offsets[0]! + s0.compressedLens[0]! - 2;
-    b0[victim] = b0[victim]! ^ 0xff;
-    writeFileSync(p0, b0);
+    flipByte(join(dir, 'part-w1-000000.wf.zst'), (s) => s.offsets[0]! + s.compressedLens[0]! - 2);
     // Part 1: cut inside its first frame's checksum, the torn tail of a crashed writer.
     const p1 = join(dir, 'part-w1-000001.wf.zst');
     const b1 = readFileSync(p1);
@@ -249,7 +225,7 @@ test('bad input: empty directory, non-Wavefront bytes, a one-line family', async
 
 test('request model: each format keeps its own lines per request and wire bytes', async () => {
   await inTmp(async (root) => {
-    const d = join(root, 'capture', 'dt=2026-11-22', 'mig=m', 'host-1');
+    const d = partDir(join(root, 'capture'));
     mkdirSync(d, { recursive: true });
     const reqs = [];
     let t = 1_795_000_000_000;
@@ -390,7 +366,7 @@ test('raw deletion: refused without _PROFILE_OK or below coverage, then deletes 
     const high = await deleteRaw({ input: cap, output: join(root, 'out'), minCoverage: 1.01 });
     assert.ok(high.refused);
     // A part written after profiling (a new one) is not listed, so it stays.
-    const late = join(cap, 'dt=2026-11-22', 'mig=m', 'host-1', 'part-w1-000009.wf.zst');
+    const late = join(partDir(cap), 'part-w1-000009.wf.zst');
     writeFileSync(late, capturePart([{ t: 1, body: 'x 1 source=a\n' }]));
     const d = await deleteRaw({ input: cap, output: join(root, 'out'), minCoverage: 0.999 });
     assert.deepEqual(d, { deleted: 2, absent: 0, changed: 0, refused: null });

@@ -9,6 +9,7 @@ export {
   encodeSketch,
   quantilesOf,
   quantilesOfList,
+  segmentOf,
 } from './quantiles.js';
 export { HyperLogLog, Cardinality, key53 } from './cardinality.js';
 export { MisraGries, type FrequentItem } from './heavy.js';

@@ -27,6 +27,10 @@ function pValue(d: number, ne: number): number {
   return kolmogorovQ((s + 0.12 + 0.11 / s) * d);
 }
 
+/** Two samples of which one is empty: alike only when both are. */
+const withEmpty = (n: number, m: number): KsResult =>
+  n === m ? { d: 0, pValue: 1 } : { d: 1, pValue: 0 };
+
 /** A sorted copy without NaN (typed-array sort is numeric). */
 const sortedNumbers = (xs: ArrayLike<number>): Float64Array =>
   Float64Array.from(xs)
@@ -39,7 +43,7 @@ export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>): KsResul
   const y = sortedNumbers(b);
   const n = x.length;
   const m = y.length;
-  if (n === 0 || m === 0) return { d: n === m ? 0 : 1, pValue: n === m ? 1 : 0 };
+  if (n === 0 || m === 0) return withEmpty(n, m);
   let i = 0;
   let j = 0;
   let d = 0;
@@ -75,7 +79,7 @@ export function ksSketches(a: DDSketch, b: DDSketch): KsResult {
   const pb = b.points();
   const na = a.count;
   const nb = b.count;
-  if (na === 0 || nb === 0) return { d: na === nb ? 0 : 1, pValue: na === nb ? 1 : 0 };
+  if (na === 0 || nb === 0) return withEmpty(na, nb);
   let i = 0;
   let j = 0;
   let ca = 0;

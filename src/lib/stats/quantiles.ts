@@ -135,19 +135,32 @@ export function cdfOfQuantiles(q: Quantiles): (x: number) => number {
       at.push(p);
     }
   }
+  const knots = Float64Array.from(xs);
   const lo = xs[0]!;
   const hi = xs[xs.length - 1]!;
   return (x) => {
     if (x < lo) return 0;
     if (x >= hi) return 1;
-    let a = 0;
-    let b = xs.length - 1;
-    while (b - a > 1) {
-      const m = (a + b) >> 1;
-      if (xs[m]! <= x) a = m;
-      else b = m;
-    }
+    const a = segmentOf(knots, x);
+    const b = a + 1;
     const f = (x - xs[a]!) / (xs[b]! - xs[a]!);
     return at[a]! + (below[b]! - at[a]!) * f;
   };
+}
+
+/**
+ * The segment of ascending knots (at least two) that x falls on: the i in [0, length − 2] found by
+ * bisection keeping xs[i] ≤ x < xs[i + 1] where x lies inside. Shared by every piecewise-linear
+ * CDF or quantile function over knots; Float64Array only, so callers on hot paths stay
+ * monomorphic.
+ */
+export function segmentOf(xs: Float64Array, x: number): number {
+  let a = 0;
+  let b = xs.length - 1;
+  while (b - a > 1) {
+    const m = (a + b) >> 1;
+    if (xs[m]! <= x) a = m;
+    else b = m;
+  }
+  return a;
 }

@@ -5,7 +5,12 @@ import test from 'node:test';
 import fc from 'fast-check';
 import { isWflgError } from '../../../src/lib/errors.js';
 import { DDSketch } from '../../../src/lib/stats/ddsketch.js';
-import { cdfOfQuantiles, decodeSketch, encodeSketch } from '../../../src/lib/stats/quantiles.js';
+import {
+  cdfOfQuantiles,
+  decodeSketch,
+  encodeSketch,
+  segmentOf,
+} from '../../../src/lib/stats/quantiles.js';
 
 test('sketches round-trip through their base64 form', () => {
   const s = new DDSketch();
@@ -75,4 +80,21 @@ test('regression: the CDF of a quantiles block jumps where probabilities share a
   assert.equal(F(3), 0.75);
   assert.equal(F(4), 1);
   assert.ok(Number.isNaN(cdfOfQuantiles({ ...q, n: 0, q: [] })(1)));
+});
+
+test('segmentOf finds the knot segment holding x, clamped to the first and last segment', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 2, maxLength: 40 }),
+      fc.double({ min: -2e6, max: 2e6, noNaN: true }),
+      (raw, x) => {
+        const xs = Float64Array.from(raw).sort();
+        const i = segmentOf(xs, x);
+        assert.ok(i >= 0 && i <= xs.length - 2);
+        if (i > 0) assert.ok(xs[i]! <= x, `xs[${i}] = ${xs[i]} > ${x}`);
+        if (i < xs.length - 2) assert.ok(x < xs[i + 1]!, `${x} ≥ xs[${i + 1}] = ${xs[i + 1]}`);
+      },
+    ),
+  );
+  assert.equal(segmentOf(Float64Array.of(0, 1, 1, 2), 1), 2);
 });
