@@ -7,46 +7,23 @@
 // then every 200 ms {"n": [[ok, failed] per channel], "b": backends reached, "e": new errors}.
 // stdin: "csds" → {"csds": [{node, status, version}]} for the EDS resource; close → exit.
 import { createInterface } from 'node:readline';
-import {
-  addAdminServicesToServer,
-  credentials,
-  makeGenericClientConstructor,
-  Server,
-  ServerCredentials,
-  type ServiceError,
-} from '@grpc/grpc-js';
 import * as xds from '@grpc/grpc-js-xds';
 import { csdsClient, fetchClientStatus } from '../test/xds/csds.js';
-import { ECHO } from '../test/xds/echo.js';
+import { echoClient, serveAdmin, type XdsBootstrap } from '../test/xds/echo.js';
 
 // grpc-js-xds's own name for a per-channel bootstrap (resolver-xds.ts), used by its interop tests.
 const BOOTSTRAP_OPTION = 'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config';
 const EDS = 'envoy.config.endpoint.v3.ClusterLoadAssignment';
 
-interface EchoClient {
-  Call(
-    req: Buffer,
-    opts: { deadline: number },
-    cb: (err: ServiceError | null, res?: Buffer) => void,
-  ): void;
-}
-
 const [target = 'collector', n = '1', gap = '50', bootstrapJson = '{}'] = process.argv.slice(2);
 const channels = Number(n);
 const gapMs = Number(gap);
-const bootstrap = JSON.parse(bootstrapJson) as { node: { id: string } };
+const bootstrap = JSON.parse(bootstrapJson) as XdsBootstrap;
 
 xds.register();
-const admin = new Server();
-addAdminServicesToServer(admin);
-const adminPort = await new Promise<number>((resolve, reject) =>
-  admin.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-    err ? reject(err) : resolve(p),
-  ),
-);
+const adminPort = await serveAdmin();
 process.stdout.write(JSON.stringify({ admin: adminPort }) + '\n');
 
-const Ctor = makeGenericClientConstructor(ECHO, 'Echo');
 const counts = Array.from({ length: channels }, () => [0, 0] as [number, number]);
 const backends = new Set<string>();
 let errors: string[] = [];
@@ -55,11 +32,7 @@ let stop = false;
 for (let c = 0; c < channels; c++) {
   const own = { ...bootstrap, node: { ...bootstrap.node, id: `${bootstrap.node.id}-${c}` } };
   const options = c === 0 ? {} : { [BOOTSTRAP_OPTION]: JSON.stringify(own) };
-  const client = new Ctor(
-    `xds:///${target}`,
-    credentials.createInsecure(),
-    options,
-  ) as unknown as EchoClient;
+  const client = echoClient(`xds:///${target}`, options);
   const loop = (): void => {
     if (stop) return;
     client.Call(Buffer.from('x'), { deadline: Date.now() + 2000 }, (err, res) => {

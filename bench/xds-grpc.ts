@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SHORT, TYPE } from '../src/xds/proto.js';
 import type { XdsService } from '../src/xds/service.js';
+import { xdsBootstrap } from '../test/xds/echo.js';
 import { until } from '../test/xds/harness.js';
 
 const child = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
@@ -57,16 +58,7 @@ export class GrpcFleet {
   constructor(xdsPort: number, channels: number, procs: number, gapMs: number) {
     for (let p = 0; p < procs && p * Math.ceil(channels / procs) < channels; p++) {
       const per = Math.min(Math.ceil(channels / procs), channels - p * Math.ceil(channels / procs));
-      const bootstrap = {
-        xds_servers: [
-          {
-            server_uri: `127.0.0.1:${xdsPort}`,
-            channel_creds: [{ type: 'insecure' }],
-            server_features: [],
-          },
-        ],
-        node: { id: `bench-grpc-${p}`, locality: {} },
-      };
+      const bootstrap = xdsBootstrap(xdsPort, `bench-grpc-${p}`);
       const json = JSON.stringify(bootstrap);
       // The process-wide client serves channel 0, so it carries channel 0's node id.
       const first = { ...bootstrap, node: { ...bootstrap.node, id: `${bootstrap.node.id}-0` } };

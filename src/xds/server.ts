@@ -90,10 +90,6 @@ export class XdsServer {
     end();
   }
 
-  snapshot(): Snapshot | undefined {
-    return this.current;
-  }
-
   streamStatus(): StreamStatus[] {
     return [...this.streams.values()].map((s) => s.status());
   }

@@ -14,6 +14,18 @@ export function ensureEnvoy(): string {
   return ensure(process.env);
 }
 
+/** The parts of Envoy's `/clusters?format=json` the tests read. */
+export interface ClustersJson {
+  cluster_statuses?: {
+    name: string;
+    host_statuses?: {
+      address?: { socket_address?: { port_value?: number } };
+      locality?: { zone?: string };
+      health_status?: { eds_health_status?: string; failed_active_health_check?: boolean };
+    }[];
+  }[];
+}
+
 export interface Controller {
   readonly grpcPort: number;
   readonly adminPort: number;

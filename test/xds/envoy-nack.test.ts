@@ -16,6 +16,7 @@ import {
   startBackend,
   startEnvoy,
   type Backend,
+  type ClustersJson,
   type Envoy,
 } from './envoy-harness.js';
 import { host, inv, SETTINGS, until } from './harness.js';
@@ -62,12 +63,7 @@ describe('real Envoy NACKs what the validator refuses', () => {
   const eds = (): EdsStatus | undefined =>
     server.streamStatus().find((s) => s.node?.id === NODE)?.types.eds as EdsStatus | undefined;
   const collectorPorts = async (): Promise<number[]> => {
-    const j = await envoy.adminJson<{
-      cluster_statuses?: {
-        name: string;
-        host_statuses?: { address?: { socket_address?: { port_value?: number } } }[];
-      }[];
-    }>('/clusters?format=json');
+    const j = await envoy.adminJson<ClustersJson>('/clusters?format=json');
     return (j.cluster_statuses?.find((c) => c.name === COLLECTOR)?.host_statuses ?? [])
       .map((h) => h.address?.socket_address?.port_value ?? 0)
       .sort((a, b) => a - b);

@@ -20,6 +20,7 @@ import {
   startController,
   startEnvoy,
   type Backend,
+  type ClustersJson,
   type Controller,
   type Envoy,
 } from './envoy-harness.js';
@@ -408,14 +409,3 @@ describe('real Envoy against wflg xds', () => {
     assert.match(state, /control_plane\.connected_state: 0/, 'Envoy really had no controller');
   });
 });
-
-interface ClustersJson {
-  cluster_statuses?: {
-    name: string;
-    host_statuses?: {
-      address?: { socket_address?: { port_value?: number } };
-      locality?: { zone?: string };
-      health_status?: { eds_health_status?: string; failed_active_health_check?: boolean };
-    }[];
-  }[];
-}

@@ -3,39 +3,13 @@
 // line per call on stdout: {"t": ms, "ok": bool, "b": backend name, "e": error}. With argv[4] =
 // "admin" it also serves gRPC's admin services (CSDS among them, registered by grpc-js-xds) on an
 // ephemeral loopback port, announced first as {"admin": port}. Exits when stdin closes.
-import {
-  addAdminServicesToServer,
-  credentials,
-  makeGenericClientConstructor,
-  Server,
-  ServerCredentials,
-  type ServiceError,
-} from '@grpc/grpc-js';
 import * as xds from '@grpc/grpc-js-xds';
-import { ECHO } from './echo.js';
+import { echoClient, serveAdmin } from './echo.js';
 
 xds.register();
-if (process.argv[4] === 'admin') {
-  const admin = new Server();
-  addAdminServicesToServer(admin);
-  const port = await new Promise<number>((resolve, reject) =>
-    admin.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  process.stdout.write(JSON.stringify({ admin: port }) + '\n');
-}
-const Ctor = makeGenericClientConstructor(ECHO, 'Echo');
-const client = new Ctor(
-  `xds:///${process.argv[2] ?? 'collector'}`,
-  credentials.createInsecure(),
-) as unknown as {
-  Call(
-    req: Buffer,
-    opts: { deadline: number },
-    cb: (err: ServiceError | null, res?: Buffer) => void,
-  ): void;
-};
+if (process.argv[4] === 'admin')
+  process.stdout.write(JSON.stringify({ admin: await serveAdmin() }) + '\n');
+const client = echoClient(`xds:///${process.argv[2] ?? 'collector'}`);
 let stop = false;
 process.stdin.on('close', () => (stop = true));
 process.stdin.resume();

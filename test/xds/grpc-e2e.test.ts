@@ -7,11 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Server } from '@grpc/grpc-js';
 import { ROOT } from '../helpers.js';
 import { TYPE } from '../../src/xds/proto.js';
 import { csdsClient, fetchClientStatus, type ClientConfig } from './csds.js';
-import { ECHO } from './echo.js';
+import { serveEcho, xdsBootstrap } from './echo.js';
 import { startController, type Controller } from './envoy-harness.js';
 import { FakeGce, vm, type FakeInstance } from './fake-gce.js';
 import { sleep, until } from './harness.js';
@@ -21,23 +21,6 @@ interface Call {
   ok: boolean;
   b?: string;
   e?: string;
-}
-
-async function backend(
-  ip: string,
-  port: number,
-  name: string,
-): Promise<{ port: number; server: Server }> {
-  const server = new Server();
-  server.addService(ECHO, {
-    Call: (_call: unknown, cb: (e: null, r: Buffer) => void) => cb(null, Buffer.from(name)),
-  });
-  const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${ip}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  return { port: bound, server };
 }
 
 /** §11 test 19: how long the controller stays dead while RPCs must keep succeeding. */
@@ -68,7 +51,7 @@ describe('grpc-js-xds end to end', () => {
   before(async () => {
     await gce.start();
     gce.pageSize = 2;
-    const first = await backend('127.0.0.2', 0, 'vm-1');
+    const first = await serveEcho('127.0.0.2', 0, 'vm-1');
     port = first.port;
     servers.push(first.server);
     for (const [ip, name] of [
@@ -76,7 +59,7 @@ describe('grpc-js-xds end to end', () => {
       ['127.0.0.4', 'vm-3'],
       ['127.0.0.5', 'vm-2b'],
     ] as const)
-      servers.push((await backend(ip, port, name)).server);
+      servers.push((await serveEcho(ip, port, name)).server);
     set([vm(1, 'us-central1-a'), vm(2, 'us-central1-a'), vm(3, 'us-central1-b')]);
     controllerArgs = [
       ...gce.controllerArgs('regions/us-central1/instanceGroupManagers/col'),
@@ -90,16 +73,7 @@ describe('grpc-js-xds end to end', () => {
       '0',
     ];
     ctl = await startController(controllerArgs);
-    const bootstrap = {
-      xds_servers: [
-        {
-          server_uri: `127.0.0.1:${ctl.grpcPort}`,
-          channel_creds: [{ type: 'insecure' }],
-          server_features: [],
-        },
-      ],
-      node: { id: 'grpc-e2e', locality: {} },
-    };
+    const bootstrap = xdsBootstrap(ctl.grpcPort, 'grpc-e2e');
     client = spawn(
       process.execPath,
       [join(ROOT, 'dist', 'test', 'xds', 'grpc-client-child.js'), 'collector', '2', 'admin'],

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../../helpers.js';
 import type { Job } from './store-child.js';
+import type { Source } from './util.js';
 
 const SCRIPT = join(ROOT, 'dist', 'test', 'lib', 'store', 'store-child.js');
 
@@ -13,6 +14,24 @@ export interface ChildRun {
   /** The child's JSON result line, or undefined if it died without one. */
   readonly result: Promise<{ ok: boolean; value?: unknown; code?: string } | undefined>;
   kill(): Promise<void>;
+}
+
+/** Runs `putFile(name, src)` in a child, with what a caller declares: src's path, size and crc32c. */
+export function runPutFile(
+  url: string,
+  name: string,
+  src: Source,
+  extra: Omit<Job, 'url' | 'op' | 'name' | 'path' | 'size' | 'crc32c'> = {},
+): ChildRun {
+  return runChild({
+    url,
+    op: 'putFile',
+    name,
+    path: src.path,
+    size: src.size,
+    crc32c: src.crc32c,
+    ...extra,
+  });
 }
 
 export function runChild(job: Job): ChildRun {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { openStore } from '../../../src/lib/store/index.js';
-import { runChild } from './child.js';
+import { runChild, runPutFile } from './child.js';
 import { contractSuite, HOSTILE_NAMES } from './contract.js';
 import { collect, rejectsWith, source, tempDir } from './util.js';
 
@@ -103,15 +103,7 @@ describe('FileStore beyond the contract', () => {
       const { root, url } = fresh();
       const src = source(t.dir, 3 * 1024 * 1024 + 5);
       await openStore(url); // the root exists, so the child's first fsync is the temp file's
-      const run = runChild({
-        url,
-        op: 'putFile',
-        name: 'part',
-        path: src.path,
-        size: src.size,
-        crc32c: src.crc32c,
-        hang,
-      });
+      const run = runPutFile(url, 'part', src, { hang });
       await run.waitFor('hanging');
       await run.kill();
       assert.equal(await run.result, undefined);
@@ -138,14 +130,7 @@ describe('FileStore beyond the contract', () => {
     const src = source(t.dir, 24 * 1024 * 1024);
     const s = await openStore(url);
     for (let i = 0; i < 8; i++) {
-      const run = runChild({
-        url,
-        op: 'putFile',
-        name: 'p',
-        path: src.path,
-        size: src.size,
-        crc32c: src.crc32c,
-      });
+      const run = runPutFile(url, 'p', src);
       await new Promise((r) => setTimeout(r, 30 + Math.random() * 80));
       await run.kill();
       const info = await s.stat('p');

@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import { GcsStore, type GcsStoreOptions } from '../../../src/lib/store/gcs.js';
 import type { ObjectStore } from '../../../src/lib/store/index.js';
 import { StrictGcs } from '../../fakes/gcs-strict.js';
-import { runChild } from './child.js';
+import { runPutFile } from './child.js';
 import { contractSuite } from './contract.js';
 import { rejectsWith, source, tempDir } from './util.js';
 
@@ -211,13 +211,7 @@ describe('GcsStore resumable uploads under faults (strict fake)', () => {
           }
         }),
       );
-      const run = runChild({
-        url,
-        op: 'putFile',
-        name: 'p',
-        path: src.path,
-        size: src.size,
-        crc32c: src.crc32c,
+      const run = runPutFile(url, 'p', src, {
         sessionPath,
         gcsEndpoint: fake.endpoint,
         chunkSize: CHUNK,
