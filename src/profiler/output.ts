@@ -1,8 +1,8 @@
 // Writing the recipes root (DESIGN §2.4). Local roots: each object written to a temporary name,
 // fsynced and renamed, so a crash never leaves a half-written recipe or a premature _PROFILE_OK.
 // Object-store roots: create-or-replace under the object's current generation.
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../lib/store/durable.js';
 import { native } from '../lib/native.js';
 import { openStore, type ObjectStore, type StoreOptions } from '../lib/store/index.js';
 import { localPath } from './inputs.js';
@@ -16,18 +16,7 @@ export interface Sink {
 class LocalSink implements Sink {
   constructor(readonly where: string) {}
   put(name: string, data: Uint8Array): Promise<void> {
-    const path = join(this.where, name);
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-    return Promise.resolve();
+    return writeFileAtomic(join(this.where, name), data);
   }
   close(): Promise<void> {
     return Promise.resolve();

@@ -5,11 +5,11 @@
 // fault tests use the strict fake instead.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../../src/lib/native-loader.js';
+import { freePort } from '../helpers.js';
 
 export interface FakeGcsServer {
   readonly endpoint: string;
@@ -29,19 +29,6 @@ export function fakeGcsBinary(): { path?: string; why?: string } {
   return {
     why: `scripts/setup-fake-gcs.sh failed: ${(r.stderr || String(r.error)).trim().slice(-400)}`,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() =>
-        typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 async function ready(endpoint: string, child: ChildProcess): Promise<boolean> {

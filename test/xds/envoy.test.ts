@@ -4,14 +4,13 @@
 // retries, primary latency with mirroring on vs off, a cold Envoy with no controller (503, no
 // mirrors), and Envoy carrying on for 60 s after the controller is killed.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { writeFileSync, mkdtempSync, rmSync, renameSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TYPE } from '../../src/xds/proto.js';
+import { freePort } from '../helpers.js';
 import { sleep, until } from './harness.js';
 import {
   ensureEnvoy,
@@ -82,14 +81,6 @@ function send(
 }
 
 /** A loopback port nothing listens on (bound, then released). */
-async function deadPort(): Promise<number> {
-  const srv = createTcpServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 /** One request's HTTP status, or the socket error's code. */
 function probe(port: number): Promise<string> {
   return new Promise((resolve) => {
@@ -336,7 +327,7 @@ describe('real Envoy against wflg xds', () => {
 
   test('controller down at start: a cold Envoy answers 503 and mirrors nothing', async (t) => {
     await setCapture(100); // what the live controller says; the cold Envoy never hears it
-    const port = await deadPort();
+    const port = await freePort();
     const t0 = performance.now();
     const cold = await startEnvoy(bin, port, 'envoy-no-controller');
     try {

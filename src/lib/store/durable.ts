@@ -2,7 +2,7 @@
 // directory holding it has been fsync'd, so every helper here ends with that fsync.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RESERVED_SEGMENT_PREFIX } from './names.js';
 
 export async function fsyncDir(dir: string): Promise<void> {
@@ -88,7 +88,8 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const dir = dirname(path);
   await mkdirDurable(dir);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // The shared temp form: hidden from store listings, and a killed writer's leftover is swept.
+  const tmp = tempName(dir, 'atomic');
   const fh = await open(tmp, 'wx', mode);
   try {
     await fh.writeFile(data);
