@@ -192,7 +192,7 @@ test('synthesis: every kind renders lines the proxy parser accepts; metrics keep
     for (let i = 0; i < b.length; i++) {
       if (b.kind(i) === 'blank') continue;
       assert.ok(b.ok(i), `${kind}: ${b.code(i)} ${b.lineText(i)}`);
-      assert.equal(b.familyId(i), kind === 'span' ? b.familyId(i) : m.id);
+      assert.equal(b.familyId(i), m.id, `${kind}: the recipe's family`);
       if (kind === 'metric') {
         const key = `${b.seriesId(i)}@${b.timestampMs(i)}`;
         assert.ok(!seen.has(key), `${kind}: two points of one series in one second`);
