@@ -3,6 +3,7 @@
 // is exported as gauges labelled by family id: bounded by the recipe set, which is loaded and
 // capped at start, not by traffic.
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { Recipe } from '../lib/recipe.js';
 import type { Generator } from './generator.js';
 import type { Totals } from './messages.js';
 
@@ -64,13 +65,20 @@ export function generatorMetrics(g: Generator): Registry {
       lastMs = now;
     },
   });
+  // The recipes' mean rate changes only with the set: summed once per reload, not per scrape
+  // (every family's intensity curve, up to 20 160 buckets each).
+  let baseOf: readonly Recipe[] | undefined;
+  let base = 0;
   new Gauge({
     name: 'wflg_generator_rate_target',
     help: 'Target lines per second (absolute rate, or the recipes mean × multiplier)',
     registers: [registry],
     collect() {
       const s = g.scenario;
-      const base = g.recipes.reduce((a, r) => a + mean(r.arrivals.intensity), 0);
+      if (g.recipes !== baseOf) {
+        baseOf = g.recipes;
+        base = baseOf.reduce((a, r) => a + mean(r.arrivals.intensity), 0);
+      }
       this.set(s.paused ? 0 : (s.rate ?? base * s.multiplier) / g.opts.shard.count);
     },
   });

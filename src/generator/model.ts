@@ -23,7 +23,7 @@ const CHARSETS: Record<string, string> = {
 
 /** Quoted as the native formatter quotes (native/core/src/format.rs `write_text`); undefined when
  * the text cannot be carried (newline, trailing backslash): such values are left out. */
-export function quoteToken(s: string): string | undefined {
+function quoteToken(s: string): string | undefined {
   if (s.includes('\n') || s.endsWith('\\')) return undefined;
   return `"${s.replaceAll('"', '\\"')}"`;
 }
@@ -48,7 +48,7 @@ function mint(key: string, i: number, t: FreqTable['tail'], lengths: QuantileSam
 }
 
 /** Values of a freqTable with their weights; the tail's values are minted (Zipf when fitted). */
-export function vocab(key: string, t: FreqTable, render: (v: string) => string | undefined): Vocab {
+function vocab(key: string, t: FreqTable, render: (v: string) => string | undefined): Vocab {
   const values: string[] = [];
   const weights: number[] = [];
   const pieces: Buffer[] = [];
@@ -67,10 +67,19 @@ export function vocab(key: string, t: FreqTable, render: (v: string) => string |
     let norm = 0;
     for (let i = 1; i <= tail; i++) norm += 1 / Math.pow(i, s);
     for (let i = 1; i <= tail; i++)
-      add(`${mint(key, i, t.tail, lengths)}`, (t.tail.count * (1 / Math.pow(i, s))) / norm);
+      add(mint(key, i, t.tail, lengths), (t.tail.count * (1 / Math.pow(i, s))) / norm);
   }
   if (values.length === 0) add(key === 'source' ? 'unknown' : 'none', 1);
   return { pieces, values, alias: new Alias(weights) };
+}
+
+/** Value → index in the vocabulary; a minted value equal to an earlier one keeps the first. */
+function indexOfValue(v: Vocab): Map<string, number> {
+  const m = new Map<string, number>();
+  v.values.forEach((x, i) => {
+    if (!m.has(x)) m.set(x, i);
+  });
+  return m;
 }
 
 export interface KeyModel {
@@ -158,15 +167,17 @@ export function compileFamily(r: Recipe): FamilyModel {
   const pa = vp && indexOf(vp.a);
   const pb = vp && indexOf(vp.b);
   if (vp && vp.pairs.length > 0 && pa !== undefined && pb !== undefined) {
-    const ka = { vocab: vocabOf(pa) };
-    const kb = { vocab: vocabOf(pb) };
+    // Looked up, not searched: up to 1024 pairs against vocabularies of thousands, per family
+    // and worker, at every start and reload.
+    const ofA = indexOfValue(vocabOf(pa));
+    const ofB = indexOfValue(vocabOf(pb));
     const va: number[] = [];
     const vb: number[] = [];
     const w: number[] = [];
     for (const [x, y, n] of vp.pairs) {
-      const ia = ka.vocab.values.indexOf(x);
-      const ib = kb.vocab.values.indexOf(y);
-      if (ia >= 0 && ib >= 0) {
+      const ia = ofA.get(x);
+      const ib = ofB.get(y);
+      if (ia !== undefined && ib !== undefined) {
         va.push(ia);
         vb.push(ib);
         w.push(n);

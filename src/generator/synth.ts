@@ -79,7 +79,8 @@ export class FamilySynth {
     this.state = new Float64Array(0);
   }
 
-  /** Takes over the series state of the same family from before a recipe reload. */
+  /** Takes over the series state of the same family from before a recipe reload. The seed comes
+   * from the family id, so the identity hashes carry over as they are. */
   adopt(prev: FamilySynth): void {
     this.lastSec = prev.lastSec;
     this.gen = prev.gen;
@@ -90,8 +91,6 @@ export class FamilySynth {
     this.ids = prev.ids;
     this.idCount = prev.idCount;
     this.assigned = prev.assigned;
-    for (let j = 0; j < this.assigned; j++)
-      this.hs[j] = hash32(this.m.seed, j * this.shards + this.shard, this.gen[j]);
   }
 
   /** Identities that collided in a vocabulary too small for the universe (sent anyway). */
@@ -103,21 +102,26 @@ export class FamilySynth {
   private identityKey(h: number, slot: number): number {
     const m = this.m;
     let k = hash32(this.sourceIndex(h), Math.floor(slot / m.seriesCount));
-    const pair = m.pair;
-    const pi = pair ? pair.alias.pick(sub(h, 2) * U) : 0;
-    for (let i = 0; i < m.keys.length; i++) {
-      const key = m.keys[i]!;
-      const present = key.presence >= 1 || sub(h, 10 + i) * U < key.presence;
-      const vi = !present
-        ? -1
-        : pair && i === pair.a
-          ? pair.va[pi]!
-          : pair && i === pair.b
-            ? pair.vb[pi]!
-            : key.vocab.alias.pick(sub(h, 40 + i) * U);
-      k = hash32(k, vi + 2, i);
-    }
+    const pi = this.pairIndex(h);
+    for (let i = 0; i < m.keys.length; i++) k = hash32(k, this.valueIndex(h, i, pi) + 2, i);
     return k >>> 0 || 1;
+  }
+
+  /** The value pair identity `h` draws, or -1 without a pair. */
+  private pairIndex(h: number): number {
+    const pair = this.m.pair;
+    return pair ? pair.alias.pick(sub(h, 2) * U) : -1;
+  }
+
+  /** Key `i`'s value index for identity `h` (pair `pi` from `pairIndex`); -1 when absent. What
+   * `identityKey` hashes and `keys` renders, so identities are unique in what the wire shows. */
+  private valueIndex(h: number, i: number, pi: number): number {
+    const key = this.m.keys[i]!;
+    if (key.presence < 1 && sub(h, 10 + i) * U >= key.presence) return -1;
+    const pair = this.m.pair;
+    if (pair && i === pair.a) return pair.va[pi]!;
+    if (pair && i === pair.b) return pair.vb[pi]!;
+    return key.vocab.alias.pick(sub(h, 40 + i) * U);
   }
 
   /** Open-addressing insert; false when the identity is taken already. */
@@ -291,19 +295,19 @@ export class FamilySynth {
     return v;
   }
 
-  /** The source; slots past the recipe's universe (N× in series mode) are new hosts of the
-   * same distribution: the drawn source with a replica suffix, so identities are new, not reused. */
   /** The source drawn for identity `h`: from the first value pair when the source is in it. */
   private sourceIndex(h: number): number {
     const m = this.m;
     const pair = m.pair;
     if (pair && (pair.a === SOURCE || pair.b === SOURCE)) {
-      const i = pair.alias.pick(sub(h, 2) * U);
+      const i = this.pairIndex(h);
       return pair.a === SOURCE ? pair.va[i]! : pair.vb[i]!;
     }
     return m.sources.alias.pick(sub(h, 1) * U);
   }
 
+  /** The source; slots past the recipe's universe (N× in series mode) are new hosts of the
+   * same distribution: the drawn source with a replica suffix, so identities are new, not reused. */
   private source(out: Out, h: number): void {
     const piece = this.m.sources.pieces[this.sourceIndex(h)]!;
     const replica = Math.floor(this.slot / this.m.seriesCount);
@@ -329,26 +333,11 @@ export class FamilySynth {
 
   /** Point tags after the source: the values `identityKey` hashed. */
   private keys(out: Out, h: number): void {
-    const m = this.m;
-    const pair = m.pair;
-    let pa = -1;
-    let pb = -1;
-    if (pair) {
-      const i = pair.alias.pick(sub(h, 2) * U);
-      pa = pair.va[i]!;
-      pb = pair.vb[i]!;
-    }
-    const keys = m.keys;
+    const keys = this.m.keys;
+    const pi = this.pairIndex(h);
     for (let k = 0; k < keys.length; k++) {
-      const key = keys[k]!;
-      if (key.presence < 1 && sub(h, 10 + k) * U >= key.presence) continue;
-      const vi =
-        pair && k === pair.a
-          ? pa
-          : pair && k === pair.b
-            ? pb
-            : key.vocab.alias.pick(sub(h, 40 + k) * U);
-      out.piece(key.vocab.pieces[vi]!);
+      const vi = this.valueIndex(h, k, pi);
+      if (vi >= 0) out.piece(keys[k]!.vocab.pieces[vi]!);
     }
   }
 

@@ -101,7 +101,7 @@ class TcpConn {
   }
 }
 
-export class TcpTransport implements Transport {
+class TcpTransport implements Transport {
   readonly stats = newStats();
   private readonly conns: TcpConn[];
   private next = 0;
@@ -174,7 +174,7 @@ export class TcpTransport implements Transport {
   }
 }
 
-export class HttpTransport implements Transport {
+class HttpTransport implements Transport {
   readonly stats = newStats();
   private inflight = 0;
   private readonly agent: HttpAgent;
@@ -258,7 +258,7 @@ export class HttpTransport implements Transport {
   }
 }
 
-export class FileTransport implements Transport {
+class FileTransport implements Transport {
   readonly stats = newStats();
   private readonly fd: number;
 

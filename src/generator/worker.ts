@@ -163,7 +163,7 @@ class GeneratorWorker {
       this.scenario = m.scenario;
       this.planner.setScenario(m.scenario, this.nextSlot);
     } else if (m.type === 'recipes') this.load(m.recipes, m.global);
-    else this.stopping = true;
+    else this.stop();
   }
 
   private runSlot(now: number): void {
@@ -335,9 +335,6 @@ class GeneratorWorker {
 
 if (parentPort) {
   const w = new GeneratorWorker(workerData as WorkerInit);
-  parentPort.on('message', (m: ToWorker) => {
-    if (m.type === 'stop') w.stop();
-    else w.message(m);
-  });
+  parentPort.on('message', (m: ToWorker) => w.message(m));
   parentPort.postMessage({ type: 'ready' });
 }

@@ -1,6 +1,7 @@
 // `wflg sink`: runs the counting collector until SIGINT/SIGTERM.
 import { loadConfig, optionsHelp, type Spec } from '../lib/config.js';
 import { stopSignal, type Io } from '../cli/io.js';
+import { DEFAULT_MAX_FAMILIES } from './counter.js';
 import { Sink } from './sink.js';
 
 export const SINK_SPEC = {
@@ -24,7 +25,7 @@ export const SINK_SPEC = {
     type: 'int',
     min: 1,
     max: 10_000_000,
-    default: 20000,
+    default: DEFAULT_MAX_FAMILIES,
     help: 'families counted one by one',
   },
   responseDelayMs: {

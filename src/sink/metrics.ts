@@ -6,6 +6,17 @@ import { KIND_NAMES } from '../lib/wavefront.js';
 import type { Counts } from './counter.js';
 import { codeName } from './stats.js';
 
+/** Counters that publish one of the running totals. */
+const TOTALS: ReadonlyArray<['bytes' | 'lostBytes' | 'requests', string, string]> = [
+  ['bytes', 'wflg_sink_bytes_total', 'Bytes received on the wire (before content decoding)'],
+  [
+    'lostBytes',
+    'wflg_sink_lost_bytes_total',
+    'Bytes dropped before parsing (unterminated tails, streams taken for HTTP)',
+  ],
+  ['requests', 'wflg_sink_requests_total', 'HTTP requests received'],
+];
+
 export interface SinkMetrics {
   readonly registry: Registry;
 }
@@ -43,33 +54,16 @@ export function sinkMetrics(counts: Counts, connections: () => number): SinkMetr
       );
     },
   });
-  new Counter({
-    name: 'wflg_sink_bytes_total',
-    help: 'Bytes received on the wire (before content decoding)',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(counts.bytes);
-    },
-  });
-  new Counter({
-    name: 'wflg_sink_lost_bytes_total',
-    help: 'Bytes dropped before parsing (unterminated tails, streams taken for HTTP)',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(counts.lostBytes);
-    },
-  });
-  new Counter({
-    name: 'wflg_sink_requests_total',
-    help: 'HTTP requests received',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(counts.requests);
-    },
-  });
+  for (const [key, name, help] of TOTALS)
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(counts[key]);
+      },
+    });
   new Gauge({
     name: 'wflg_sink_tcp_connections',
     help: 'Open plaintext connections',

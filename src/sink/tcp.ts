@@ -28,6 +28,7 @@ class Connection {
   private sniffed = false;
   private head: Buffer | undefined;
   private gunzip: Gunzip | undefined;
+  private ended = false;
 
   constructor(
     private readonly socket: Socket,
@@ -123,18 +124,28 @@ class Connection {
     this.opts.onLines?.(lines, lines.length);
   }
 
+  /** The stream is over ('end', then 'close', or 'close' alone): whatever is left is lost, once. */
   end(): void {
-    const c = this.counter.counts;
-    if (this.gunzip) {
-      this.gunzip.end();
+    if (this.ended) return;
+    this.ended = true;
+    const gz = this.gunzip;
+    if (gz) {
+      // Inflating is asynchronous: the tail is known only once the inflater has flushed.
       this.gunzip = undefined;
-    }
+      gz.once('end', () => this.dropTail());
+      gz.end();
+    } else this.dropTail();
+  }
+
+  private dropTail(): void {
+    const c = this.counter.counts;
     if (this.carry && this.carry.length > 0) {
       c.lostBytes += this.carry.length;
       c.reject('unterminated');
     }
     if (this.head) c.lostBytes += this.head.length;
     this.carry = undefined;
+    this.head = undefined;
   }
 }
 

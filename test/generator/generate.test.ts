@@ -365,18 +365,9 @@ test('recipes: an invalid set is refused at start with the field and reason; hot
 
   const live = writeRoot(join(tmp, 'live'), [recipe({ name: 'a.b', rate: 100, keys: KEYS })]);
   await withSink({}, async (s) => {
-    const child = spawn(
-      process.execPath,
-      [BIN, 'generate', '--recipes', live, '--target', `tcp://127.0.0.1:${s.tcpPort}`],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    children.add(child);
-    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    const port = (JSON.parse((await lines.next()).value as string) as { port: number }).port;
+    const g = await startGen(['--target', `tcp://127.0.0.1:${s.tcpPort}`], live);
     const reload = async () =>
-      (await fetch(`http://127.0.0.1:${port}/v1/reload`, { method: 'POST' })).json() as Promise<
-        Record<string, unknown>
-      >;
+      (await api(g, '/v1/reload', { method: 'POST' })).json() as Promise<Record<string, unknown>>;
     writeRoot(live, [recipe({ name: 'c.d', rate: 100, keys: KEYS })]);
     const ok = await reload();
     assert.equal(ok.lastResult, 'loaded');
@@ -389,9 +380,10 @@ test('recipes: an invalid set is refused at start with the field and reason; hot
       s.stats().families.some((f) => f.name === 'c.d'),
     );
     assert.equal(s.stats().tcpConnections, 1);
-    const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const m = await (await api(g, '/metrics')).text();
     assert.match(m, /wflg_generator_recipe_reloads_total\{result="refused"\} 1/);
-    child.kill('SIGTERM');
+    g.child.kill('SIGTERM');
+    await g.done;
   });
 });
 

@@ -7,7 +7,7 @@ import { Planner, SLOT_MS } from '../../src/generator/plan.js';
 import { DEFAULT_SCENARIO, familyMatcher, updateScenario } from '../../src/generator/scenario.js';
 import { FamilySynth } from '../../src/generator/synth.js';
 import { Rng } from '../../src/lib/rng.js';
-import { SOURCE_PAIR_KEY } from '../../src/lib/recipe.js';
+import { SOURCE_PAIR_KEY, type Recipe } from '../../src/lib/recipe.js';
 import { WavefrontParser } from '../../src/lib/wavefront.js';
 import { isWflgError } from '../../src/lib/errors.js';
 import { KEYS, recipe } from './recipes.js';
@@ -19,6 +19,24 @@ const fams = () => [
   compileFamily(recipe({ name: 'a.gauge', rate: 100 })),
   compileFamily(recipe({ name: 'b.bursty', rate: 50, hawkes: { branching: 0.5, beta: 2 } })),
 ];
+
+/** One line per series of a universe of `n`; the distinct captures of `re` per line, joined by '/'. */
+function pairsSeen(
+  r: Recipe,
+  n: number,
+  re: RegExp,
+): { n: number; seen: string[]; collisions: number } {
+  const syn = new FamilySynth(compileFamily(r), 0, 1);
+  syn.setUniverse(n);
+  const out = new Out(1 << 20);
+  const written = syn.emit(out, n, EPOCH, new Rng(5), 0, 0);
+  const seen = new Set<string>();
+  for (const l of out.take().toString().split('\n')) {
+    const m = re.exec(l);
+    if (m) seen.add(m.slice(1).join('/'));
+  }
+  return { n: written, seen: [...seen].sort(), collisions: syn.collisions };
+}
 
 function run(p: Planner, slots: number): number[] {
   const out: number[] = [];
@@ -174,7 +192,7 @@ test('synthesis: every kind renders lines the proxy parser accepts; metrics keep
     for (let i = 0; i < b.length; i++) {
       if (b.kind(i) === 'blank') continue;
       assert.ok(b.ok(i), `${kind}: ${b.code(i)} ${b.lineText(i)}`);
-      assert.equal(b.familyId(i), kind === 'span' ? b.familyId(i) : m.id);
+      assert.equal(b.familyId(i), m.id, `${kind}: the recipe's family`);
       if (kind === 'metric') {
         const key = `${b.seriesId(i)}@${b.timestampMs(i)}`;
         assert.ok(!seen.has(key), `${kind}: two points of one series in one second`);
@@ -277,17 +295,9 @@ test("synthesis: spans carry the recipe's co-occurring tag values like every oth
         ],
       },
     ];
-    const syn = new FamilySynth(compileFamily(r), 0, 1);
-    syn.setUniverse(10);
-    const out = new Out(1 << 20);
-    const n = syn.emit(out, 10, EPOCH, new Rng(5), 0, 0);
-    const text = out.take().toString();
-    const seen = new Set(
-      text.split('\n').map((l) => /"env"="(\w+)" "role"="(\w+)"/.exec(l)?.slice(1).join('/')),
-    );
-    seen.delete(undefined);
+    const { n, seen } = pairsSeen(r, 10, /"env"="(\w+)" "role"="(\w+)"/);
     assert.equal(n, 10);
-    assert.deepEqual([...seen].sort(), ['dev/db', 'prod/web'], `${kind}: ${[...seen].join(', ')}`);
+    assert.deepEqual(seen, ['dev/db', 'prod/web'], `${kind}: ${seen.join(', ')}`);
   }
 });
 
@@ -320,20 +330,9 @@ test('synthesis: a source–tag pair keeps each source with its own tag values (
         ],
       },
     ];
-    const syn = new FamilySynth(compileFamily(r), 0, 1);
-    syn.setUniverse(2);
-    assert.equal(syn.collisions, 0);
-    const out = new Out(1 << 20);
-    const n = syn.emit(out, 2, EPOCH, new Rng(5), 0, 0);
-    const seen = new Set(
-      out
-        .take()
-        .toString()
-        .split('\n')
-        .map((l) => /source="?([\w-]+)"?.*"workload"="(\w+)"/.exec(l)?.slice(1).join('/')),
-    );
-    seen.delete(undefined);
+    const { n, seen, collisions } = pairsSeen(r, 2, /source="?([\w-]+)"?.*"workload"="(\w+)"/);
+    assert.equal(collisions, 0);
     assert.equal(n, 2);
-    assert.deepEqual([...seen].sort(), ['llm-code/code', 'llm-conv/conversation'], kind);
+    assert.deepEqual(seen, ['llm-code/code', 'llm-conv/conversation'], kind);
   }
 });

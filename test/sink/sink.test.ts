@@ -83,6 +83,27 @@ test('TCP: lines split at every byte boundary count the same; unterminated tail 
   });
 });
 
+test('TCP: a connection that ends before its first two bytes loses that byte once (regression: end and close both counted it)', async () => {
+  await withSink({}, async (s) => {
+    await sendTcp(s.tcpPort, ['x']);
+    await waitFor('the connection to close', () => s.stats().tcpConnections === 0, 2000, 10);
+    assert.equal(s.counts.lostBytes, 1);
+    assert.equal(s.counts.lines, 0);
+  });
+});
+
+test("TCP: a gzip stream's unterminated tail is dropped and counted once, after the inflater ends (regression: counted only if close came after the inflated bytes)", async () => {
+  await withSink({}, async (s) => {
+    const tail = 'last.line 1 source=a';
+    await sendTcp(s.tcpPort, [gzipSync(GOOD.join('\n') + '\n' + tail)]);
+    await settle(s, () => s.counts.byCode.get('unterminated') === 1);
+    await waitFor('the connection to close', () => s.stats().tcpConnections === 0, 2000, 10);
+    assert.equal(s.counts.lines, 4);
+    assert.equal(s.counts.rejected, 1);
+    assert.equal(s.counts.lostBytes, tail.length);
+  });
+});
+
 test('TCP: an over-long line is dropped without buffering it and the stream goes on', async () => {
   await withSink({}, async (s) => {
     const huge = 'x'.repeat(200_000);
