@@ -1,7 +1,7 @@
 // `wflg capture`: the data plane behind Envoy's request mirror.
 import { stopSignal, type Io } from '../cli/io.js';
 import { WflgError } from '../lib/errors.js';
-import { loadConfig, optionsHelp } from '../lib/config.js';
+import { loadConfig, optionsHelp, type Env } from '../lib/config.js';
 import { Agent } from './agent.js';
 import { CAPTURE_SPEC } from './config.js';
 
@@ -18,11 +18,7 @@ ${optionsHelp(CAPTURE_SPEC)}
 Exit status: 0 drained cleanly, 1 parts left un-uploaded at the drain deadline, 2 usage/config
 error, 70 write-ahead I/O failure or internal error (restart: recovery keeps every acked request).`;
 
-export async function capture(
-  argv: string[],
-  io: Io,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<number> {
+export async function capture(argv: string[], io: Io, env: Env): Promise<number> {
   const { config, help } = loadConfig(CAPTURE_SPEC, argv, env);
   if (help) {
     io.out(CAPTURE_HELP + '\n');

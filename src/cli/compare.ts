@@ -8,7 +8,7 @@ import { loadSide } from '../compare/load.js';
 import { renderTable } from '../compare/table.js';
 import { DEFAULT_THRESHOLDS, loadThresholds } from '../compare/thresholds.js';
 import { isWflgError } from '../lib/errors.js';
-import { loadConfig, optionsHelp, type Spec } from '../lib/config.js';
+import { loadConfig, optionsHelp, type Spec, type Env } from '../lib/config.js';
 import { FORMATS, type WavefrontFormat } from '../lib/wavefront.js';
 import { exitCodeOf, usageError, type Io } from './io.js';
 
@@ -112,7 +112,7 @@ where input errors exit 3), 70 internal error.`;
 export async function compareCommand(
   argv: string[],
   io: Io,
-  env: Readonly<Record<string, string | undefined>> = {},
+  env: Env = {},
   version = '0.0.0',
   tty = false,
 ): Promise<number> {

@@ -13,8 +13,8 @@ import { xdsCommand } from '../xds/service.js';
 import { capture } from '../capture/command.js';
 import { sink } from '../sink/cli.js';
 import { generate } from '../generator/cli.js';
+import type { Env } from '../lib/config.js';
 
-type Env = Readonly<Record<string, string | undefined>>;
 // The environment is read here, once, and handed to each command's config loader.
 type Command = (argv: string[], io: Io, env: Env) => Promise<number>;
 

@@ -1,6 +1,6 @@
 // `wflg profile`: capture parts or plain Wavefront files → recipes, index, QA report, _PROFILE_OK.
 import { availableParallelism } from 'node:os';
-import { loadConfig, optionsHelp, type Spec } from '../lib/config.js';
+import { loadConfig, optionsHelp, type Spec, type Env } from '../lib/config.js';
 import { FORMATS, type WavefrontFormat } from '../lib/wavefront.js';
 import { profile, SAMPLE_DEFAULTS, type Progress } from '../profiler/run.js';
 import { deleteRaw } from '../profiler/delete.js';
@@ -116,7 +116,7 @@ function progressPrinter(io: Io, mode: string, tty: boolean): (p: Progress) => v
 export async function profileCommand(
   argv: string[],
   io: Io,
-  env: Readonly<Record<string, string | undefined>> = {},
+  env: Env = {},
   version = '0.0.0',
   tty = false,
 ): Promise<number> {

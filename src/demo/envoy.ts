@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WflgError } from '../lib/errors.js';
 import { packageRoot } from '../lib/native-loader.js';
+import type { Env } from '../lib/config.js';
 
 /** Path of a runnable Envoy (ENVOY_BIN or the setup script's install), or an error saying why not. */
-export function ensureEnvoy(env: Readonly<Record<string, string | undefined>> = {}): string {
+export function ensureEnvoy(env: Env = {}): string {
   const r = spawnSync('bash', [join(packageRoot(), 'scripts', 'setup-envoy.sh')], {
     encoding: 'utf8',
     timeout: 300_000,

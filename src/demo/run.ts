@@ -11,6 +11,7 @@ import { decodeZstd } from '../lib/input.js';
 import { ensureEnvoy, startEnvoy, type Envoy } from './envoy.js';
 import { portOf, runWflg, startRole, stopAll, type Role } from './procs.js';
 import { buildSample, DEMO_SLICE, type Sample } from './sample.js';
+import type { Env } from '../lib/config.js';
 
 export interface DemoOptions {
   readonly dir: string;
@@ -20,7 +21,7 @@ export interface DemoOptions {
   readonly multiplier: number;
   /** 'auto': Envoy when it can be installed; 'off': the built-in mirroring replay. */
   readonly envoy: 'auto' | 'off';
-  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly env: Env;
   readonly say: (line: string) => void;
 }
 

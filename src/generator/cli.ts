@@ -2,7 +2,7 @@
 // until --duration or SIGINT/SIGTERM, and prints the final totals as one JSON line.
 import { mkdirSync } from 'node:fs';
 import { stopSignal, type Io } from '../cli/io.js';
-import { loadConfig, optionsHelp, type Spec } from '../lib/config.js';
+import { loadConfig, optionsHelp, type Spec, type Env } from '../lib/config.js';
 import { WflgError } from '../lib/errors.js';
 import { isLoopback } from '../lib/http.js';
 import { startAdmin } from './admin.js';
@@ -165,7 +165,7 @@ const SCENARIO_KEYS = [
 export async function generate(
   argv: string[],
   io: Io,
-  env: Readonly<Record<string, string | undefined>> = {},
+  env: Env = {},
   stop: Promise<unknown> = stopSignal(),
 ): Promise<number> {
   const { config: c, help } = loadConfig(GENERATE_SPEC, argv, env);

@@ -1,6 +1,7 @@
 // Samplers over the recipe's building blocks: inverse-CDF over `quantiles` (linear between the
 // (p, v) pairs, as docs/formats/recipe.md specifies) and Walker alias tables for weighted choices.
 import type { Quantiles } from '../lib/recipe.js';
+import { segmentOf } from '../lib/stats/quantiles.js';
 
 export class QuantileSampler {
   private readonly p: Float64Array;
@@ -49,13 +50,8 @@ export class QuantileSampler {
 
 /** Piecewise-linear y(x) through the knots (xs ascending); at a jump (equal xs) the upper y. */
 function interpolate(xs: Float64Array, ys: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = xs.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid]! <= x) lo = mid;
-    else hi = mid;
-  }
+  const lo = segmentOf(xs, x);
+  const hi = Math.min(lo + 1, xs.length - 1);
   const dx = xs[hi]! - xs[lo]!;
   if (dx <= 0) return ys[hi]!;
   return ys[lo]! + ((x - xs[lo]!) / dx) * (ys[hi]! - ys[lo]!);

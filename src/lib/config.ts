@@ -8,6 +8,9 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { WflgError } from './errors.js';
 
+/** The process environment as commands receive it (read once, in the CLI). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
 export interface HostPort {
   readonly host: string;
   readonly port: number;
@@ -204,7 +207,7 @@ function readConfigFile(path: string): Record<string, unknown> {
 export function loadConfig<S extends Spec>(
   spec: S,
   argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>> = {},
+  env: Env = {},
   /**
    * Cross-option rules, run in the same pass so every problem is still reported at once. Options
    * that failed their own validation are absent from `config`.

@@ -1,5 +1,5 @@
 // `wflg sink`: runs the counting collector until SIGINT/SIGTERM.
-import { loadConfig, optionsHelp, type Spec } from '../lib/config.js';
+import { loadConfig, optionsHelp, type Spec, type Env } from '../lib/config.js';
 import { stopSignal, type Io } from '../cli/io.js';
 import { DEFAULT_MAX_FAMILIES } from './counter.js';
 import { Sink } from './sink.js';
@@ -61,7 +61,7 @@ ${optionsHelp(SINK_SPEC)}`;
 export async function sink(
   argv: string[],
   io: Io,
-  env: Readonly<Record<string, string | undefined>> = {},
+  env: Env = {},
   stop: Promise<unknown> = stopSignal(),
 ): Promise<number> {
   const { config, help } = loadConfig(SINK_SPEC, argv, env);

@@ -1,6 +1,6 @@
 // `wflg xds` options, validated once by the shared loader. Cross-option rules (a token beyond
 // loopback, MIG lists with the GCE source) are checked here so every problem is reported at once.
-import { loadConfig, type ConfigOf, type Spec } from '../lib/config.js';
+import { loadConfig, type ConfigOf, type Spec, type Env } from '../lib/config.js';
 import { isLoopback } from '../lib/http.js';
 import { clampCapture } from './builder.js';
 import { parseMigRef, type MigRef } from './gce.js';
@@ -172,7 +172,7 @@ export interface XdsPlan {
 
 export function loadXdsConfig(
   argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
+  env: Env,
 ): { plan: XdsPlan | undefined; help: boolean } {
   const migs: MigRef[] = [];
   const grpcListeners: Record<string, string> = {};

@@ -1,7 +1,7 @@
 // Wires the parts of `wflg xds` together and runs them until a signal: inventory source → poller
 // → controller (builder + snapshot) → gRPC server, with the admin API beside them.
 import { XDS_SPEC, loadXdsConfig, type XdsPlan } from './config.js';
-import { optionsHelp } from '../lib/config.js';
+import { optionsHelp, type Env } from '../lib/config.js';
 import type { Listening } from '../lib/http.js';
 import { startAdmin } from './admin.js';
 import { Controller } from './controller.js';
@@ -132,7 +132,7 @@ export interface CommandIo {
 export async function xdsCommand(
   argv: readonly string[],
   io: CommandIo,
-  env: Readonly<Record<string, string | undefined>>,
+  env: Env,
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
   const { plan, help } = loadXdsConfig(argv, env);
