@@ -20,16 +20,12 @@ export class Classifier {
 
   /** Adds `body`'s lines to `into`; returns the number of rejected lines. */
   count(body: Buffer, query: string, into: Counts): number {
-    const b = this.parsers.get(formatOfQuery(query)).parse(body);
+    const c = this.parsers.get(formatOfQuery(query)).count(body);
+    for (let k = 1; k < KIND_COUNT; k++) into.kinds[k] = (into.kinds[k] ?? 0) + (c.kinds[k] ?? 0);
     let rejected = 0;
-    for (let i = 0; i < b.length; i++) {
-      const kind = b.kindCode(i);
-      if (kind === 0) continue;
-      into.kinds[kind] = (into.kinds[kind] ?? 0) + 1;
-      if (b.ok(i)) continue;
-      rejected++;
-      const code = b.code(i);
-      into.rejects.set(code, (into.rejects.get(code) ?? 0) + 1);
+    for (const [code, n] of c.rejects) {
+      rejected += n;
+      into.rejects.set(code, (into.rejects.get(code) ?? 0) + n);
     }
     return rejected;
   }

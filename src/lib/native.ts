@@ -20,6 +20,21 @@ export interface NativeColumns {
 
 export interface NativeWavefrontParser {
   parse(buf: Uint8Array): NativeColumns;
+  /** Parses into the parser's reused columns and copies them into the fronts of the arrays;
+   * writes the four lengths to `lens`; false (nothing copied) when an array is too small. */
+  parseInto(
+    buf: Uint8Array,
+    lines: Uint32Array,
+    tags: Uint32Array,
+    nums: Float64Array,
+    aux: Float64Array,
+    lens: Uint32Array,
+  ): boolean;
+  copyLast(lines: Uint32Array, tags: Uint32Array, nums: Float64Array, aux: Float64Array): boolean;
+  /** Lines by kind code into `kinds`, (code, count) pairs into `rejects` as far as they fit;
+   * returns the number of distinct codes. */
+  count(buf: Uint8Array, kinds: Float64Array, rejects: Float64Array): number;
+  copyRejects(rejects: Float64Array): void;
   describe(buf: Uint8Array): { ndjson: Buffer; rejected: number };
 }
 

@@ -84,6 +84,11 @@ const TAG_SYNTHETIC = 4;
 /** Span tag values over this many UTF-16 units are cut by the proxy (both limit sets use 128). */
 const SPAN_VALUE_LIMIT = 128;
 
+/** The proxy's name of a native code number. */
+function codeName(c: number): string {
+  return c === 0 ? 'ok' : c === 1 ? 'n/a' : `WF-${c}`;
+}
+
 function hex32(n: number): string {
   return n.toString(16).padStart(8, '0');
 }
@@ -131,8 +136,7 @@ export class ParsedBatch {
     return this.u(i, S.ksc) >>> 16;
   }
   code(i: number): string {
-    const c = this.codeNumber(i);
-    return c === 0 ? 'ok' : c === 1 ? 'n/a' : `WF-${c}`;
+    return codeName(this.codeNumber(i));
   }
   /** Byte range of the trimmed line in `input`. */
   lineStart(i: number): number {
@@ -234,9 +238,47 @@ export class ParsedBatch {
   }
 }
 
+/** Column arrays reused from batch to batch, grown by half again whenever one is too small. */
+class ReusedColumns {
+  lines = new Uint32Array(0);
+  tags = new Uint32Array(0);
+  nums = new Float64Array(0);
+  aux = new Float64Array(0);
+  readonly lens = new Uint32Array(4);
+
+  grow(): void {
+    const [l = 0, t = 0, n = 0, a = 0] = this.lens;
+    const more = (have: number, need: number) => (need > have ? need + (need >>> 1) : have);
+    if (l > this.lines.length) this.lines = new Uint32Array(more(this.lines.length, l));
+    if (t > this.tags.length) this.tags = new Uint32Array(more(this.tags.length, t));
+    if (n > this.nums.length) this.nums = new Float64Array(more(this.nums.length, n));
+    if (a > this.aux.length) this.aux = new Float64Array(more(this.aux.length, a));
+  }
+
+  view(): NativeColumns {
+    const [l = 0, t = 0, n = 0, a = 0] = this.lens;
+    return {
+      lines: this.lines.subarray(0, l),
+      tags: this.tags.subarray(0, t),
+      nums: this.nums.subarray(0, n),
+      aux: this.aux.subarray(0, a),
+    };
+  }
+}
+
+/** Lines of one batch by kind code, and rejected lines by code. */
+export interface LineCounts {
+  /** Index = kind code (`KIND_NAMES`); blank lines at 0. Overwritten by the next count. */
+  readonly kinds: Float64Array;
+  /** Rejected lines by code ('WF-300', 'n/a'), blank lines never among them. */
+  readonly rejects: ReadonlyArray<readonly [code: string, lines: number]>;
+}
+
 /** A parser with validated, fixed options; keeps its family cache across batches. */
 export class WavefrontParser {
   private readonly inner: NativeWavefrontParser;
+  private reused: ReusedColumns | undefined;
+  private counted: { kinds: Float64Array; pairs: Float64Array } | undefined;
 
   constructor(options: ParseOptions = {}) {
     try {
@@ -250,9 +292,33 @@ export class WavefrontParser {
     return new ParsedBatch(input, this.inner.parse(input));
   }
 
-  /** The raw columns, for hot loops that read the typed arrays by `SLOT` offsets themselves. */
+  /** The raw columns, for hot loops that read the typed arrays by `SLOT` offsets themselves.
+   * They are views of arrays this parser reuses: valid until its next `columns` call. */
   columns(input: Uint8Array): NativeColumns {
-    return this.inner.parse(input);
+    const r = (this.reused ??= new ReusedColumns());
+    if (!this.inner.parseInto(input, r.lines, r.tags, r.nums, r.aux, r.lens)) {
+      r.grow();
+      if (!this.inner.copyLast(r.lines, r.tags, r.nums, r.aux))
+        throw new Error('native parser: grown columns still too small');
+    }
+    return r.view();
+  }
+
+  /** Counts `input`'s lines by kind and reject code, without columns or family ids. */
+  count(input: Uint8Array): LineCounts {
+    const c = (this.counted ??= {
+      kinds: new Float64Array(KIND_NAMES.length),
+      pairs: new Float64Array(16),
+    });
+    const codes = this.inner.count(input, c.kinds, c.pairs);
+    if (2 * codes > c.pairs.length) {
+      c.pairs = new Float64Array(4 * codes);
+      this.inner.copyRejects(c.pairs);
+    }
+    const rejects: Array<readonly [string, number]> = [];
+    for (let j = 0; j < codes; j++)
+      rejects.push([codeName(c.pairs[2 * j] ?? 0), c.pairs[2 * j + 1] ?? 0]);
+    return { kinds: c.kinds, rejects };
   }
 
   /** NDJSON, one object per input line in the shared vectors' `expect` form, and the number of

@@ -172,3 +172,73 @@ test('a parser set keeps one parser per format with the shared options', () => {
   assert.ok(!b.ok(1), 'the shared maxLineBytes applies');
   assert.equal(set.get('auto').columns(Buffer.from('a 1 source=x\n')).lines.length, 26);
 });
+
+test('reused columns equal fresh ones batch after batch, through growth, and counts match them', async () => {
+  const reused = new WavefrontParser();
+  const fresh = new WavefrontParser();
+  // Batches that shrink and grow (a tiny one first, then corpus batches, a histogram batch with
+  // many centroids, an empty one) exercise both the copy and the grow-and-copy-again paths.
+  const batches: Buffer[] = [Buffer.from('m 1 source=h k=v\n')];
+  for await (const batch of lineBatches(openInput(CORPUS), 'corpus')) batches.push(batch);
+  const centroids = Array.from({ length: 400 }, (_, i) => `#${i + 1} ${i}.5`).join(' ');
+  batches.push(Buffer.from(`!M 1793577600 ${centroids} h.lat source=a\n`.repeat(50)));
+  batches.push(Buffer.alloc(0), Buffer.from('m 1 source=h\n'));
+  const bytes = (a: Uint32Array | Float64Array) =>
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  for (const batch of batches) {
+    const want = fresh.parse(batch);
+    const got = reused.columns(batch);
+    const wantCols = fresh.columns(batch);
+    for (const k of ['lines', 'tags', 'nums', 'aux'] as const) {
+      assert.equal(got[k].length, wantCols[k].length, k);
+      assert.ok(bytes(got[k]).equals(bytes(wantCols[k])), k);
+    }
+    assert.equal(got.lines.length / 26, want.length);
+    const counts = reused.count(batch);
+    const kinds = new Float64Array(counts.kinds.length);
+    const rejects = new Map<string, number>();
+    for (let i = 0; i < want.length; i++) {
+      kinds[want.kindCode(i)] = (kinds[want.kindCode(i)] ?? 0) + 1;
+      if (want.kindCode(i) !== 0 && !want.ok(i))
+        rejects.set(want.code(i), (rejects.get(want.code(i)) ?? 0) + 1);
+    }
+    assert.deepEqual([...counts.kinds], [...kinds]);
+    assert.deepEqual(new Map(counts.rejects), rejects);
+  }
+});
+
+test('counting keeps every reject code when a batch holds more codes than the first guess', () => {
+  const lines = [
+    'm 1 source=h k',
+    'a:b 1 source=h',
+    'm 1 source=h k:y=v',
+    '∆m -1 source=h',
+    'm 1 source=" "',
+    `m 1 source=${'h'.repeat(1100)}`,
+    `${'m'.repeat(1100)} 1 source=h`,
+    `m 1 source=h ${Array.from({ length: 120 }, (_, i) => `k${i}=v`).join(' ')}`,
+    `m 1 source=h k=${'v'.repeat(300)}`,
+    `m 1 source=h ${'k'.repeat(200)}=v`,
+    'm 1 source=h k=" "',
+    '!M 1793577600 #0 1 h.lat source=a',
+    '',
+    'm 1 source=h',
+  ];
+  const p = new WavefrontParser();
+  const body = Buffer.from(lines.join('\n'));
+  const want = p.parse(body);
+  const rejects = new Map<string, number>();
+  for (let i = 0; i < want.length; i++)
+    if (!want.ok(i) && want.kindCode(i) !== 0)
+      rejects.set(want.code(i), (rejects.get(want.code(i)) ?? 0) + 1);
+  assert.ok(
+    rejects.size > 8,
+    `only ${rejects.size} distinct codes: ${[...rejects.keys()].join(' ')}`,
+  );
+  assert.deepEqual(new Map(p.count(body).rejects), rejects);
+  // The next, code-free batch reports none of them.
+  const empty = p.count(Buffer.from('m 1 source=h\n\n'));
+  assert.deepEqual(empty.rejects, []);
+  assert.equal(empty.kinds[0], 1);
+  assert.equal(empty.kinds[1], 1);
+});

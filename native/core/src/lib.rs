@@ -16,5 +16,5 @@ pub mod span;
 pub mod validate;
 pub mod zstream;
 
-pub use batch::{Columns, Parser};
+pub use batch::{Columns, Parser, Tally, KIND_COUNT};
 pub use model::{Format, Kind, Limits, Options, Stage};
