@@ -6,6 +6,7 @@ pub mod batch;
 pub mod describe;
 pub mod event;
 pub mod family;
+pub mod fast;
 pub mod format;
 pub mod frame;
 pub mod lex;

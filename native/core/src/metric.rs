@@ -95,6 +95,12 @@ pub(crate) fn read_timestamp(
 }
 
 pub fn decode_metric(buf: &[u8], rec: &mut Rec, opts: &Options) {
+    if opts.fast_path {
+        if crate::fast::metric_tokens(buf, rec) {
+            return finish_point(buf, rec, opts, false);
+        }
+        rec.reset(rec.line_s, rec.line_e);
+    }
     run_body(buf, rec, Kind::Metric, metric_body);
     if rec.ok() {
         finish_point(buf, rec, opts, false);

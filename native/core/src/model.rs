@@ -246,6 +246,9 @@ pub struct Options {
     /// Compute family ids and series hashes (callers that only count kinds and codes, like the
     /// capture agent, skip them).
     pub ids: bool,
+    /// Tokenize common metric lines in one pass (`fast.rs`); off only to hold that path to the
+    /// general decoder in tests.
+    pub fast_path: bool,
 }
 
 impl Default for Options {
@@ -260,6 +263,7 @@ impl Default for Options {
             max_line_bytes: 0,
             span_annotator: true,
             ids: true,
+            fast_path: true,
         }
     }
 }
