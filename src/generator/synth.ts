@@ -2,8 +2,8 @@
 // each series reports at an even interval, and never twice in one second), churn, identities
 // derived from (family seed, slot, generation) instead of stored, values from the value model,
 // histogram centroids, trace structure, drift and injected malformed lines. Per active series the
-// state is 20 bytes (last second sent, generation, identity hash, value state) plus 8-16 bytes of
-// identity table.
+// state is 20 bytes (last second sent, generation, identity hash, value state), 8-16 bytes of
+// identity table and 1-4 bytes per key of drawn value indices.
 import { SOURCE, type FamilyModel } from './model.js';
 import { normalCdf, hash32, sub, type Rng } from '../lib/rng.js';
 import type { Out } from './out.js';
@@ -55,6 +55,10 @@ export class FamilySynth {
   /** Global series slot of the line being rendered, and its index in this shard. */
   private slot = 0;
   private j = 0;
+  /** Per key (then the source, last): each slot's drawn value index + 2 (1 = key absent, 0 = not
+   * drawn yet). Identities the byte cache cannot hold render from these without re-hashing:
+   * 1–4 bytes per key and series, the narrowest type the vocabulary fits. */
+  private vix: Array<Uint8Array | Uint16Array | Uint32Array> = [];
 
   private readonly means = new Float64Array(64);
   readonly counters: SynthCounters = {
@@ -82,6 +86,8 @@ export class FamilySynth {
   /** Takes over the series state of the same family from before a recipe reload. The seed comes
    * from the family id, so the identity hashes carry over as they are. */
   adopt(prev: FamilySynth): void {
+    // Value indices are not adopted: they index the previous recipe's vocabularies.
+    this.vix = this.indexColumns(prev.lastSec.length);
     this.lastSec = prev.lastSec;
     this.gen = prev.gen;
     this.hs = prev.hs;
@@ -155,6 +161,7 @@ export class FamilySynth {
     const slot = j * this.shards + this.shard;
     const tries = 16 * this.shards;
     this.tagCache.drop(j);
+    for (const col of this.vix) col[j] = 0;
     for (let t = 0; t < tries; t++) {
       const h = hash32(this.m.seed, slot, this.gen[j]);
       const key = this.identityKey(h, slot);
@@ -192,7 +199,21 @@ export class FamilySynth {
       const st = new Float64Array(cap).fill(NaN);
       st.set(this.state);
       this.state = st;
+      const cols = this.indexColumns(cap);
+      cols.forEach((c, i) => c.set(this.vix[i] ?? []));
+      this.vix = cols;
     }
+  }
+
+  private indexColumns(cap: number): Array<Uint8Array | Uint16Array | Uint32Array> {
+    const sizes = [...this.m.keys.map((k) => k.vocab.pieces.length), this.m.sources.pieces.length];
+    return sizes.map((n) =>
+      n + 2 <= 0xff
+        ? new Uint8Array(cap)
+        : n + 2 <= 0xffff
+          ? new Uint16Array(cap)
+          : new Uint32Array(cap),
+    );
   }
 
   get activeSeries(): number {
@@ -309,7 +330,10 @@ export class FamilySynth {
   /** The source; slots past the recipe's universe (N× in series mode) are new hosts of the
    * same distribution: the drawn source with a replica suffix, so identities are new, not reused. */
   private source(out: Out, h: number): void {
-    const piece = this.m.sources.pieces[this.sourceIndex(h)]!;
+    const col = this.vix[this.m.keys.length]!;
+    let c = col[this.j]!;
+    if (c === 0) col[this.j] = c = this.sourceIndex(h) + 2;
+    const piece = this.m.sources.pieces[c - 2]!;
     const replica = Math.floor(this.slot / this.m.seriesCount);
     if (replica === 0) return out.piece(piece);
     out.piece(piece.subarray(0, piece.length - 1));
@@ -334,10 +358,16 @@ export class FamilySynth {
   /** Point tags after the source: the values `identityKey` hashed. */
   private keys(out: Out, h: number): void {
     const keys = this.m.keys;
-    const pi = this.pairIndex(h);
+    const j = this.j;
+    let pi = -2;
     for (let k = 0; k < keys.length; k++) {
-      const vi = this.valueIndex(h, k, pi);
-      if (vi >= 0) out.piece(keys[k]!.vocab.pieces[vi]!);
+      const col = this.vix[k]!;
+      let c = col[j]!;
+      if (c === 0) {
+        if (pi === -2) pi = this.pairIndex(h);
+        col[j] = c = this.valueIndex(h, k, pi) + 2;
+      }
+      if (c >= 2) out.piece(keys[k]!.vocab.pieces[c - 2]!);
     }
   }
 
