@@ -76,6 +76,8 @@ export class FamilySynth {
     private readonly shards: number,
     /** Not adopted across a reload: the new recipe may render the same identity differently. */
     readonly tagCache = new TagCache(),
+    /** Keep each slot's drawn value indices (off only for tests' reference renderings). */
+    private readonly keepIndices = true,
   ) {
     this.lastSec = new Uint32Array(0);
     this.gen = new Uint32Array(0);
@@ -206,6 +208,7 @@ export class FamilySynth {
   }
 
   private indexColumns(cap: number): Array<Uint8Array | Uint16Array | Uint32Array> {
+    if (!this.keepIndices) return [];
     const sizes = [...this.m.keys.map((k) => k.vocab.pieces.length), this.m.sources.pieces.length];
     return sizes.map((n) =>
       n + 2 <= 0xff
@@ -330,9 +333,12 @@ export class FamilySynth {
   /** The source; slots past the recipe's universe (N× in series mode) are new hosts of the
    * same distribution: the drawn source with a replica suffix, so identities are new, not reused. */
   private source(out: Out, h: number): void {
-    const col = this.vix[this.m.keys.length]!;
-    let c = col[this.j]!;
-    if (c === 0) col[this.j] = c = this.sourceIndex(h) + 2;
+    const col = this.vix[this.m.keys.length];
+    let c = col === undefined ? 0 : col[this.j]!;
+    if (c === 0) {
+      c = this.sourceIndex(h) + 2;
+      if (col !== undefined) col[this.j] = c;
+    }
     const piece = this.m.sources.pieces[c - 2]!;
     const replica = Math.floor(this.slot / this.m.seriesCount);
     if (replica === 0) return out.piece(piece);
@@ -361,11 +367,12 @@ export class FamilySynth {
     const j = this.j;
     let pi = -2;
     for (let k = 0; k < keys.length; k++) {
-      const col = this.vix[k]!;
-      let c = col[j]!;
+      const col = this.vix[k];
+      let c = col === undefined ? 0 : col[j]!;
       if (c === 0) {
         if (pi === -2) pi = this.pairIndex(h);
-        col[j] = c = this.valueIndex(h, k, pi) + 2;
+        c = this.valueIndex(h, k, pi) + 2;
+        if (col !== undefined) col[j] = c;
       }
       if (c >= 2) out.piece(keys[k]!.vocab.pieces[c - 2]!);
     }

@@ -1,5 +1,6 @@
-// The identity cache is a pure speed-up: whatever the cache holds, was cleared of or never held,
-// the bytes on the wire are the ones a fresh rendering gives, through churn (a slot's new identity
+// The identity caches are pure speed-ups: whatever the byte cache holds, was cleared of or never
+// held, and with the per-slot value indices kept, the bytes on the wire are the ones a fresh
+// rendering (no cache, no kept indices) gives, through churn (a slot's new identity
 // must never reuse its old rendering), drift, replica sources (N× universes) and arena resets.
 import assert from 'node:assert/strict';
 import test from 'node:test';
@@ -12,14 +13,18 @@ import { BENCH_KEYS, recipe } from './recipes.js';
 
 const EPOCH = 1732233600000;
 
-function run(kind: 'metric' | 'delta' | 'histogram_m', cache: TagCache): Buffer {
+function run(
+  kind: 'metric' | 'delta' | 'histogram_m',
+  cache: TagCache,
+  keepIndices = true,
+): Buffer {
   const name = kind === 'delta' ? '∆cache.count' : `cache.${kind}`;
   const sources = Array.from(
     { length: 30 },
     (_, i) => [`h${i}.example`, 30 - i] as [string, number],
   );
   const m = compileFamily(recipe({ name, kind, rate: 50, series: 40, keys: BENCH_KEYS, sources }));
-  const syn = new FamilySynth(m, 0, 1, cache);
+  const syn = new FamilySynth(m, 0, 1, cache, keepIndices);
   const rng = new Rng(7);
   const churn = new Rng(8);
   const parts: Buffer[] = [];
@@ -37,8 +42,9 @@ function run(kind: 'metric' | 'delta' | 'histogram_m', cache: TagCache): Buffer 
 for (const kind of ['metric', 'delta', 'histogram_m'] as const) {
   test(`tag cache (${kind}): same bytes as rendering every line, through churn, drift and arena resets`, () => {
     const never = new TagCache(undefined, 0);
-    const plain = run(kind, never);
+    const plain = run(kind, never, false);
     assert.equal(never.hits, 0);
+    assert.deepEqual(run(kind, new TagCache(undefined, 0)), plain, 'value indices kept');
     const cached = new TagCache();
     assert.deepEqual(run(kind, cached), plain);
     assert.ok(cached.hits > cached.misses * 5, `hits ${cached.hits}, misses ${cached.misses}`);
