@@ -1,9 +1,14 @@
 // Samplers over the recipe's building blocks: inverse-CDF over `quantiles` (linear between the
 // (p, v) pairs, as docs/formats/recipe.md specifies) and Walker alias tables for weighted choices.
 import type { Quantiles } from '../lib/recipe.js';
-import { segmentOf } from '../lib/stats/quantiles.js';
+import { decodeSketch, segmentOf } from '../lib/stats/quantiles.js';
 
-export class QuantileSampler {
+/** What the generator draws from: an inverse CDF at u ∈ [0, 1]. */
+export interface Sampler {
+  at(u: number): number;
+}
+
+export class QuantileSampler implements Sampler {
   private readonly p: Float64Array;
   private readonly v: Float64Array;
   readonly empty: boolean;
@@ -55,6 +60,61 @@ function interpolate(xs: Float64Array, ys: Float64Array, x: number): number {
   const dx = xs[hi]! - xs[lo]!;
   if (dx <= 0) return ys[hi]!;
   return ys[lo]! + ((x - xs[lo]!) / dx) * (ys[hi]! - ys[lo]!);
+}
+
+/**
+ * Inverse CDF over the buckets of the DDSketch a `quantiles` block embeds: each bucket's
+ * representative value (1 % of the true one) with its own mass. The 19 grid pairs, read linearly,
+ * smear a distribution with atoms and gaps — lines per request is a cap that a tenth of the
+ * requests hit plus a cluster of small flushes, with nothing between — across the gaps, which
+ * moves its quantiles and its mean; the buckets keep every mass where it was.
+ */
+export class SketchSampler implements Sampler {
+  /** Cumulative probability at each bucket's start, then 1. */
+  private readonly cum: Float64Array;
+  private readonly v: Float64Array;
+
+  private constructor(points: ReadonlyArray<readonly [number, number]>, min: number, max: number) {
+    let total = 0;
+    for (const [, n] of points) total += n;
+    this.cum = new Float64Array(points.length + 1);
+    this.v = new Float64Array(points.length);
+    let c = 0;
+    points.forEach(([v, n], i) => {
+      this.cum[i] = c / total;
+      this.v[i] = Math.min(max, Math.max(min, v));
+      c += n;
+    });
+    this.cum[points.length] = 1;
+  }
+
+  /** The block's sketch as a sampler; undefined without a usable one (absent, another type,
+   * damaged, or inconsistent with its own count), where the grid pairs are what there is. */
+  static of(q: Quantiles): SketchSampler | undefined {
+    if (q.n === 0 || q.sketch?.type !== 'ddsketch') return undefined;
+    let points: Array<[number, number]>;
+    let count: number;
+    try {
+      const s = decodeSketch(q.sketch.data);
+      points = s.points();
+      count = s.count;
+    } catch {
+      return undefined;
+    }
+    const sum = points.reduce((a, [, n]) => a + n, 0);
+    if (!(count > 0) || sum !== count || points.some(([v]) => !Number.isFinite(v)))
+      return undefined;
+    return new SketchSampler(points, q.min, q.max);
+  }
+
+  at(u: number): number {
+    return this.v[Math.min(segmentOf(this.cum, u), this.v.length - 1)]!;
+  }
+}
+
+/** The recipe's distribution at its finest: the embedded sketch when usable, else the pairs. */
+export function samplerOf(q: Quantiles, fallback = 0): Sampler {
+  return SketchSampler.of(q) ?? new QuantileSampler(q, fallback);
 }
 
 /** Walker's alias method: O(1) draws from fixed weights. */

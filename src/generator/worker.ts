@@ -5,9 +5,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import type { GlobalRecipe, Recipe } from '../lib/recipe.js';
-import { QuantileSampler } from './dist.js';
+import { Batch } from './batch.js';
+import { samplerOf } from './dist.js';
 import { compileFamily, type FamilyModel } from './model.js';
-import { Out } from './out.js';
 import { Planner, SLOT_MS } from './plan.js';
 import { Rng } from '../lib/rng.js';
 import type { Scenario } from './scenario.js';
@@ -24,7 +24,6 @@ const FORMAT: Record<string, string> = {
   histogram_d: 'histogram',
   span: 'trace',
 };
-const STREAM_FLUSH_BYTES = 256 << 10;
 
 class GeneratorWorker {
   private models: FamilyModel[] = [];
@@ -34,14 +33,12 @@ class GeneratorWorker {
   private plannedBy = new Float64Array(0);
   private readonly transport: Transport;
   private readonly http: boolean;
-  private readonly outs = new Map<string, { out: Out; target: number; since: number }>();
+  /** One batch per format, made as the first family of that format appears. */
+  private readonly outs = new Map<string, Batch>();
+  /** Each family's format's batch (index as `models`). */
+  private batchOf: Batch[] = [];
   private readonly synthRng: Rng;
   private readonly batchRng: Rng;
-  private batchSizes: QuantileSampler | undefined;
-  /** Each format's own lines per request where the recipe has them: a client batches each
-   * format apart, so the mixed distribution gives trace streams metric-sized targets they never
-   * reach (and metric streams trace-sized ones). */
-  private batchSizesBy = new Map<string, QuantileSampler>();
   private gzipShare = 0;
   private nextSlot: number;
   private endMs: number;
@@ -102,15 +99,19 @@ class GeneratorWorker {
       s.setUniverse(Math.max(1, Math.round(this.models[i]!.seriesCount * scale))),
     );
     const req = global?.requests;
-    this.batchSizes =
-      req && req.linesPerRequest.n > 0 ? new QuantileSampler(req.linesPerRequest, 1000) : undefined;
-    this.batchSizesBy = new Map(
+    const all = req && req.linesPerRequest.n > 0 ? samplerOf(req.linesPerRequest, 1000) : undefined;
+    // Each format's own lines per request where the recipe has them: a client batches each
+    // format apart, so the mixed distribution gives trace streams metric-sized targets they never
+    // reach (and metric streams trace-sized ones).
+    const by = new Map(
       (req?.formats ?? []).flatMap((f) =>
         f.linesPerRequest && f.linesPerRequest.n > 0
-          ? [[f.format, new QuantileSampler(f.linesPerRequest, 1000)] as const]
+          ? [[f.format, samplerOf(f.linesPerRequest, 1000)] as const]
           : [],
       ),
     );
+    this.batchOf = this.models.map((m) => this.outFor(FORMAT[m.kind]!));
+    for (const [format, b] of this.outs) b.setSizes(by.get(format) ?? all);
     this.gzipShare = req?.encodings.find((e) => e.encoding === 'gzip')?.share ?? 0;
   }
 
@@ -119,33 +120,22 @@ class GeneratorWorker {
     return new Planner(this.models, this.scenario, i.seed, i.shard, i.shards, i.epochMs);
   }
 
-  private outFor(format: string): { out: Out; target: number; since: number } {
-    let o = this.outs.get(format);
-    if (!o) {
-      o = {
-        out: new Out(this.http ? 4 << 20 : 1 << 20),
-        target: this.drawBatch(format),
-        since: this.nextSlot,
-      };
-      this.outs.set(format, o);
+  private outFor(format: string): Batch {
+    let b = this.outs.get(format);
+    if (!b) {
+      b = new Batch(format, this.http, this.batchRng);
+      this.outs.set(format, b);
     }
-    return o;
+    return b;
   }
 
-  private drawBatch(format: string): number {
-    if (!this.http) return Infinity;
-    const sizes = this.batchSizesBy.get(format) ?? this.batchSizes;
-    return Math.max(1, Math.round(sizes ? sizes.at(this.batchRng.next()) : 1000));
-  }
-
-  private flush(format: string, o: { out: Out; target: number; since: number }): void {
-    if (o.out.lines === 0) return;
-    const lines = o.out.lines;
+  private flush(b: Batch): void {
+    if (b.out.lines === 0) return;
+    const lines = b.out.lines;
     const gzip = this.http && this.gzipShare > 0 && this.batchRng.next() < this.gzipShare;
     if (this.http && this.batchSample.length < 1024) this.batchSample.push(lines);
-    this.transport.send(o.out.take(), lines, format, gzip);
-    o.target = this.drawBatch(format);
-    o.since = this.nextSlot;
+    this.transport.send(b.out.take(), lines, b.format, gzip);
+    b.taken(lines);
   }
 
   /** Sets the plan clock's origin (all workers get the same) and starts pacing. */
@@ -173,9 +163,13 @@ class GeneratorWorker {
     const mult = p.draw(t);
     const counts = p.counts;
     let total = 0;
+    for (const b of this.outs.values()) b.rate = b.slotPlanned = 0;
     for (let i = 0; i < counts.length; i++) {
       total += counts[i]!;
       this.plannedBy[i]! += counts[i]!;
+      const b = this.batchOf[i]!;
+      b.rate += p.rates[i]!;
+      b.slotPlanned += counts[i]!;
     }
     const s = this.scenario;
     const seriesScale = s.mode === 'series' ? mult : 1;
@@ -197,19 +191,27 @@ class GeneratorWorker {
       }
       let n = counts[i]!;
       if (n === 0) continue;
-      const o = this.outFor(FORMAT[m.kind]!);
+      const o = this.batchOf[i]!;
       while (n > 0) {
+        if (!o.opened) o.open(t);
         // No more than the batch still takes: a slot's lines added whole overshot the target.
         const want = Math.min(n, Math.max(1, o.target - o.out.lines));
         const before = syn.counters.capped;
         const w = syn.emit(o.out, want, t, this.synthRng, s.errorRate, s.drift);
         o.out.lines += w;
+        o.slotLines += w;
         this.sent += w;
         const used = w + (syn.counters.capped - before);
         n -= used;
         // At its target, or the buffer filled before `want` was rendered.
-        if (o.out.lines >= o.target || used < want) this.flush(FORMAT[m.kind]!, o);
+        if (o.out.lines >= o.target || used < want) this.flush(o);
       }
+    }
+    // Aged batches go out here, per slot, not per tick: batching then depends on the plan alone,
+    // not on how many slots a tick happened to run.
+    for (const b of this.outs.values()) {
+      b.endSlot(SLOT_MS);
+      if (this.http && b.due(slotEnd)) this.flush(b);
     }
     if (this.init.pace === 'real' && total > 0) {
       const lat = Math.max(1, lateBy);
@@ -229,11 +231,8 @@ class GeneratorWorker {
       this.runSlot(now);
       if (!real && ++slots >= 100) break;
     }
-    for (const [f, o] of this.outs) {
-      // Streams flush every tick (latency); HTTP batches at their size or after a second.
-      if (!this.http || o.out.pos > STREAM_FLUSH_BYTES || this.nextSlot - o.since >= 1000)
-        this.flush(f, o);
-    }
+    // Streams flush every tick (latency); HTTP batches close in runSlot, at their size or age.
+    if (!this.http) for (const b of this.outs.values()) this.flush(b);
     const wall = Date.now();
     if (wall - this.lastReport >= 250) this.report(false);
     if (this.stopping || this.nextSlot >= this.endMs) {
@@ -253,7 +252,7 @@ class GeneratorWorker {
   }
 
   private async finish(): Promise<void> {
-    for (const [f, o] of this.outs) this.flush(f, o);
+    for (const b of this.outs.values()) this.flush(b);
     await this.transport.drain();
     await this.transport.close();
     this.report(true);
