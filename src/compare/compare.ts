@@ -3,7 +3,7 @@
 // Overall family metrics are means over matched families weighted by A's lines; line size, body
 // size and lines per request overall come from the global recipes' distributions.
 import type { FamilyKind, Quantiles, Recipe } from '../lib/recipe.js';
-import { alignArrivals, type AlignedCurves, type Axis } from './curves.js';
+import { alignArrivals, type AlignedCurves, type Axis, type Pair } from './curves.js';
 import { compareDistributions, quantileErrors, type QuantileErrors } from './distributions.js';
 import type { RecipeSet } from './load.js';
 import { matchFamilies, type FamilyPair, type MatchKind } from './match.js';
@@ -20,6 +20,10 @@ import {
   type Status,
   type Thresholds,
 } from './thresholds.js';
+
+/** A's figure as expected at B's multiplier, when that differs from A's own. */
+const atM = (p: Pair): string =>
+  p.expected === p.a ? '' : ` (${num(p.expected)} at B's multiplier)`;
 
 export const COMPARE_SCHEMA = 'wflg.compare/v1';
 
@@ -135,13 +139,15 @@ function familyMetrics(
   out.dispersion = metric(
     'dispersion',
     c.dispersion?.error ?? null,
-    c.dispersion ? `index of dispersion A ${num(c.dispersion.a)} → B ${num(c.dispersion.b)}` : '',
+    c.dispersion
+      ? `index of dispersion A ${num(c.dispersion.a)}${atM(c.dispersion)} → B ${num(c.dispersion.b)}`
+      : '',
     t,
   );
   out.lag1 = metric(
     'lag1',
     c.lag1?.error ?? null,
-    c.lag1 ? `lag-1 autocorrelation A ${num(c.lag1.a)} → B ${num(c.lag1.b)}` : '',
+    c.lag1 ? `lag-1 autocorrelation A ${num(c.lag1.a)}${atM(c.lag1)} → B ${num(c.lag1.b)}` : '',
     t,
   );
   const qa = valueQuantiles(a);

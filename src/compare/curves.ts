@@ -41,8 +41,32 @@ export interface AlignedCurves {
   readonly mape: number | null;
   /** B's volume over A's on the grid (after the multiplier): 2 when B sends twice the lines. */
   readonly rateRatio: number | null;
-  readonly dispersion: { a: number; b: number; error: number } | null;
-  readonly lag1: { a: number; b: number; error: number } | null;
+  /** `expected`: A's figure carried to B's multiplier (see `atMultiplier`); the error is B's
+   * distance from it. */
+  readonly dispersion: Pair | null;
+  readonly lag1: Pair | null;
+}
+
+export interface Pair {
+  readonly a: number;
+  readonly b: number;
+  readonly expected: number;
+  readonly error: number;
+}
+
+/**
+ * What A's index of dispersion and lag-1 autocorrelation become when its traffic is sent at `m`
+ * times the rate. Over-dispersed counts (index ≥ 1) are a Poisson part around a varying intensity:
+ * the Poisson variance scales with m and the intensity's with m², so the index goes to
+ * 1 + m·(D − 1) and the autocorrelation, a covariance of the intensity over the same variance,
+ * to ρ·m·D / (1 + m·(D − 1)). A perfect 2× copy of a bursty family doubles its excess dispersion:
+ * compared raw, it read as a 100 % error. Under-dispersed counts (regular senders) have no such
+ * model and are compared as they are.
+ */
+export function atMultiplier(idc: number, lag1: number, m: number): { idc: number; lag1: number } {
+  if (m === 1 || !(idc >= 1)) return { idc, lag1 };
+  const d = 1 + m * (idc - 1);
+  return { idc: d, lag1: Number.isFinite(lag1) ? (lag1 * m * idc) / d : lag1 };
 }
 
 interface Mapped {
@@ -123,13 +147,15 @@ function pairOf(
   fa: number,
   fb: number,
   fallback: number,
-  error: (a: number, b: number) => number,
-): { a: number; b: number; error: number } | null {
+  expect: (a: number) => number,
+  error: (expected: number, b: number) => number,
+): Pair | null {
   if (!Number.isFinite(fa) && !Number.isFinite(fb)) return null;
   // One-sided NaN (a constant count series) reads as the profiler publishes it.
   const a = Number.isFinite(fa) ? fa : fallback;
   const b = Number.isFinite(fb) ? fb : fallback;
-  return { a, b, error: error(a, b) };
+  const expected = expect(a);
+  return { a, b, expected, error: error(expected, b) };
 }
 
 export function alignArrivals(a: Arrivals, axA: Axis, b: Arrivals, axB: Axis): AlignedCurves {
@@ -149,6 +175,8 @@ export function alignArrivals(a: Arrivals, axA: Axis, b: Arrivals, axB: Axis): A
   }
   const ca = coarsened(ma, end, Math.max(1, Math.round(w / ma.res)));
   const cb = coarsened(mb, end, Math.max(1, Math.round(w / mb.res)));
+  const idcA = indexOfDispersion(ca);
+  const m = axB.multiplier / axA.multiplier;
   return {
     startSec: g0,
     widthSec: w,
@@ -156,9 +184,19 @@ export function alignArrivals(a: Arrivals, axA: Axis, b: Arrivals, axB: Axis): A
     b: rb,
     mape: mapeAbove(ra, rb),
     rateRatio: sa > 0 ? sb / sa : sb > 0 ? null : 1,
-    dispersion: pairOf(indexOfDispersion(ca), indexOfDispersion(cb), 1, (x, y) =>
-      x === y ? 0 : x > 0 ? Math.abs(y - x) / x : 1,
+    dispersion: pairOf(
+      idcA,
+      indexOfDispersion(cb),
+      1,
+      (x) => atMultiplier(x, NaN, m).idc,
+      (x, y) => (x === y ? 0 : x > 0 ? Math.abs(y - x) / x : 1),
     ),
-    lag1: pairOf(autocorrelation(ca, 1), autocorrelation(cb, 1), 0, (x, y) => Math.abs(y - x)),
+    lag1: pairOf(
+      autocorrelation(ca, 1),
+      autocorrelation(cb, 1),
+      0,
+      (x) => atMultiplier(Number.isFinite(idcA) ? idcA : 1, x, m).lag1,
+      (x, y) => Math.abs(y - x),
+    ),
   };
 }

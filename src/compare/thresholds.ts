@@ -57,7 +57,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
 export const METRIC_HELP: Readonly<Record<Metric, string>> = {
   intensityMape:
     'mean absolute percentage error of B’s smoothed intensity against A’s, on a common relative-time grid',
-  dispersion: 'relative error of the index of dispersion (variance/mean) of bucket counts',
+  dispersion:
+    'relative error of the index of dispersion (variance/mean) of bucket counts, against A’s carried to B’s multiplier',
   lag1: 'absolute error of the lag-1 autocorrelation of bucket counts',
   valueKs: 'Kolmogorov–Smirnov distance of the value distributions (max CDF gap)',
   valueJs: 'Jensen–Shannon divergence (bits) of the value distributions on a common binning',

@@ -176,6 +176,45 @@ function arrivals(startMs: number, res: number, rate: number[]): Arrivals {
   };
 }
 
+test('dispersion and lag-1 of a bursty family sent at 3× are compared against A carried to 3×', () => {
+  // A and B: Poisson counts around the same slowly varying, bursty intensity; B at 3× the rate.
+  // The intensity's variance scales with 9, the Poisson part's with 3: B's raw index of
+  // dispersion is far above A's although B is a faithful copy.
+  const rng = new Rng(11);
+  const n = 2000;
+  const lambda: number[] = [];
+  let x = 0;
+  for (let i = 0; i < n; i++) {
+    x = 0.9 * x + rng.normal();
+    lambda.push(20 * Math.exp(0.5 * x));
+  }
+  const t0 = 1_790_000_000_000;
+  const counts = (m: number): Arrivals => {
+    const c = lambda.map((l) => rng.poisson(m * l));
+    return { ...arrivals(t0, 1, c), counts: c };
+  };
+  const A = counts(1);
+  const B = counts(3);
+  const axA: Axis = { originMs: t0, seconds: n, timeScale: 1, multiplier: 1 };
+  const c = alignArrivals(A, axA, B, { ...axA, multiplier: 3 });
+  assert.ok(c.dispersion!.b > 2 * c.dispersion!.a, JSON.stringify(c.dispersion));
+  assert.ok(c.dispersion!.error < 0.1, JSON.stringify(c.dispersion));
+  assert.ok(c.lag1!.error < 0.05, JSON.stringify(c.lag1));
+  assert.ok(c.lag1!.b > c.lag1!.a, 'the intensity weighs more at 3×, so counts correlate more');
+  // A B that only tripled the Poisson noise (flat intensity) is told apart at the same multiplier.
+  const flat = lambda.map(() => rng.poisson(3 * 20 * 1.13));
+  const F = { ...arrivals(t0, 1, flat), counts: flat };
+  const f = alignArrivals(A, axA, F, { ...axA, multiplier: 3 });
+  assert.ok(
+    f.dispersion!.error > 0.9 && f.lag1!.error > 0.3,
+    JSON.stringify([f.dispersion, f.lag1]),
+  );
+  // Under-dispersed counts (regular senders) are compared as they are.
+  const regular = { ...arrivals(t0, 1, Array(200).fill(10) as number[]) };
+  const r = alignArrivals(regular, axA, regular, { ...axA, multiplier: 3 });
+  assert.equal(r.dispersion!.expected, r.dispersion!.a);
+});
+
 test('intensity: B generated at timeScale 1/24 and multiplier 3 lines up with A once declared', () => {
   // A: one day in 1440 one-minute buckets with a diurnal shape.
   const day = Array.from({ length: 1440 }, (_, i) => 10 + 8 * Math.sin((2 * Math.PI * i) / 1440));
