@@ -17,7 +17,7 @@ const SPEC = {
     min: 5,
     max: 3600,
     default: 60,
-    help: 'wall time the 6 h sample is replayed in',
+    help: 'wall time the 2 h sample is replayed in',
   },
   generateSeconds: {
     type: 'seconds',
@@ -40,7 +40,7 @@ export const DEMO_HELP = `Usage: wflg demo [options]
 
 Captures real traffic through a mirror, profiles it into recipes, regenerates it at 2× and proves
 it faithful, all on 127.0.0.1 with ephemeral ports:
-  sample (6 h of the public corpus, time-compressed) → Envoy → sink (primary) + capture agent
+  sample (2 h of the public corpus, time-compressed) → Envoy → sink (primary) + capture agent
   (mirror) → object store → wflg profile → recipes → wflg generate 2× → sink (tee) → profile →
   wflg compare → fidelity table and reports.
 

@@ -110,8 +110,13 @@ export function valueQuantiles(r: Recipe): Quantiles | null {
   return r.values?.marginal ?? r.histogram?.centroidMean ?? r.span?.durationMs ?? null;
 }
 
-const quantileDetail = (what: string, q: QuantileErrors): string =>
-  `${what} p50/p90/p99: A ${q.a.map(num).join('/')} → B ${q.b.map(num).join('/')}`;
+const quantileDetail = (what: string, q: QuantileErrors): string => {
+  // A's sampling bands, where they are wider than the value itself (few requests).
+  const bands = q.a.some((x, i) => q.lo[i] !== x || q.hi[i] !== x)
+    ? ` (A's 95 % bands ${q.lo.map((l, i) => `${num(l)}–${num(q.hi[i]!)}`).join(', ')})`
+    : '';
+  return `${what} p50/p90/p99: A ${q.a.map(num).join('/')} → B ${q.b.map(num).join('/')}${bands}`;
+};
 
 function metric(m: Metric, value: number | null, detail: string, t: Thresholds): MetricResult {
   const g = grade(m, value, t);

@@ -87,24 +87,43 @@ export function quantileAt(q: Quantiles, p: number): number {
 export const CHECKED_QUANTILES = [0.5, 0.9, 0.99] as const;
 
 export interface QuantileErrors {
-  /** Worst relative error over p50, p90, p99. */
+  /** Worst relative error over p50, p90, p99, beyond sampling noise (see `quantileErrors`). */
   readonly worst: number;
   readonly a: readonly number[];
   readonly b: readonly number[];
+  /** A's 95 % sampling band at each checked quantile, for the detail text. */
+  readonly lo: readonly number[];
+  readonly hi: readonly number[];
 }
 
-/** Relative errors of B's p50/p90/p99 against A's; null when either side is empty. */
+/** z of a two-sided 95 % band. */
+const Z95 = 1.96;
+
+/**
+ * Relative errors of B's p50/p90/p99 against A's, beyond what the two samples' sizes explain;
+ * null when either side is empty. The p-quantile of n draws lies within ±1.96·√(p(1−p)/n) of p
+ * in probability (order statistics), so B's value counts as matching while it lies between A's
+ * quantiles at p ∓ 1.96·√(p(1−p)(1/n_A + 1/n_B)), and otherwise errs by its distance from the
+ * nearer end, relative to A's value. With millions of requests the band is A's value itself; with
+ * the few hundred of a one-minute capture it is wide where the distribution has a gap (a cluster
+ * of small flushes and a batch cap, nothing between), where a plain comparison failed a faithful
+ * copy of the same sample nine times in ten.
+ */
 export function quantileErrors(a: Quantiles, b: Quantiles): QuantileErrors | null {
   if (a.n === 0 || b.n === 0) return null;
   const va = CHECKED_QUANTILES.map((p) => quantileAt(a, p));
   const vb = CHECKED_QUANTILES.map((p) => quantileAt(b, p));
+  const half = (p: number) => Z95 * Math.sqrt(p * (1 - p) * (1 / a.n + 1 / b.n));
+  const lo = CHECKED_QUANTILES.map((p) => quantileAt(a, Math.max(0, p - half(p))));
+  const hi = CHECKED_QUANTILES.map((p) => quantileAt(a, Math.min(1, p + half(p))));
   let worst = 0;
   va.forEach((x, i) => {
     const y = vb[i]!;
-    const e = x === y ? 0 : x === 0 ? 1 : Math.abs(y - x) / Math.abs(x);
+    const off = y < lo[i]! ? lo[i]! - y : y > hi[i]! ? y - hi[i]! : 0;
+    const e = off === 0 ? 0 : x === 0 ? 1 : off / Math.abs(x);
     worst = Math.max(worst, e);
   });
-  return { worst, a: va, b: vb };
+  return { worst, a: va, b: vb, lo, hi };
 }
 
 /** CDF points for plotting: the sketch's buckets when present, else the quantile pairs. */

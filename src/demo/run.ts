@@ -15,7 +15,7 @@ import type { Env } from '../lib/config.js';
 
 export interface DemoOptions {
   readonly dir: string;
-  /** Wall seconds the six-hour sample is replayed in, and the generation time. */
+  /** Wall seconds the two-hour sample is replayed in, and the generation time. */
   readonly replaySeconds: number;
   readonly generateSeconds: number;
   readonly multiplier: number;

@@ -1,4 +1,4 @@
-// The demo's traffic sample: a six-hour slice of the bundled public corpus
+// The demo's traffic sample: a two-hour slice of the bundled public corpus
 // (fixtures/corpus/README.md has its sources and licences) turned into a capture part, so
 // `wflg replay` can play it through the mirror. The corpus keeps each line's own timestamp but no
 // request boundaries, so batching is derived the way an agent flushes: consecutive lines of one
@@ -31,8 +31,14 @@ export interface Sample {
 
 const BATCH_LINES = 500;
 const BATCH_WINDOW_MS = 250;
-/** The slice the demo uses: one LLM-serving hour with its neighbours (gauges, deltas, spans). */
-export const DEMO_SLICE = { fromSeconds: 1_793_630_000, windowSeconds: 6 * 3600 } as const;
+/**
+ * The slice the demo uses: the LLM-serving hour with its neighbours (gauges, deltas, spans). Two
+ * hours, so that compressed into a minute and generated at 2× a gauge series still sends at most
+ * one point a second (0.8/s at most here), the rule Wavefront keeps for plain metrics: a six-hour
+ * slice made its gauges send 1.2 points a second, which 2× could only reach at 0.42× of the
+ * volume. The LLM hour fills half of the window instead of a sixth.
+ */
+export const DEMO_SLICE = { fromSeconds: 1_793_642_000, windowSeconds: 2 * 3600 } as const;
 
 type Format = 'wavefront' | 'histogram' | 'trace';
 const NL = Buffer.from('\n');

@@ -104,6 +104,11 @@ export interface FamilyModel {
   readonly meanRate: number;
   /** Exponential kernel α e^{-βt}; branching ratio α/β. Null: Poisson. */
   readonly hawkes: { readonly branching: number; readonly beta: number } | null;
+  /** Share of the rate planned on a regular schedule instead of as Poisson arrivals: 1 − D for
+   * a family whose counts are under-dispersed (index of dispersion D < 1: regular scrapes), else
+   * 0. Poisson arrivals alone give every family D = 1; the regular share keeps the mean and
+   * leaves the variance D × the mean, at every bucket width. */
+  readonly regularShare: number;
   readonly seriesCount: number;
   readonly churnPerSecond: number;
   readonly sources: Vocab;
@@ -216,6 +221,7 @@ export function compileFamily(r: Recipe): FamilyModel {
       h && h.branchingRatio > 0 && h.branchingRatio < 1 && h.beta > 0 && h.gof.pValue >= 0.01
         ? { branching: h.branchingRatio, beta: h.beta }
         : null,
+    regularShare: a.dispersionIndex >= 0 && a.dispersionIndex < 1 ? 1 - a.dispersionIndex : 0,
     seriesCount: Math.max(1, r.series.count),
     churnPerSecond: r.series.churn.deathsPerMinute / 60,
     sources,

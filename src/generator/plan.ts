@@ -1,9 +1,10 @@
 // The plan: per family, how many lines each slot of SLOT_MS holds. An NHPP whose rate is the
 // recipe's intensity curve (time-warped by timeScale, scaled by the multiplier or normalised to an
 // absolute rate, split evenly across every shard), with Hawkes self-excitation discretised per
-// slot; μ is scaled by (1 − n) so bursts add variance, not volume. Drawn from a seeded generator
-// that depends only on (seed, shard, slot sequence): the plan never looks at the wall clock, so the
-// same inputs give the same plan however fast it is sent.
+// slot; μ is scaled by (1 − n) so bursts add variance, not volume; families whose counts are
+// more regular than Poisson (scrapes) have that share of their rate laid out evenly. Drawn from a
+// seeded generator that depends only on (seed, shard, slot sequence): the plan never looks at the
+// wall clock, so the same inputs give the same plan however fast it is sent.
 import type { FamilyModel } from './model.js';
 import { intensityAt, recipeSpan } from './model.js';
 import { Rng } from '../lib/rng.js';
@@ -23,6 +24,8 @@ export class Planner {
   readonly counts: Int32Array;
   readonly rates: Float64Array;
   private excitation: Float64Array;
+  /** Fraction of a line carried to the next slot by each family's regular share. */
+  private carry: Float64Array;
   private enabledOld: Uint8Array;
   private enabledNew: Uint8Array;
   private ramp: Ramp;
@@ -44,6 +47,7 @@ export class Planner {
     this.counts = new Int32Array(n);
     this.rates = new Float64Array(n);
     this.excitation = new Float64Array(n);
+    this.carry = new Float64Array(n);
     this.enabledOld = this.enabled(scenario);
     this.enabledNew = this.enabledOld;
     this.ramp = { from: scenario, to: scenario, startMs: 0, endMs: 0 };
@@ -130,8 +134,20 @@ export class Planner {
         const e = this.excitation[i]!;
         n = rng.poisson((lam * (1 - br) + e) * dt);
         this.excitation[i] = e * Math.exp(-h.beta * dt) + br * h.beta * n;
+      } else if (lam > 0) {
+        // Under-dispersed families: their regular share is laid out evenly (the fractions carried
+        // over), the rest drawn as Poisson arrivals.
+        const reg = this.families[i]!.regularShare;
+        let k = 0;
+        if (reg > 0) {
+          const c = this.carry[i]! + reg * lam * dt;
+          k = Math.floor(c);
+          this.carry[i] = c - k;
+        }
+        n = k + rng.poisson((1 - reg) * lam * dt);
+        this.excitation[i] = 0;
       } else {
-        n = lam > 0 ? rng.poisson(lam * dt) : 0;
+        n = 0;
         this.excitation[i] = 0;
       }
       this.counts[i] = n;

@@ -16,7 +16,7 @@ import {
   parseThresholds,
 } from '../../src/compare/thresholds.js';
 import { isWflgError } from '../../src/lib/errors.js';
-import type { Arrivals, Recipe } from '../../src/lib/recipe.js';
+import type { Arrivals, Quantiles, Recipe } from '../../src/lib/recipe.js';
 import { DDSketch } from '../../src/lib/stats/ddsketch.js';
 import { ksTwoSample } from '../../src/lib/stats/ks.js';
 import { Rng } from '../../src/lib/rng.js';
@@ -158,8 +158,40 @@ test('value KS and JS: sketches and bare quantiles both find a shift; identical 
     const bad = { ...qa, sketch: { type: 'ddsketch' as const, data: h.toString('base64') } };
     assert.equal(compareDistributions(bad, qb)!.method, 'quantiles', h.toString('hex'));
   }
+  // 10 % larger everywhere: 10 % off, less the width of A's sampling band at 20 000 values.
   const qe = quantileErrors(qa, { ...qa, q: qa.q.map(([p, v]) => [p, v * 1.1]) })!;
-  assert.ok(Math.abs(qe.worst - 0.1) < 1e-9);
+  assert.ok(qe.worst > 0.09 && qe.worst <= 0.1, String(qe.worst));
+});
+
+test('quantile errors allow for sample size: a gap at p50 is noise at 234 requests, an error at a million', () => {
+  // Lines per request: a cluster of small flushes and a batch cap, nothing between. A has 52 %
+  // small, B 49 %: their p50s lie 45× apart, yet with a few hundred requests that is one draw.
+  const gapped = (small: number, n: number): Quantiles => ({
+    n,
+    min: 2,
+    max: 500,
+    mean: 250,
+    q: [
+      [0, 2],
+      [small, 20],
+      [small + 1e-6, 400],
+      [0.99, 498],
+      [1, 500],
+    ],
+    sketch: null,
+  });
+  const few = quantileErrors(gapped(0.52, 234), gapped(0.49, 526))!;
+  assert.ok(few.b[0]! > 20 * few.a[0]!, `p50 A ${few.a[0]} B ${few.b[0]}`);
+  assert.equal(few.worst, 0, JSON.stringify(few));
+  const many = quantileErrors(gapped(0.52, 1e6), gapped(0.49, 2e6))!;
+  assert.ok(many.worst > 10, String(many.worst));
+  // Few requests still catch sizes that are off everywhere.
+  const halved = gapped(0.49, 526);
+  const off = quantileErrors(gapped(0.52, 234), {
+    ...halved,
+    q: halved.q.map(([p, v]) => [p, v / 2]),
+  })!;
+  assert.ok(off.worst > 0.4, String(off.worst));
 });
 
 function arrivals(startMs: number, res: number, rate: number[]): Arrivals {

@@ -67,6 +67,35 @@ test('plan: the realised total follows the target intensity, bursts add variance
   assert.ok(Math.abs(p.expected - 90_000) < 1e-6 * 90_000);
 });
 
+test('plan: an under-dispersed family keeps its index of dispersion at every bucket width, and its mean', () => {
+  // Regular scrapes: counts per bucket vary less than Poisson (D = 0.2). Poisson arrivals alone
+  // would give D = 1; the regular share keeps the mean and cuts the variance to D × the mean.
+  const regular = { ...recipe({ name: 'c.scraped', rate: 40 }) };
+  regular.arrivals = { ...regular.arrivals, dispersionIndex: 0.2 };
+  const models = [compileFamily(regular), compileFamily(recipe({ name: 'd.poisson', rate: 40 }))];
+  const p = new Planner(models, DEFAULT_SCENARIO, 3, 0, 1, EPOCH);
+  const counts = run(p, 200_000);
+  const idc = (family: number, slotsPerBucket: number): { idc: number; mean: number } => {
+    const b: number[] = [];
+    for (let s = 0; s + slotsPerBucket <= counts.length / 2; s += slotsPerBucket) {
+      let n = 0;
+      for (let k = s; k < s + slotsPerBucket; k++) n += counts[2 * k + family]!;
+      b.push(n);
+    }
+    const mean = b.reduce((x, y) => x + y, 0) / b.length;
+    const v = b.reduce((x, y) => x + (y - mean) ** 2, 0) / (b.length - 1);
+    return { idc: v / mean, mean };
+  };
+  for (const slots of [100, 1000]) {
+    const r = idc(0, slots);
+    const q = idc(1, slots);
+    const want = (40 * slots * SLOT_MS) / 1000;
+    assert.ok(Math.abs(r.idc - 0.2) < 0.06, `regular D at ${slots} slots: ${r.idc}`);
+    assert.ok(Math.abs(q.idc - 1) < 0.2, `poisson D at ${slots} slots: ${q.idc}`);
+    assert.ok(Math.abs(r.mean - want) < 0.01 * want, `regular mean ${r.mean} vs ${want}`);
+  }
+});
+
 test('plan: absolute rate, multiplier, shards, family globs and pause', () => {
   const total = (s: typeof DEFAULT_SCENARIO, shards = 1) => {
     const p = new Planner(fams(), s, 3, 0, shards, EPOCH);
