@@ -15,6 +15,7 @@ import { Rng } from '../src/lib/rng.js';
 import { DEFAULT_SCENARIO } from '../src/generator/scenario.js';
 import { FamilySynth } from '../src/generator/synth.js';
 import { CacheBudget, DEFAULT_IDENTITY_CACHE_BYTES, TagCache } from '../src/generator/tag-cache.js';
+import { fullGc } from './gc.js';
 import { packageRoot } from '../src/lib/native-loader.js';
 import { BENCH_KEYS, recipe } from '../test/generator/recipes.js';
 
@@ -174,6 +175,7 @@ export async function generateBench(seconds = 5): Promise<GenerateFigures> {
     const m = compileFamily(
       recipe({ name: 'mem.probe', rate: 1, series: 1000, keys: KEYS, sources: SOURCES }),
     );
+    fullGc();
     const before = process.memoryUsage();
     const syn = new FamilySynth(
       m,
@@ -187,6 +189,7 @@ export async function generateBench(seconds = 5): Promise<GenerateFigures> {
     const probeRng = new Rng(3);
     for (let sent = 0; sent < 1_000_000; probe.pos = 0)
       sent += syn.emit(probe, 1_000_000 - sent, 1732233600000, probeRng, 0, 0);
+    fullGc();
     const after = process.memoryUsage();
     const bytes =
       after.arrayBuffers - before.arrayBuffers + Math.max(0, after.heapUsed - before.heapUsed);

@@ -7,10 +7,9 @@
 // Also controller RSS before/after/after close, the pushes caused by unchanged polls (must be 0),
 // the RPCs that failed through the changes, and CSDS from every gRPC client. The raw clients
 // share the process (and the 2 cores) with the controller, so the figures are pessimistic.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Inventory } from '../src/xds/inventory.js';
 import { host, inv, ScriptedSource, sleep, startTestXds, until } from '../test/xds/harness.js';
+import { fullGc } from './gc.js';
 import { GrpcFleet, grpcStreams, startEchoBackends } from './xds-grpc.js';
 import { printXdsPush } from './xds-print.js';
 import { connectRaw, edsVersionOf, round } from './xds-rounds.js';
@@ -44,16 +43,6 @@ const inventory = (k: number, port: number): Inventory =>
 const mib = (n: number): number => Number((n / 2 ** 20).toFixed(1));
 const pct = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
-let collect: (() => void) | undefined;
-/** A full GC before each memory reading; bench/run.ts starts Node without --expose-gc. */
-function gc(): void {
-  if (!collect) {
-    if (!global.gc) setFlagsFromString('--expose-gc');
-    const exposed = global.gc ?? (runInNewContext('gc') as () => void);
-    collect = () => void exposed();
-  }
-  collect();
-}
 
 export async function xdsPushBench(streams = 500, rounds = 10, grpcChannels = 20) {
   const echo = await startEchoBackends(ECHO_ADDRESSES);
@@ -62,7 +51,7 @@ export async function xdsPushBench(streams = 500, rounds = 10, grpcChannels = 20
   let fleet: GrpcFleet | undefined;
   try {
     while (!svc.controller.ready) await sleep(10);
-    gc();
+    fullGc();
     const mem0 = process.memoryUsage();
 
     // Baseline in the same run: one stream.
@@ -86,7 +75,7 @@ export async function xdsPushBench(streams = 500, rounds = 10, grpcChannels = 20
       'every gRPC channel serving at the current EDS version',
       () => Promise.resolve(void (acked = grpcStreams(svc, ids).acked)),
     );
-    gc();
+    fullGc();
     const mem1 = process.memoryUsage();
     const rpc0 = f.rpcs();
     const errors0 = f.errors.length;
@@ -105,7 +94,7 @@ export async function xdsPushBench(streams = 500, rounds = 10, grpcChannels = 20
       statusReads += r.statusReads;
       await sleep(100);
     }
-    gc();
+    fullGc();
     const mem2 = process.memoryUsage();
     // No-op polls: the inventory object is unchanged, so nothing may be written.
     await sleep(300);
@@ -133,7 +122,7 @@ export async function xdsPushBench(streams = 500, rounds = 10, grpcChannels = 20
     f.close();
     await f.closed();
     await sleep(500);
-    gc();
+    fullGc();
     const mem3 = process.memoryUsage();
     const everything = raw.concat(grpc);
     return {
