@@ -29,7 +29,11 @@ fn main() {
     }
     if mode == "--count" {
         let n = Parser::line_count(&buf);
-        println!("count: {:.0} MB/s, {:.2} M lines/s", buf.len() as f64 / best / 1e6, n as f64 / best / 1e6);
+        println!(
+            "count: {:.0} MB/s, {:.2} M lines/s",
+            buf.len() as f64 / best / 1e6,
+            n as f64 / best / 1e6
+        );
         return;
     }
     println!(
