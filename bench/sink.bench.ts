@@ -25,7 +25,7 @@ export async function sinkBench(seconds = 5): Promise<SinkFigures> {
   while (Date.now() < end0) {
     for (let at = 0; at < input.length; at += 1 << 16) {
       const e = input.indexOf(10, Math.min(input.length - 1, at + (1 << 16)));
-      parser.parse(input.subarray(at, e + 1));
+      parser.columns(input.subarray(at, e + 1));
       at = e + 1 - (1 << 16);
     }
     parsed += lines;
