@@ -5,7 +5,14 @@
 // noise. --quick (for .ci/run) runs the fast cases on smaller inputs and gates only same-run
 // ratios, which survive a noisy shared machine; absolute figures are reported, not gated.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/lib/native-loader.js';
@@ -110,6 +117,7 @@ writeFileSync(join(outDir, 'report.html'), htmlReport(mode, machine, rows, past)
 console.log(readFileSync(join(outDir, 'summary.md'), 'utf8'));
 if (values.record) {
   writeFileSync(resultsPath, JSON.stringify(bench, null, 2) + '\n');
+  copyFileSync(join(outDir, 'summary.md'), join(resultsDir, `${mode}-summary.md`));
   const figures = Object.fromEntries(bench.figures.map((f) => [f.id, f.value]));
   appendFileSync(
     history,
