@@ -222,16 +222,22 @@ export class GceSource implements InventorySource {
     const prev = this.last.get(this.key(ref))?.mapping;
     const mapping = new Map<string, MigMapping>();
     const hosts: Host[] = [];
+    const lookups: Array<{ id: string; loc: NonNullable<ReturnType<typeof localityOf>> }> = [];
+    for (const mi of listed) {
+      const loc = localityOf(mi.instance ?? '');
+      const id = String(mi.id ?? mi.instance ?? '');
+      if (!loc || id === '' || this.ips.has(id)) continue;
+      if (mi.instanceStatus === 'RUNNING' || prev?.get(id) !== undefined) lookups.push({ id, loc });
+    }
+    await boundedEach(lookups, IP_LOOKUPS, async ({ id, loc }) => {
+      const ip = await this.api.instanceIp(ref.project, loc.zone, loc.name);
+      if (ip) this.ips.set(id, { ip, zone: loc.zone, name: loc.name });
+    });
     for (const mi of listed) {
       const loc = localityOf(mi.instance ?? '');
       const id = String(mi.id ?? mi.instance ?? '');
       if (!loc || id === '') continue;
-      let ipInfo = this.ips.get(id);
-      const wantsIp = mi.instanceStatus === 'RUNNING' || prev?.get(id) !== undefined;
-      if (!ipInfo && wantsIp) {
-        const ip = await this.api.instanceIp(ref.project, loc.zone, loc.name);
-        if (ip) this.ips.set(id, (ipInfo = { ip, zone: loc.zone, name: loc.name }));
-      }
+      const ipInfo = this.ips.get(id);
       const { mapping: m, unknown } = mapManagedInstance(
         mi.currentAction,
         mi.instanceStatus,
@@ -280,4 +286,32 @@ export class PartialListing extends WflgError {
       },
     );
   }
+}
+
+/** Instance IP lookups in flight per MIG poll. One at a time, a first poll of a MIG of hundreds
+ * of VMs made hundreds of sequential round trips before anything was published; a small bound
+ * stays well inside the Compute API's per-second quota. */
+const IP_LOOKUPS = 8;
+
+/** Runs `f` over `items`, at most `limit` at once; rejects with the first failure (after the
+ * calls already in flight settle), as the one-at-a-time loop it replaces did. */
+async function boundedEach<T>(
+  items: readonly T[],
+  limit: number,
+  f: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed: { err: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await f(item);
+      } catch (err) {
+        failed ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failed) throw failed.err;
 }

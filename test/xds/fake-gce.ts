@@ -29,6 +29,10 @@ export class FakeGce {
   /** Only for listManagedInstances of this MIG key (undefined = every call). */
   faultMig: string | undefined;
   readonly calls: { method: string; path: string; at: number }[] = [];
+  /** instances.get answers after this long; the most such calls ever open at once. */
+  getDelayMs = 0;
+  maxGetsInFlight = 0;
+  private getsInFlight = 0;
   private server: Server | undefined;
   port = 0;
 
@@ -120,20 +124,34 @@ export class FakeGce {
         ...(more ? { nextPageToken: `p${start + this.pageSize}` } : {}),
       });
     }
-    if (get) {
-      if (method !== 'GET') return json(405, { error: { code: 405, message: 'GET only' } });
-      for (const list of this.migs.values())
-        for (const i of list)
-          if (i.zone === get[1] && i.name === get[2])
-            return json(200, {
-              id: i.id,
-              name: i.name,
-              status: i.instanceStatus,
-              networkInterfaces: [{ networkIP: i.ip }],
-            });
-      return json(404, { error: { code: 404, message: 'instance not found' } });
+    if (get && this.getDelayMs > 0) {
+      this.maxGetsInFlight = Math.max(this.maxGetsInFlight, ++this.getsInFlight);
+      setTimeout(() => {
+        this.getsInFlight--;
+        this.answerGet(method, get, json);
+      }, this.getDelayMs);
+      return;
     }
+    if (get) return this.answerGet(method, get, json);
     json(404, { error: { code: 404, message: `no route ${method} ${url.pathname}` } });
+  }
+
+  private answerGet(
+    method: string,
+    get: RegExpExecArray,
+    json: (status: number, body: unknown) => void,
+  ): void {
+    if (method !== 'GET') return json(405, { error: { code: 405, message: 'GET only' } });
+    for (const list of this.migs.values())
+      for (const i of list)
+        if (i.zone === get[1] && i.name === get[2])
+          return json(200, {
+            id: i.id,
+            name: i.name,
+            status: i.instanceStatus,
+            networkInterfaces: [{ networkIP: i.ip }],
+          });
+    return json(404, { error: { code: 404, message: 'instance not found' } });
   }
 
   async close(): Promise<void> {

@@ -75,6 +75,30 @@ describe('GCE inventory (fake Compute endpoint)', () => {
     assert.equal(gce.callsTo('get'), 7, 'no IP lookups for known ids');
   });
 
+  test('a large MIG resolves its IPs a few at a time, not one by one, in listing order', async () => {
+    const many = Array.from({ length: 40 }, (_, i) =>
+      vm(100 + i, 'us-central1-f', 'NONE', 'RUNNING', `10.0.1.${i}`),
+    );
+    gce.migs.set('zones/us-central1-a/col', many);
+    gce.migs.set('regions/us-central1/cap', []);
+    gce.pageSize = 500;
+    gce.getDelayMs = 25;
+    gce.maxGetsInFlight = 0;
+    try {
+      const inv = await new GceSource(refs, api).poll();
+      assert.deepEqual(
+        inv.get('collector_cluster')!.map((h) => h.address),
+        many.map((m) => m.ip),
+      );
+      // One at a time, 40 lookups of 25 ms each would be strictly sequential.
+      assert.ok(gce.maxGetsInFlight > 1, `at most ${gce.maxGetsInFlight} lookups at once`);
+      assert.ok(gce.maxGetsInFlight <= 8, `${gce.maxGetsInFlight} lookups at once (bound 8)`);
+    } finally {
+      gce.getDelayMs = 0;
+      gce.pageSize = 2;
+    }
+  });
+
   test('states: DELETING drains a served VM, CREATING is left out, RECREATING drains then the new id serves', async () => {
     gce.migs.set('zones/us-central1-a/col', [vm(1), vm(2)]);
     gce.migs.set('regions/us-central1/cap', [vm(10, 'us-central1-b')]);
