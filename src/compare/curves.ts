@@ -41,7 +41,7 @@ export interface AlignedCurves {
   readonly mape: number | null;
   /** B's volume over A's on the grid (after the multiplier): 2 when B sends twice the lines. */
   readonly rateRatio: number | null;
-  /** `expected`: A's figure carried to B's multiplier (see `atMultiplier`); the error is B's
+  /** `expected`: A's figure carried to B's multiplier (see `dispersionAt`); the error is B's
    * distance from it. */
   readonly dispersion: Pair | null;
   readonly lag1: Pair | null;
@@ -63,10 +63,13 @@ export interface Pair {
  * compared raw, it read as a 100 % error. Under-dispersed counts (regular senders) have no such
  * model and are compared as they are.
  */
-export function atMultiplier(idc: number, lag1: number, m: number): { idc: number; lag1: number } {
-  if (m === 1 || !(idc >= 1)) return { idc, lag1 };
-  const d = 1 + m * (idc - 1);
-  return { idc: d, lag1: Number.isFinite(lag1) ? (lag1 * m * idc) / d : lag1 };
+function dispersionAt(idc: number, m: number): number {
+  return m === 1 || !(idc >= 1) ? idc : 1 + m * (idc - 1);
+}
+
+/** `lag1` of counts whose index of dispersion is `idc`, at `m` times the rate (see above). */
+function lag1At(lag1: number, idc: number, m: number): number {
+  return m === 1 || !(idc >= 1) ? lag1 : (lag1 * m * idc) / dispersionAt(idc, m);
 }
 
 interface Mapped {
@@ -188,14 +191,14 @@ export function alignArrivals(a: Arrivals, axA: Axis, b: Arrivals, axB: Axis): A
       idcA,
       indexOfDispersion(cb),
       1,
-      (x) => atMultiplier(x, NaN, m).idc,
+      (x) => dispersionAt(x, m),
       (x, y) => (x === y ? 0 : x > 0 ? Math.abs(y - x) / x : 1),
     ),
     lag1: pairOf(
       autocorrelation(ca, 1),
       autocorrelation(cb, 1),
       0,
-      (x) => atMultiplier(Number.isFinite(idcA) ? idcA : 1, x, m).lag1,
+      (x) => lag1At(x, Number.isFinite(idcA) ? idcA : 1, m),
       (x, y) => Math.abs(y - x),
     ),
   };

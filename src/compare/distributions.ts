@@ -5,31 +5,14 @@
 // between the two CDFs at any knot of either, and JS is taken over the bins between the union
 // of both sides' knots.
 import type { Quantiles } from '../lib/recipe.js';
-import type { DDSketch } from '../lib/stats/ddsketch.js';
 import { jensenShannon, jensenShannonSketches } from '../lib/stats/divergence.js';
 import { ksSketches } from '../lib/stats/ks.js';
-import { cdfOfQuantiles, decodeSketch } from '../lib/stats/quantiles.js';
+import { cdfOfQuantiles, sketchOf } from '../lib/stats/quantiles.js';
 
 export interface DistComparison {
   readonly ks: number;
   readonly js: number;
   readonly method: 'sketch' | 'quantiles';
-}
-
-/** The embedded sketch, when present, decodable and consistent with its own count. */
-export function sketchOf(q: Quantiles): DDSketch | undefined {
-  if (q.sketch?.type !== 'ddsketch') return undefined;
-  try {
-    const s = decodeSketch(q.sketch.data);
-    return Number.isFinite(s.count) &&
-      s.count > 0 &&
-      s.count === s.points().reduce((a, [, n]) => a + n, 0)
-      ? s
-      : undefined;
-  } catch {
-    // A damaged sketch leaves the quantiles, which the schema has already vouched for.
-    return undefined;
-  }
 }
 
 const knots = (q: Quantiles): number[] => q.q.map(([, v]) => v);
@@ -109,11 +92,16 @@ const Z95 = 1.96;
  * of small flushes and a batch cap, nothing between), where a plain comparison failed a faithful
  * copy of the same sample nine times in ten.
  */
-export function quantileErrors(a: Quantiles, b: Quantiles): QuantileErrors | null {
+export function quantileErrors(
+  a: Quantiles,
+  b: Quantiles,
+  /** False: plain relative errors, for a B held to A's exact quantiles. */
+  sampling = true,
+): QuantileErrors | null {
   if (a.n === 0 || b.n === 0) return null;
   const va = CHECKED_QUANTILES.map((p) => quantileAt(a, p));
   const vb = CHECKED_QUANTILES.map((p) => quantileAt(b, p));
-  const half = (p: number) => Z95 * Math.sqrt(p * (1 - p) * (1 / a.n + 1 / b.n));
+  const half = (p: number) => (sampling ? Z95 * Math.sqrt(p * (1 - p) * (1 / a.n + 1 / b.n)) : 0);
   const lo = CHECKED_QUANTILES.map((p) => quantileAt(a, Math.max(0, p - half(p))));
   const hi = CHECKED_QUANTILES.map((p) => quantileAt(a, Math.min(1, p + half(p))));
   let worst = 0;

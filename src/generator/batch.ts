@@ -115,10 +115,13 @@ export class Batch {
     if (this.deferred.length < DEFERRED) this.deferred.push(t);
   }
 
-  /** Whether the batch is to be sent after the slot ending at `slotEndMs`. */
+  /** Whether the HTTP batch is to be sent after the slot ending at `slotEndMs` (streams flush
+   * every tick instead). */
   due(slotEndMs: number): boolean {
     return (
-      this.out.lines > 0 && (this.out.lines >= this.target || slotEndMs - this.since >= LINGER_MS)
+      this.http &&
+      this.out.lines > 0 &&
+      (this.out.lines >= this.target || slotEndMs - this.since >= LINGER_MS)
     );
   }
 

@@ -1,7 +1,7 @@
 // Samplers over the recipe's building blocks: inverse-CDF over `quantiles` (linear between the
 // (p, v) pairs, as docs/formats/recipe.md specifies) and Walker alias tables for weighted choices.
 import type { Quantiles } from '../lib/recipe.js';
-import { decodeSketch, segmentOf } from '../lib/stats/quantiles.js';
+import { segmentOf, sketchOf } from '../lib/stats/quantiles.js';
 
 /** What the generator draws from: an inverse CDF at u ∈ [0, 1]. */
 export interface Sampler {
@@ -91,19 +91,9 @@ export class SketchSampler implements Sampler {
   /** The block's sketch as a sampler; undefined without a usable one (absent, another type,
    * damaged, or inconsistent with its own count), where the grid pairs are what there is. */
   static of(q: Quantiles): SketchSampler | undefined {
-    if (q.n === 0 || q.sketch?.type !== 'ddsketch') return undefined;
-    let points: Array<[number, number]>;
-    let count: number;
-    try {
-      const s = decodeSketch(q.sketch.data);
-      points = s.points();
-      count = s.count;
-    } catch {
-      return undefined;
-    }
-    const sum = points.reduce((a, [, n]) => a + n, 0);
-    if (!(count > 0) || sum !== count || points.some(([v]) => !Number.isFinite(v)))
-      return undefined;
+    const s = q.n === 0 ? undefined : sketchOf(q);
+    const points = s?.points();
+    if (!points || points.some(([v]) => !Number.isFinite(v))) return undefined;
     return new SketchSampler(points, q.min, q.max);
   }
 

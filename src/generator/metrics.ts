@@ -3,6 +3,7 @@
 // is exported as gauges labelled by family id: bounded by the recipe set, which is loaded and
 // capped at start, not by traffic.
 import { Counter, Gauge, Registry } from 'prom-client';
+import { totalCounters } from '../lib/metrics.js';
 import type { Recipe } from '../lib/recipe.js';
 import type { Generator } from './generator.js';
 import type { Totals } from './messages.js';
@@ -41,16 +42,7 @@ const TOTALS: ReadonlyArray<[keyof Totals, string, string]> = [
 
 export function generatorMetrics(g: Generator): Registry {
   const registry = new Registry();
-  for (const [key, name, help] of TOTALS)
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(g.totals()[key]);
-      },
-    });
+  totalCounters(registry, TOTALS, (key) => g.totals()[key]);
   let lastSent = 0;
   let lastMs = Date.now();
   new Gauge({

@@ -119,6 +119,19 @@ export class Planner {
     return this.currentRates(tMs);
   }
 
+  /** Family `i`'s lines in a slot of `dt` seconds at `lam` lines/s: its regular share laid out
+   * evenly (the fractions carried over), the rest drawn as Poisson arrivals. */
+  private evenAndPoisson(i: number, lam: number, dt: number): number {
+    const reg = this.families[i]!.regularShare;
+    let k = 0;
+    if (reg > 0) {
+      const c = this.carry[i]! + reg * lam * dt;
+      k = Math.floor(c);
+      this.carry[i] = c - k;
+    }
+    return k + this.rng.poisson((1 - reg) * lam * dt);
+  }
+
   /** Draws the slot starting at `tMs` into `counts`; returns the effective multiplier. */
   draw(tMs: number): number {
     const s = this.ramp.to;
@@ -134,20 +147,8 @@ export class Planner {
         const e = this.excitation[i]!;
         n = rng.poisson((lam * (1 - br) + e) * dt);
         this.excitation[i] = e * Math.exp(-h.beta * dt) + br * h.beta * n;
-      } else if (lam > 0) {
-        // Under-dispersed families: their regular share is laid out evenly (the fractions carried
-        // over), the rest drawn as Poisson arrivals.
-        const reg = this.families[i]!.regularShare;
-        let k = 0;
-        if (reg > 0) {
-          const c = this.carry[i]! + reg * lam * dt;
-          k = Math.floor(c);
-          this.carry[i] = c - k;
-        }
-        n = k + rng.poisson((1 - reg) * lam * dt);
-        this.excitation[i] = 0;
       } else {
-        n = 0;
+        n = lam > 0 ? this.evenAndPoisson(i, lam, dt) : 0;
         this.excitation[i] = 0;
       }
       this.counts[i] = n;

@@ -333,13 +333,7 @@ export class FamilySynth {
   /** The source; slots past the recipe's universe (N× in series mode) are new hosts of the
    * same distribution: the drawn source with a replica suffix, so identities are new, not reused. */
   private source(out: Out, h: number): void {
-    const col = this.vix[this.m.keys.length];
-    let c = col === undefined ? 0 : col[this.j]!;
-    if (c === 0) {
-      c = this.sourceIndex(h) + 2;
-      if (col !== undefined) col[this.j] = c;
-    }
-    const piece = this.m.sources.pieces[c - 2]!;
+    const piece = this.m.sources.pieces[this.drawnIndex(this.m.keys.length, h) - 2]!;
     const replica = Math.floor(this.slot / this.m.seriesCount);
     if (replica === 0) return out.piece(piece);
     out.piece(piece.subarray(0, piece.length - 1));
@@ -364,18 +358,25 @@ export class FamilySynth {
   /** Point tags after the source: the values `identityKey` hashed. */
   private keys(out: Out, h: number): void {
     const keys = this.m.keys;
-    const j = this.j;
-    let pi = -2;
     for (let k = 0; k < keys.length; k++) {
-      const col = this.vix[k];
-      let c = col === undefined ? 0 : col[j]!;
-      if (c === 0) {
-        if (pi === -2) pi = this.pairIndex(h);
-        c = this.valueIndex(h, k, pi) + 2;
-        if (col !== undefined) col[j] = c;
-      }
+      const c = this.drawnIndex(k, h);
       if (c >= 2) out.piece(keys[k]!.vocab.pieces[c - 2]!);
     }
+  }
+
+  /** Key `k`'s (`keys.length`: the source's) value index + 2 for the slot being rendered, drawn
+   * from identity `h` once and kept in `vix`. */
+  private drawnIndex(k: number, h: number): number {
+    const col = this.vix[k];
+    let c = col === undefined ? 0 : col[this.j]!;
+    if (c === 0) {
+      c =
+        (k === this.m.keys.length
+          ? this.sourceIndex(h)
+          : this.valueIndex(h, k, this.pairIndex(h))) + 2;
+      if (col !== undefined) col[this.j] = c;
+    }
+    return c;
   }
 
   private drift(out: Out, h: number, drift: number): void {

@@ -211,7 +211,7 @@ class GeneratorWorker {
     // not on how many slots a tick happened to run.
     for (const b of this.outs.values()) {
       b.endSlot(SLOT_MS);
-      if (this.http && b.due(slotEnd)) this.flush(b);
+      if (b.due(slotEnd)) this.flush(b);
     }
     if (this.init.pace === 'real' && total > 0) {
       const lat = Math.max(1, lateBy);

@@ -2,6 +2,7 @@
 // at scrape time, so counting costs nothing per line. Labels: kind names and reject codes, both
 // bounded sets (parser kinds, WF codes, the sink's own few reasons).
 import { Counter, Gauge, Registry } from 'prom-client';
+import { totalCounters } from '../lib/metrics.js';
 import { KIND_NAMES } from '../lib/wavefront.js';
 import type { Counts } from './counter.js';
 import { codeName } from './stats.js';
@@ -54,16 +55,7 @@ export function sinkMetrics(counts: Counts, connections: () => number): SinkMetr
       );
     },
   });
-  for (const [key, name, help] of TOTALS)
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(counts[key]);
-      },
-    });
+  totalCounters(registry, TOTALS, (key) => counts[key]);
   new Gauge({
     name: 'wflg_sink_tcp_connections',
     help: 'Open plaintext connections',

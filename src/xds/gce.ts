@@ -222,21 +222,20 @@ export class GceSource implements InventorySource {
     const prev = this.last.get(this.key(ref))?.mapping;
     const mapping = new Map<string, MigMapping>();
     const hosts: Host[] = [];
-    const lookups: Array<{ id: string; loc: NonNullable<ReturnType<typeof localityOf>> }> = [];
-    for (const mi of listed) {
+    const located = listed.flatMap((mi) => {
       const loc = localityOf(mi.instance ?? '');
       const id = String(mi.id ?? mi.instance ?? '');
-      if (!loc || id === '' || this.ips.has(id)) continue;
-      if (mi.instanceStatus === 'RUNNING' || prev?.get(id) !== undefined) lookups.push({ id, loc });
-    }
+      return loc && id !== '' ? [{ mi, loc, id }] : [];
+    });
+    const lookups = located.filter(
+      ({ mi, id }) =>
+        !this.ips.has(id) && (mi.instanceStatus === 'RUNNING' || prev?.get(id) !== undefined),
+    );
     await boundedEach(lookups, IP_LOOKUPS, async ({ id, loc }) => {
       const ip = await this.api.instanceIp(ref.project, loc.zone, loc.name);
       if (ip) this.ips.set(id, { ip, zone: loc.zone, name: loc.name });
     });
-    for (const mi of listed) {
-      const loc = localityOf(mi.instance ?? '');
-      const id = String(mi.id ?? mi.instance ?? '');
-      if (!loc || id === '') continue;
+    for (const { mi, loc, id } of located) {
       const ipInfo = this.ips.get(id);
       const { mapping: m, unknown } = mapManagedInstance(
         mi.currentAction,

@@ -105,7 +105,8 @@ test('http: lines per request follow the recipe through quiet spells and bursts 
   // And as `wflg compare` reads it: the sent sizes against the recipe's.
   const sent = new DDSketch();
   for (const n of got) sent.add(n);
-  const errs = quantileErrors(lpr, quantilesOf(sent, true))!;
+  // Held to the recipe's exact quantiles (no allowance for the sample's size).
+  const errs = quantileErrors(lpr, quantilesOf(sent, true), false)!;
   assert.ok(errs.worst <= 0.05, `p50/p90/p99 ${errs.b.join('/')} vs ${errs.a.join('/')}`);
   const d = compareDistributions(lpr, quantilesOf(sent, true))!;
   assert.ok(d.ks <= 0.05, `KS ${d.ks} (before the fix: 0.10-0.16)`);

@@ -152,15 +152,21 @@ impl Parser {
         &self.rec
     }
 
-    /// Parses every line of `buf` into `out` (appending). A final line without `\n` counts.
-    pub fn parse_batch(&mut self, buf: &[u8], out: &mut Columns) {
+    /// Decodes every line of `buf` in order (a final line without `\n` counts) and hands each
+    /// record to `f`, with the options it was decoded under.
+    fn each_line(&mut self, buf: &[u8], mut f: impl FnMut(&Rec, &Options)) {
         let mut s = 0;
         while s < buf.len() {
             let e = memchr::memchr(b'\n', &buf[s..]).map_or(buf.len(), |k| s + k);
             self.parse_line(buf, s, e);
-            emit(&self.rec, out);
+            f(&self.rec, &self.opts);
             s = e + 1;
         }
+    }
+
+    /// Parses every line of `buf` into `out` (appending).
+    pub fn parse_batch(&mut self, buf: &[u8], out: &mut Columns) {
+        self.each_line(buf, |rec, _| emit(rec, out));
     }
 }
 
@@ -189,11 +195,7 @@ impl Parser {
     pub fn count_batch(&mut self, buf: &[u8], out: &mut Tally) {
         out.clear();
         let ids = std::mem::replace(&mut self.opts.ids, false);
-        let mut s = 0;
-        while s < buf.len() {
-            let e = memchr::memchr(b'\n', &buf[s..]).map_or(buf.len(), |k| s + k);
-            self.parse_line(buf, s, e);
-            let rec = &self.rec;
+        self.each_line(buf, |rec, _| {
             out.kinds[rec.kind as usize] += 1;
             if rec.kind != Kind::Blank && !rec.ok() {
                 match out.rejects.iter_mut().find(|(c, _)| *c == rec.code) {
@@ -201,8 +203,7 @@ impl Parser {
                     None => out.rejects.push((rec.code, 1)),
                 }
             }
-            s = e + 1;
-        }
+        });
         self.opts.ids = ids;
     }
 
@@ -210,17 +211,13 @@ impl Parser {
     /// many lines were rejected.
     pub fn describe_batch(&mut self, buf: &[u8], out: &mut Vec<u8>) -> usize {
         let mut rejected = 0;
-        let mut s = 0;
-        while s < buf.len() {
-            let e = memchr::memchr(b'\n', &buf[s..]).map_or(buf.len(), |k| s + k);
-            self.parse_line(buf, s, e);
-            rejected += !self.rec.ok() as usize;
-            let v = crate::describe::describe(buf, &self.rec, &self.opts);
+        self.each_line(buf, |rec, opts| {
+            rejected += !rec.ok() as usize;
+            let v = crate::describe::describe(buf, rec, opts);
             // A `Value` built by `describe` always serializes (string keys, finite numbers).
             serde_json::to_writer(&mut *out, &v).expect("serializable value");
             out.push(b'\n');
-            s = e + 1;
-        }
+        });
         rejected
     }
 

@@ -98,15 +98,6 @@ fn batch_limit(buf: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Copies `src` into the front of `dst`; false (nothing copied) when it does not fit.
-fn copy_front<T: Copy>(src: &[T], dst: &mut [T]) -> bool {
-    if src.len() > dst.len() {
-        return false;
-    }
-    dst[..src.len()].copy_from_slice(src);
-    true
-}
-
 #[napi]
 impl WavefrontParser {
     #[napi(constructor)]
@@ -122,12 +113,7 @@ impl WavefrontParser {
     /// Parses every line of `buf` into columns (layout in `src/lib/wavefront.ts`).
     #[napi]
     pub fn parse(&mut self, buf: &[u8]) -> Result<ParsedColumns> {
-        if buf.len() > MAX_BATCH {
-            return Err(usage(format!(
-                "batch of {} bytes is over the 1 GiB limit",
-                buf.len()
-            )));
-        }
+        batch_limit(buf)?;
         // Sized from the newline count so the vectors handed to JS need no reallocation: the
         // typed arrays take ownership of them, with no copy.
         let lines = Parser::line_count(buf);
@@ -196,11 +182,12 @@ impl WavefrontParser {
             {
                 return false;
             }
-            copy_front(&k.lines, lines.as_mut())
-                && copy_front(&k.tags, tags.as_mut())
-                && copy_front(&k.nums, nums.as_mut())
-                && copy_front(&k.aux, aux.as_mut())
+            lines.as_mut()[..k.lines.len()].copy_from_slice(&k.lines);
+            tags.as_mut()[..k.tags.len()].copy_from_slice(&k.tags);
+            nums.as_mut()[..k.nums.len()].copy_from_slice(&k.nums);
+            aux.as_mut()[..k.aux.len()].copy_from_slice(&k.aux);
         }
+        true
     }
 
     /// Counts `buf`'s lines without columns or family ids: `kinds` gets lines by kind code
@@ -243,12 +230,7 @@ impl WavefrontParser {
     /// number of rejected lines.
     #[napi]
     pub fn describe(&mut self, buf: &[u8]) -> Result<Described> {
-        if buf.len() > MAX_BATCH {
-            return Err(usage(format!(
-                "batch of {} bytes is over the 1 GiB limit",
-                buf.len()
-            )));
-        }
+        batch_limit(buf)?;
         let mut out = Vec::with_capacity(buf.len() * 2);
         let rejected = self.parser.describe_batch(buf, &mut out) as u32;
         Ok(Described {

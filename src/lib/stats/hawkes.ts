@@ -55,24 +55,7 @@ export function logLikelihood(
   segs: readonly Segment[],
   nu: Baseline = FLAT,
 ): number {
-  const { mu, alpha, beta } = p;
-  if (!(mu > 0 && alpha >= 0 && beta > 0)) return -Infinity;
-  let ll = 0;
-  for (const s of segs) {
-    const t = s.times;
-    let a = 0;
-    const n = t.length;
-    for (let i = 0; i < n; i++) {
-      if (i > 0) a = Math.exp(-beta * (t[i]! - t[i - 1]!)) * (1 + a);
-      const lam = mu * nu.at(t[i]!) + alpha * a;
-      if (!(lam > 0)) return -Infinity;
-      ll += Math.log(lam);
-    }
-    // Σᵢ (1 − e^{−β(T−tᵢ)}) = n − e^{−β(T−tₙ)}(1 + Aₙ): one exp per segment, not per event.
-    const tail = n > 0 ? Math.exp(-beta * (s.end - t[n - 1]!)) * (1 + a) : 0;
-    ll -= mu * nu.integral(s.start, s.end) + (alpha / beta) * (n - tail);
-  }
-  return ll;
+  return preparedLogLikelihood(p, prepare(segs, nu));
 }
 
 export interface HawkesFit extends HawkesParams {
@@ -123,8 +106,7 @@ function prepare(segs: readonly Segment[], nu: Baseline): PreparedSegment[] {
   });
 }
 
-/** `logLikelihood` over prepared segments, with the same arithmetic in the same order (so the
- * same fit to the last bit). */
+/** The log-likelihood over prepared segments (an optimiser calls it hundreds of times per fit). */
 function preparedLogLikelihood(p: HawkesParams, segs: readonly PreparedSegment[]): number {
   const { mu, alpha, beta } = p;
   if (!(mu > 0 && alpha >= 0 && beta > 0)) return -Infinity;
@@ -139,6 +121,7 @@ function preparedLogLikelihood(p: HawkesParams, segs: readonly PreparedSegment[]
       if (!(lam > 0)) return -Infinity;
       ll += Math.log(lam);
     }
+    // Σᵢ (1 − e^{−β(T−tᵢ)}) = n − e^{−β(T−tₙ)}(1 + Aₙ): one exp per segment, not per event.
     const tail = n > 0 ? Math.exp(-beta * s.tailGap) * (1 + a) : 0;
     ll -= mu * s.exposure + (alpha / beta) * (n - tail);
   }
@@ -157,16 +140,16 @@ export function fitHawkes(
   nu: Baseline = FLAT,
   minEvents = 20,
 ): HawkesFit | undefined {
+  const prepared = prepare(segs, nu);
   let n = 0;
   let exposure = 0;
   let sumLogNu = 0;
   const gaps: number[] = [];
-  for (const s of segs) {
-    n += s.times.length;
-    for (let i = 0; i < s.times.length; i++)
-      sumLogNu += Math.log(Math.max(nu.at(s.times[i]!), 1e-300));
-    exposure += nu.integral(s.start, s.end);
-    for (let i = 1; i < s.times.length; i++) gaps.push(s.times[i]! - s.times[i - 1]!);
+  for (const s of prepared) {
+    n += s.nuAt.length;
+    for (const v of s.nuAt) sumLogNu += Math.log(Math.max(v, 1e-300));
+    exposure += s.exposure;
+    for (let i = 1; i < s.gaps.length; i++) gaps.push(s.gaps[i]!);
   }
   if (n < minEvents || !(exposure > 0)) return undefined;
   gaps.sort((a, b) => a - b);
@@ -177,7 +160,6 @@ export function fitHawkes(
     const beta = Math.exp(x[2]!);
     return { mu: Math.exp(x[0]!), alpha: br * beta, beta };
   };
-  const prepared = prepare(segs, nu);
   const nll = (x: number[]): number => -preparedLogLikelihood(decode(x), prepared);
   let best: { x: number[]; f: number } | undefined;
   for (const scale of [0.1, 1, 10]) {
@@ -193,7 +175,7 @@ export function fitHawkes(
   }
   const refined = nelderMead(nll, best!.x, { step: 0.2, maxIter: 600, tol: 1e-10 });
   const hawkes = decode(refined.f <= best!.f ? refined.x : best!.x);
-  const hawkesLl = logLikelihood(hawkes, segs, nu);
+  const hawkesLl = preparedLogLikelihood(hawkes, prepared);
   const poissonLl = n * Math.log(rate) + sumLogNu - n;
   const significant = 2 * (hawkesLl - poissonLl) > CHI2_2DF_95;
   const p = significant ? hawkes : { mu: rate, alpha: 0, beta: hawkes.beta };

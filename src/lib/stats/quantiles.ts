@@ -88,6 +88,22 @@ export function decodeSketch(b64: string): DDSketch {
   });
 }
 
+/** The embedded sketch, when present, decodable and consistent with its own count. */
+export function sketchOf(q: Quantiles): DDSketch | undefined {
+  if (q.sketch?.type !== 'ddsketch') return undefined;
+  try {
+    const s = decodeSketch(q.sketch.data);
+    return Number.isFinite(s.count) &&
+      s.count > 0 &&
+      s.count === s.points().reduce((a, [, n]) => a + n, 0)
+      ? s
+      : undefined;
+  } catch {
+    // A damaged sketch leaves the quantiles, which the schema has already vouched for.
+    return undefined;
+  }
+}
+
 export function quantilesOf(s: DDSketch, withSketch = false): Quantiles {
   if (s.count === 0) return { n: 0, min: 0, max: 0, mean: 0, q: [], sketch: null };
   const q: [number, number][] = [];
