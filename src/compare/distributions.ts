@@ -102,8 +102,14 @@ export function quantileErrors(
   const va = CHECKED_QUANTILES.map((p) => quantileAt(a, p));
   const vb = CHECKED_QUANTILES.map((p) => quantileAt(b, p));
   const half = (p: number) => (sampling ? Z95 * Math.sqrt(p * (1 - p) * (1 / a.n + 1 / b.n)) : 0);
-  const lo = CHECKED_QUANTILES.map((p) => quantileAt(a, Math.max(0, p - half(p))));
-  const hi = CHECKED_QUANTILES.map((p) => quantileAt(a, Math.min(1, p + half(p))));
+  // The band's ends fall between grid points, where straight-line interpolation invents values
+  // inside a gap (q(0.42) read as 22 lines between a cluster at 2-11 and one at 130-500): A's own
+  // sketch, when it has one, gives the quantile as the data had it.
+  const sa = sampling ? sketchOf(a) : undefined;
+  const at = (p: number) => (sa ? sa.quantile(p) : quantileAt(a, p));
+  // Sketch and grid agree on A's own value up to rounding; the band always holds it.
+  const lo = CHECKED_QUANTILES.map((p, i) => Math.min(va[i]!, at(Math.max(0, p - half(p)))));
+  const hi = CHECKED_QUANTILES.map((p, i) => Math.max(va[i]!, at(Math.min(1, p + half(p)))));
   let worst = 0;
   va.forEach((x, i) => {
     const y = vb[i]!;

@@ -4,7 +4,9 @@
 // the stream cannot fill before the age bound is deferred to a busier moment instead of being
 // cut down to whatever one second holds: cut batches land in the gaps of the distribution (a
 // 498-line draw sent as 30 lines in a quiet second), which the capture never showed, and take
-// their size away from the top, where it did.
+// their size away from the top, where it did. Where the recipe has sizes by load (`byRate`), each
+// draw comes from the bin of the format's current intensity: quiet spells get the capture's small
+// requests and busy ones its large requests, as a client flushing on a timer sends them.
 import type { Sampler } from './dist.js';
 import { Out } from './out.js';
 import type { Rng } from '../lib/rng.js';
@@ -26,6 +28,12 @@ const GOLDEN = (Math.sqrt(5) - 1) / 2;
 /** Lines per request when the recipe has no request model. */
 const DEFAULT_SIZE = 1000;
 
+/** One load bin: sizes for intensities up to `upTo` lines/s (at 1×). */
+export interface RateSizes {
+  readonly upTo: number;
+  readonly sizes: Sampler;
+}
+
 export class Batch {
   readonly out: Out;
   /** Lines this batch is closed at (Infinity on streams: they flush by time and bytes). */
@@ -36,6 +44,9 @@ export class Batch {
   opened = false;
   /** Lines per second the plan gives this format in this worker, for the current slot. */
   rate = 0;
+  /** The format's whole intensity at 1× (all shards, divided by the multiplier): picks the
+   * load bin sizes are drawn from. */
+  level = 0;
   /** Lines the plan drew for this format this slot, and those written (capped ones are not). */
   slotPlanned = 0;
   slotLines = 0;
@@ -46,6 +57,7 @@ export class Batch {
   /** Position in the size sequence (see GOLDEN). */
   private u: number;
   private sizes: Sampler | undefined;
+  private byRate: readonly RateSizes[] = [];
 
   constructor(
     readonly format: string,
@@ -56,10 +68,20 @@ export class Batch {
     this.u = rng.next();
   }
 
-  /** New sizes (a recipe reload): sizes drawn from the old ones are forgotten. */
-  setSizes(sizes: Sampler | undefined): void {
+  /** New sizes (a recipe reload): sizes drawn from the old ones are forgotten. `byRate` is in
+   * ascending `upTo`; empty, every draw comes from `sizes`. */
+  setSizes(sizes: Sampler | undefined, byRate: readonly RateSizes[] = []): void {
     this.sizes = sizes;
+    this.byRate = byRate;
     this.deferred.length = 0;
+  }
+
+  private sampler(): Sampler | undefined {
+    const bins = this.byRate;
+    if (bins.length === 0) return this.sizes;
+    let k = 0;
+    while (k < bins.length - 1 && bins[k]!.upTo < this.level) k++;
+    return bins[k]!.sizes;
   }
 
   /** Ends a slot of `slotMs`: folds its counts into the smoothed ones. */
@@ -71,7 +93,7 @@ export class Batch {
   }
 
   private draw(): number {
-    const s = this.sizes;
+    const s = this.sampler();
     this.u += GOLDEN;
     if (this.u >= 1) this.u -= 1;
     return Math.max(1, Math.round(s ? s.at(this.u) : DEFAULT_SIZE));

@@ -28,6 +28,24 @@ function quoteToken(s: string): string | undefined {
   return `"${s.replaceAll('"', '\\"')}"`;
 }
 
+/**
+ * Texts the proxy's tokenizer reads back unchanged when written bare (wavefront-format.md §2-3):
+ * no whitespace, `=`, quote or `#` anywhere, ASCII only. Names: the legal name characters, with
+ * the leading delta or `~`. Keys: no leading digit (after a value with no timestamp it would be
+ * taken for one).
+ */
+const BARE = {
+  name: /^(?:[\u2206\u0394]~?|~)?[A-Za-z0-9_,./-]+$/,
+  key: /^[A-Za-z_][A-Za-z0-9_,./:-]*$/,
+  value: /^[A-Za-z0-9_,./:@+%-]+$/,
+} as const;
+
+/** `s` as a token the way the capture mostly wrote that kind of token (`quotedShare`), bare only
+ * where that is safe; undefined when it cannot be written at all. */
+function token(s: string, role: keyof typeof BARE, quotedShare: number): string | undefined {
+  return quotedShare < 0.5 && BARE[role].test(s) ? s : quoteToken(s);
+}
+
 export interface Vocab {
   readonly pieces: Buffer[];
   readonly values: string[];
@@ -148,20 +166,21 @@ export function compileFamily(r: Recipe): FamilyModel {
   const meanRate = sum / intensity.length;
   const h = a.hawkes;
   const keyIndex = new Map<string, number>();
+  const quoting = r.quoting;
   const keys: KeyModel[] = r.series.keys.map((k, i) => {
     keyIndex.set(k.key, i);
-    const kq = quoteToken(k.key)!;
+    const kq = token(k.key, 'key', quoting.keys) ?? quoteToken(k.key)!;
     return {
       key: k.key,
       presence: k.presence,
       vocab: vocab(k.key, k.values, (v) => {
-        const q = quoteToken(v);
+        const q = token(v, 'value', quoting.values);
         return q === undefined || v.trim() === '' ? undefined : ` ${kq}=${q}`;
       }),
     };
   });
   const sources = vocab('source', r.series.sources, (s) => {
-    const q = quoteToken(s);
+    const q = token(s, 'value', quoting.source);
     return q === undefined || s.trim() === '' ? undefined : ` source=${q}`;
   });
   const indexOf = (key: string): number | undefined =>
@@ -207,7 +226,7 @@ export function compileFamily(r: Recipe): FamilyModel {
     id: r.family.id,
     seed: hashString(r.family.id),
     kind: r.family.kind,
-    namePiece: Buffer.from(quoteToken(r.family.name) ?? '"invalid"', 'utf8'),
+    namePiece: Buffer.from(token(r.family.name, 'name', quoting.name) ?? '"invalid"', 'utf8'),
     intensity,
     bucketSeconds: a.resolutionSeconds,
     startMs: a.startMs,

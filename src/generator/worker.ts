@@ -110,8 +110,16 @@ class GeneratorWorker {
           : [],
       ),
     );
+    const byRate = new Map(
+      (req?.formats ?? []).map((f) => [
+        f.format,
+        (f.byRate ?? [])
+          .map((b) => ({ upTo: b.upTo, sizes: samplerOf(b.linesPerRequest, 1000) }))
+          .sort((a, b) => a.upTo - b.upTo),
+      ]),
+    );
     this.batchOf = this.models.map((m) => this.outFor(FORMAT[m.kind]!));
-    for (const [format, b] of this.outs) b.setSizes(by.get(format) ?? all);
+    for (const [format, b] of this.outs) b.setSizes(by.get(format) ?? all, byRate.get(format));
     this.gzipShare = req?.encodings.find((e) => e.encoding === 'gzip')?.share ?? 0;
   }
 
@@ -171,6 +179,7 @@ class GeneratorWorker {
       b.rate += p.rates[i]!;
       b.slotPlanned += counts[i]!;
     }
+    for (const b of this.outs.values()) b.level = mult > 0 ? (b.rate * this.init.shards) / mult : 0;
     const s = this.scenario;
     const seriesScale = s.mode === 'series' ? mult : 1;
     const lateBy = this.init.pace === 'real' ? now - slotEnd : 0;

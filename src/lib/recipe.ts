@@ -149,7 +149,15 @@ export interface Recipe {
   histogram: HistogramModel | null;
   span: SpanModel | null;
   lineBytes: Quantiles;
+  /** Shares of tokens the capture wrote quoted. */
+  quoting: Quoting;
   rejects: CodeShare[];
+}
+export interface Quoting {
+  name: number;
+  source: number;
+  keys: number;
+  values: number;
 }
 export interface RequestModel {
   linesPerRequest: Quantiles;
@@ -157,8 +165,15 @@ export interface RequestModel {
   storedBytes: Quantiles;
   interArrivalMs: Quantiles;
   encodings: { encoding: 'identity' | 'gzip' | 'deflate'; share: number }[];
-  /** Per format: its share of requests and, when known, its own request shape. */
-  formats: { format: string; share: number; linesPerRequest?: Quantiles; wireBytes?: Quantiles }[];
+  /** Per format: its share of requests and, when known, its own request shape, and lines per
+   * request by the format's load (ascending `upTo`, lines/s at 1×). */
+  formats: {
+    format: string;
+    share: number;
+    linesPerRequest?: Quantiles;
+    wireBytes?: Quantiles;
+    byRate?: { upTo: number; linesPerRequest: Quantiles }[];
+  }[];
   paths: { path: string; share: number }[];
   arrivals: Arrivals;
   clients: { count: number; requestsPerClient: Quantiles; linesPerRequestByClient: Quantiles };
@@ -264,6 +279,7 @@ export const SCHEMA_KEYS: Readonly<Record<string, readonly string[]>> = {
     histogram: true,
     span: true,
     lineBytes: true,
+    quoting: true,
     rejects: true,
   }),
   globalRecipe: keys<GlobalRecipe>({

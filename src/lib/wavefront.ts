@@ -227,6 +227,28 @@ export class ParsedBatch {
     }
     return out;
   }
+  /**
+   * How the line's tokens were written: [name quoted, source quoted (-1 without a source token),
+   * tags, tags with a quoted key, tags with a quoted value]. Synthetic tags are not counted.
+   */
+  quoting(i: number): [number, number, number, number, number] {
+    const tokf = this.u(i, S.tokf);
+    const quoted = (nibble: number): number => ((nibble >> 1) & 3 ? 1 : 0);
+    const src = (tokf >>> 4) & 0xf;
+    let tags = 0;
+    let keys = 0;
+    let values = 0;
+    const first = this.u(i, S.tagsFirst);
+    const t = this.tagCols;
+    for (let j = first; j < first + this.u(i, S.tagsCount); j++) {
+      const flags = t[j * TS + 4] ?? 0;
+      if (flags & TAG_SYNTHETIC) continue;
+      tags++;
+      keys += quoted((flags >>> 8) & 0xf);
+      values += quoted((flags >>> 12) & 0xf);
+    }
+    return [quoted(tokf & 0xf), src & 8 ? quoted(src) : -1, tags, keys, values];
+  }
   /** Histogram centroids as [count, mean] pairs in input order. */
   centroids(i: number): Array<[number, number]> {
     const first = this.u(i, S.auxFirst);

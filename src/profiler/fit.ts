@@ -1,7 +1,14 @@
 // Merged family state → a Recipe (schema/recipe.v1.schema.json): smoothing and seasonality of the
 // intensity curve, the Hawkes fit on the sampled arrival instants with the curve as baseline,
 // series universe from the tracked-series sample, value and structure models, privacy applied.
-import type { Arrivals, CodeShare, FreqTable, Recipe, SeriesUniverse } from '../lib/recipe.js';
+import type {
+  Arrivals,
+  CodeShare,
+  FreqTable,
+  Quoting,
+  Recipe,
+  SeriesUniverse,
+} from '../lib/recipe.js';
 import { RECIPE_SCHEMA, SOURCE_PAIR_KEY } from '../lib/recipe.js';
 import { autocorrelation, indexOfDispersion, PooledLag1 } from '../lib/stats/dispersion.js';
 import { DDSketch } from '../lib/stats/ddsketch.js';
@@ -437,11 +444,44 @@ export function fitFamily(
     histogram,
     span: kind === 'span' ? spanModel(f, recs, traces, priv) : null,
     lineBytes: quantilesOf(f.sk.lineBytes),
+    quoting: quotingOf(recs),
     rejects: codeShares(
       f.rejects,
       f.lines + [...f.rejects.values()].reduce((a, b) => a + b, 0),
       64,
     ),
+  };
+}
+
+/**
+ * Shares of quoted tokens over the sampled series (each as its first line wrote it): clients keep
+ * one style, so a series speaks for its sender. Without a token of a kind, the formatter's
+ * default (quoted) is published.
+ */
+function quotingOf(recs: readonly SeriesRec[]): Quoting {
+  let name = 0;
+  let sources = 0;
+  let source = 0;
+  let tags = 0;
+  let keys = 0;
+  let values = 0;
+  for (const r of recs) {
+    const [n, s, t, k, v] = r.quoting;
+    name += n;
+    if (s >= 0) {
+      sources++;
+      source += s;
+    }
+    tags += t;
+    keys += k;
+    values += v;
+  }
+  const share = (x: number, of: number): number => (of > 0 ? x / of : 1);
+  return {
+    name: share(name, recs.length),
+    source: share(source, sources),
+    keys: share(keys, tags),
+    values: share(values, tags),
   };
 }
 

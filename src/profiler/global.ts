@@ -66,12 +66,14 @@ export function buildGlobal(g: GlobalAcc, ctx: GlobalContext): GlobalRecipe {
         ([encoding, share]) => ({ encoding, share }),
       ),
       formats: shares(perFormat, g.requests, 8).map(([format, share]) => {
-        const [l, w] = g.byFormat.get(format)!;
+        const [l, w, sizes] = g.byFormat.get(format)!;
+        const byRate = sizes.bins(mirrorOf(g));
         return {
           format: format.slice(0, 32),
           share,
           linesPerRequest: quantilesOf(l, true),
           wireBytes: quantilesOf(w, true),
+          ...(byRate.length ? { byRate } : {}),
         };
       }),
       paths: shares(g.paths, g.requests, 32).map(([path, share]) => ({

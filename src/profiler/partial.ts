@@ -7,6 +7,7 @@ import { hashString32 } from '../lib/rng.js';
 import { BucketCounts, type CurveState } from '../lib/stats/intensity.js';
 import { InstantWindows, type InstantWindowsState } from './sample.js';
 import { FamilyAcc, type FamilyState } from './family-acc.js';
+import { RequestSizes } from './request-rates.js';
 
 /** The reader's tallies (the task hands them to partRecords as they are) plus input byte counts. */
 export interface ReadCounts extends ReadStats {
@@ -34,8 +35,8 @@ export interface GlobalState {
   stored: DDSketchJson;
   gaps: DDSketchJson;
   encodings: Array<[string, number]>;
-  /** Per format: lines per request and wire bytes. */
-  byFormat: Array<[string, DDSketchJson, DDSketchJson]>;
+  /** Per format: lines per request, wire bytes, and the sampled requests with their times. */
+  byFormat: Array<[string, DDSketchJson, DDSketchJson, InstantWindowsState]>;
   paths: Array<[string, number]>;
   clients: Array<[string, [number, number]]>;
   clientsOverflow: number;
@@ -70,11 +71,12 @@ export class GlobalAcc {
   readonly gaps = new DDSketch();
   readonly encodings = new Map<string, number>();
   /**
-   * Per format (a handful: the f= values the parser knows): lines per request, wire bytes. The
-   * request counts per format and the all-format sketches are derived from these (buildGlobal),
-   * not kept beside them.
+   * Per format (a handful: the f= values the parser knows): lines per request, wire bytes, and a
+   * sample of requests with their arrival times (sizes by load, request-rates.ts). The request
+   * counts per format and the all-format sketches are derived from these (buildGlobal), not kept
+   * beside them.
    */
-  readonly byFormat = new Map<string, [DDSketch, DDSketch]>();
+  readonly byFormat = new Map<string, [DDSketch, DDSketch, RequestSizes]>();
   readonly paths = new Map<string, number>();
   readonly clients = new Map<string, [number, number]>();
   clientsOverflow = 0;
@@ -83,9 +85,9 @@ export class GlobalAcc {
   readonly reqInst = new InstantWindows();
   readonly traces = new Map<string, TraceSpan[]>();
 
-  formatSketches(format: string): [DDSketch, DDSketch] {
+  formatSketches(format: string): [DDSketch, DDSketch, RequestSizes] {
     let s = this.byFormat.get(format);
-    if (!s) this.byFormat.set(format, (s = [new DDSketch(), new DDSketch()]));
+    if (!s) this.byFormat.set(format, (s = [new DDSketch(), new DDSketch(), new RequestSizes()]));
     return s;
   }
 
@@ -107,7 +109,12 @@ export class GlobalAcc {
       stored: this.stored.toJSON(),
       gaps: this.gaps.toJSON(),
       encodings: [...this.encodings],
-      byFormat: [...this.byFormat].map(([f, [l, w]]) => [f, l.toJSON(), w.toJSON()]),
+      byFormat: [...this.byFormat].map(([f, [l, w, r]]) => [
+        f,
+        l.toJSON(),
+        w.toJSON(),
+        r.windows.state(),
+      ]),
       paths: [...this.paths],
       clients: [...this.clients],
       clientsOverflow: this.clientsOverflow,
@@ -134,10 +141,11 @@ export class GlobalAcc {
     this.stored.merge(DDSketch.fromJSON(s.stored));
     this.gaps.merge(DDSketch.fromJSON(s.gaps));
     add(this.encodings, s.encodings);
-    for (const [f, l, w] of s.byFormat) {
-      const [lines, wire] = this.formatSketches(f);
+    for (const [f, l, w, r] of s.byFormat) {
+      const [lines, wire, sizes] = this.formatSketches(f);
       lines.merge(DDSketch.fromJSON(l));
       wire.merge(DDSketch.fromJSON(w));
+      sizes.windows.merge(r);
     }
     add(this.paths, s.paths);
     for (const [c, [r, l]] of s.clients) {

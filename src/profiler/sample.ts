@@ -32,11 +32,12 @@ export class InstantWindows {
     readonly windowMs = WINDOW_MS,
   ) {}
 
-  add(tMs: number): void {
+  /** Keeps `v` (the instant itself unless a caller packs more into it) in `tMs`'s window. */
+  add(tMs: number, v = tMs): void {
     const idx = Math.floor(tMs / this.windowMs);
     if (idx === this.lastIdx) {
       if (this.last) {
-        this.last.push(tMs);
+        this.last.push(v);
         if (++this.total > 2 * this.cap) this.evict();
       }
       return;
@@ -51,7 +52,7 @@ export class InstantWindows {
       this.windows.set(idx, (w = []));
     }
     this.last = w;
-    w.push(tMs);
+    w.push(v);
     if (++this.total > 2 * this.cap) this.evict();
   }
 

@@ -213,6 +213,7 @@ function newSeries(key: number, b: ParsedBatch, i: number, t: number): SeriesRec
     decreases: 0,
     source: b.source(i) ?? '',
     tags: b.tags(i).filter(([k]) => k !== 'parent' && k !== 'followsFrom' && k !== '_spanLogs'),
+    quoting: b.quoting(i),
   };
 }
 

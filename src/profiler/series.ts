@@ -20,6 +20,8 @@ export interface SeriesRec {
   decreases: number;
   source: string;
   tags: Array<[string, string]>;
+  /** How its first line was written (ParsedBatch.quoting). */
+  quoting: [number, number, number, number, number];
 }
 
 export class SeriesSample {

@@ -95,9 +95,10 @@ export async function runTask(task: Task): Promise<PartialState> {
       const fmt = formatOf(h.query, 'wavefront');
       g.stored.add(h.storedBytes);
       g.encodings.set(h.encoding, (g.encodings.get(h.encoding) ?? 0) + 1);
-      const [fLines, fWire] = g.formatSketches(fmt);
+      const [fLines, fWire, fSizes] = g.formatSketches(fmt);
       fLines.add(h.lines);
       fWire.add(h.wireBytes);
+      fSizes.add(h.arrivalMs, h.lines);
       g.paths.set(h.path, (g.paths.get(h.path) ?? 0) + 1);
       const c = g.clients.get(h.client);
       if (c) {

@@ -15,7 +15,7 @@ import type { Totals } from '../../src/generator/messages.js';
 import { quantileErrors, compareDistributions } from '../../src/compare/distributions.js';
 import { records } from '../../src/lib/capture-format.js';
 import { native } from '../../src/lib/native.js';
-import { validateRecipe, type Recipe } from '../../src/lib/recipe.js';
+import { validateRecipe, type GlobalRecipe, type Recipe } from '../../src/lib/recipe.js';
 import { DDSketch } from '../../src/lib/stats/ddsketch.js';
 import { quantilesOf } from '../../src/lib/stats/quantiles.js';
 import { runCli, waitFor } from '../helpers.js';
@@ -30,12 +30,15 @@ const CAP = 500;
 const CAP_SHARE = 0.4;
 const SECONDS = 30;
 const BURSTS = SECONDS / 5;
+/** Lines/s of the stream in its quiet seconds and in its bursts. */
+const QUIET = 20;
+const BURST = 4000;
 
 /** Lines per request as the profiler publishes them: quantiles with the embedded sketch. */
-function sizes(): ReturnType<typeof quantilesOf> {
+function sizes(capShare = CAP_SHARE): ReturnType<typeof quantilesOf> {
   const s = new DDSketch();
-  s.add(SMALL, 1000 * (1 - CAP_SHARE));
-  s.add(CAP, 1000 * CAP_SHARE);
+  if (capShare < 1) s.add(SMALL, 1000 * (1 - capShare));
+  if (capShare > 0) s.add(CAP, 1000 * capShare);
   return quantilesOf(s, true);
 }
 
@@ -49,17 +52,15 @@ function bursty(r: Recipe, quiet: number, burst: number): Recipe {
   });
 }
 
-test('http: lines per request follow the recipe through quiet spells and bursts (regression: grid-pair interpolation and age-cut batches filled the gap between small flushes and the cap)', async () => {
-  const g = globalRecipe([[0, 1]]);
-  const lpr = sizes();
-  g.requests!.linesPerRequest = lpr;
-  g.requests!.formats = [{ format: 'wavefront', share: 1, linesPerRequest: lpr }];
+/** `wflg generate` of the bursty stream under global recipe `g` (paced 'none'), into a teeing
+ * sink: every request's lines, in order. */
+async function sentSizes(name: string, g: GlobalRecipe): Promise<number[]> {
   const dir = writeRoot(
-    join(tmp, 'r'),
-    [bursty(recipe({ name: 'batch.bursty', rate: 1, series: 20000, keys: KEYS }), 20, 4000)],
+    join(tmp, name),
+    [bursty(recipe({ name: 'batch.bursty', rate: 1, series: 20000, keys: KEYS }), QUIET, BURST)],
     g,
   );
-  const tee = join(tmp, 'tee.wf.zst');
+  const tee = join(tmp, `${name}.wf.zst`);
   await withSink({ tee }, async (s) => {
     const r = await runCli([
       'generate',
@@ -86,6 +87,15 @@ test('http: lines per request follow the recipe through quiet spells and bursts 
   const got: number[] = [];
   for (const rec of records(native().decodeFrames(readFileSync(tee), 1 << 28).data))
     got.push(rec.header.lines);
+  return got;
+}
+
+test('http: lines per request follow the recipe through quiet spells and bursts (regression: grid-pair interpolation and age-cut batches filled the gap between small flushes and the cap)', async () => {
+  const g = globalRecipe([[0, 1]]);
+  const lpr = sizes();
+  g.requests!.linesPerRequest = lpr;
+  g.requests!.formats = [{ format: 'wavefront', share: 1, linesPerRequest: lpr }];
+  const got = await sentSizes('marginal', g);
   // Six times 60 quiet lines and 8,000 burst lines, in requests of 203 lines on average.
   assert.ok(got.length > 150, `${got.length} requests`);
 
@@ -110,4 +120,37 @@ test('http: lines per request follow the recipe through quiet spells and bursts 
   assert.ok(errs.worst <= 0.05, `p50/p90/p99 ${errs.b.join('/')} vs ${errs.a.join('/')}`);
   const d = compareDistributions(lpr, quantilesOf(sent, true))!;
   assert.ok(d.ks <= 0.05, `KS ${d.ks} (before the fix: 0.10-0.16)`);
+});
+
+test("http: with sizes by load, quiet spells send the small requests and bursts the large ones (regression: every moment drew from the marginal, so bursts sent the quiet spells' small flushes)", async () => {
+  const g = globalRecipe([[0, 1]]);
+  const lpr = sizes();
+  g.requests!.linesPerRequest = lpr;
+  g.requests!.formats = [
+    {
+      format: 'wavefront',
+      share: 1,
+      linesPerRequest: lpr,
+      byRate: [
+        { upTo: QUIET * 2, linesPerRequest: sizes(0) },
+        { upTo: BURST, linesPerRequest: sizes(1) },
+      ],
+    },
+  ];
+  const got = await sentSizes('by-rate', g);
+  const quietLines = BURSTS * 3 * QUIET;
+  // Small requests carry the quiet seconds' lines (360 here), less about one second's after each
+  // burst, which the burst's last batch takes before the age bound sends it. From the marginal,
+  // bursts drew small sizes 3 times in 5, and small requests carried about 3 times as many lines.
+  const small = got.filter((n) => n <= SMALL + 1);
+  const smallLines = small.reduce((a, b) => a + b, 0);
+  assert.ok(
+    smallLines <= 1.1 * quietLines && smallLines >= 0.9 * (quietLines - BURSTS * QUIET),
+    `${small.length} small requests with ${smallLines} lines; the quiet seconds had ${quietLines}: ${got.slice(0, 80).join(',')}`,
+  );
+  // Bursts send the cap; what lands between: a burst's last batch, cut by its end, and the run's.
+  const gap = got.filter((n) => n > SMALL + 1 && n < CAP - 10);
+  assert.ok(gap.length <= BURSTS + 1, `${gap.length} in the gap: ${gap.join(',')}`);
+  const burstLines = got.filter((n) => n >= CAP - 10).reduce((a, b) => a + b, 0);
+  assert.ok(burstLines >= 0.9 * BURSTS * 2 * BURST, `${burstLines} lines in cap-sized requests`);
 });

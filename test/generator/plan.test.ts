@@ -231,6 +231,69 @@ test('synthesis: every kind renders lines the proxy parser accepts; metrics keep
   }
 });
 
+test('synthesis: tokens are written as the capture quoted them, bare only where the parser reads them back unchanged', () => {
+  const keys: Record<string, Array<[string, number]>> = {
+    env: [
+      ['prod', 1],
+      ['dev', 1],
+    ],
+    '9zone': [
+      ['a b', 1],
+      ['x=y', 1],
+      ['#h', 1],
+      ['"q', 1],
+      ["it's", 1],
+      ['Zürich', 1],
+      ['plain', 1],
+    ],
+  };
+  const sources: Array<[string, number]> = [
+    ['host-1', 1],
+    ['web 2', 1],
+  ];
+  const render = (quoting: Recipe['quoting']) => {
+    const r = recipe({ name: '∆x.quote', kind: 'delta', rate: 10, series: 200, keys, sources });
+    const m = compileFamily({ ...r, quoting });
+    const syn = new FamilySynth(m, 0, 1);
+    syn.setUniverse(200);
+    const out = new Out(1 << 20);
+    syn.emit(out, 400, EPOCH, new Rng(3), 0, 0);
+    const body = out.take();
+    const b = new WavefrontParser({ format: 'auto' }).parse(body);
+    const values = new Set(Object.values(keys).flatMap((vs) => vs.map(([v]) => v)));
+    const tagsSeen = new Set<string>();
+    for (let i = 0; i < b.length; i++) {
+      if (b.kind(i) === 'blank') continue;
+      assert.ok(b.ok(i), `${b.code(i)} ${b.lineText(i)}`);
+      assert.equal(b.name(i), '∆x.quote');
+      assert.ok(['host-1', 'web 2'].includes(b.source(i)!), b.lineText(i));
+      for (const [k, v] of b.tags(i)) {
+        assert.ok(values.has(v), `${k}=${v} read back from ${b.lineText(i)}`);
+        tagsSeen.add(v);
+      }
+    }
+    assert.ok(tagsSeen.size >= 8, 'the hostile values were written too');
+    return body.toString();
+  };
+  const bare = render({ name: 0, source: 0, keys: 0, values: 0 });
+  assert.match(bare, /^∆x\.quote \d/m);
+  assert.match(bare, / source=host-1 /);
+  assert.match(bare, / source="web 2"/);
+  assert.match(bare, / env=(prod|dev)/);
+  assert.match(
+    bare,
+    / "9zone"="a b"/,
+    'a key with a leading digit and a value with a space are quoted',
+  );
+  assert.match(bare, / "9zone"=plain/);
+  assert.doesNotMatch(bare, / "env"=/);
+  const quoted = render({ name: 1, source: 1, keys: 1, values: 1 });
+  assert.match(quoted, /^"∆x\.quote" \d/m);
+  assert.match(quoted, / source="host-1"/);
+  assert.match(quoted, / "env"="(prod|dev)"/);
+  assert.doesNotMatch(quoted, /=plain/);
+});
+
 test('synthesis: malformed lines are injected at the set rate and rejected by the parser', () => {
   const m = compileFamily(recipe({ name: 'x.err', rate: 10, series: 1000 }));
   const syn = new FamilySynth(m, 0, 1);

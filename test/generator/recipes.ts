@@ -160,6 +160,7 @@ export function recipe(s: RecipeSpec): Recipe {
       [0, 40],
       [1, 120],
     ]),
+    quoting: { name: 1, source: 1, keys: 1, values: 1 },
     rejects: [],
   };
   if (kind === 'metric' || kind === 'delta')

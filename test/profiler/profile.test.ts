@@ -223,6 +223,28 @@ test('bad input: empty directory, non-Wavefront bytes, a one-line family', async
   });
 });
 
+test('quoting: each family publishes the shares of names, sources, keys and values it saw quoted', async () => {
+  await inTmp(async (root) => {
+    const lines: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const ts = 1_795_000_000 + i;
+      lines.push(`bare.m ${i} ${ts} source=h${i % 4} env="prod" zone=z${i % 5}`);
+      lines.push(`"quoted.m" ${i} ${ts} source="h${i % 4}" "env"="prod"`);
+      // Half the series of this family write their source bare.
+      lines.push(
+        `mixed.m ${i} ${ts} ${i % 2 ? 'source="s' : 'source=s'}${i % 4}${i % 2 ? '"' : ''}`,
+      );
+    }
+    writeFileSync(join(root, 'q.wf'), lines.join('\n') + '\n');
+    const o = await profile(base(join(root, 'q.wf'), join(root, 'o')));
+    const of = (n: string) => o.recipes.find((r) => r.family.name === n)!.quoting;
+    assert.deepEqual(of('bare.m'), { name: 0, source: 0, keys: 0, values: 0.5 });
+    assert.deepEqual(of('quoted.m'), { name: 1, source: 1, keys: 1, values: 1 });
+    // No tags: keys and values publish the formatter's default.
+    assert.deepEqual(of('mixed.m'), { name: 0, source: 0.5, keys: 1, values: 1 });
+  });
+});
+
 test('request model: each format keeps its own lines per request and wire bytes', async () => {
   await inTmp(async (root) => {
     const d = partDir(join(root, 'capture'));
@@ -248,6 +270,39 @@ test('request model: each format keeps its own lines per request and wire bytes'
     assert.ok(Math.abs(median(of('wavefront').linesPerRequest!) - 200) <= 4);
     assert.ok(Math.abs(median(of('histogram').linesPerRequest!) - 1) <= 0.1);
     assert.ok(median(of('wavefront').wireBytes!) > 50 * median(of('histogram').wireBytes!));
+  });
+});
+
+test('request model: lines per request by load, small in quiet seconds and large in busy ones', async () => {
+  await inTmp(async (root) => {
+    const d = partDir(join(root, 'capture'));
+    mkdirSync(d, { recursive: true });
+    const reqs = [];
+    const t0 = 1_795_000_020_000;
+    // 100 quiet seconds with one 2-line request, then 100 busy ones with five of 50 lines.
+    for (let s = 0; s < 200; s++) {
+      const t = t0 + s * 1000;
+      const [count, size] = s < 100 ? [1, 2] : [5, 50];
+      for (let k = 0; k < count; k++) {
+        const lines = Array.from({ length: size }, (_, j) => `m.x ${j} source=a${k}`);
+        reqs.push({ t: t + k * 150, body: lines.join('\n') + '\n' });
+      }
+    }
+    writeFileSync(join(d, 'part-w1-000000.wf.zst'), capturePart(reqs, 0.5));
+    const o = await profile(base(join(root, 'capture'), join(root, 'o')));
+    const wf = o.global.requests!.formats.find((f) => f.format === 'wavefront')!;
+    const bins = wf.byRate!;
+    assert.ok(bins && bins.length >= 2, JSON.stringify(bins?.map((b) => b.upTo)));
+    const median = (q: { q: [number, number][] }) => q.q.find(([p]) => p === 0.5)![1];
+    assert.equal(bins[0]!.upTo, 0);
+    assert.ok(Math.abs(median(bins[0]!.linesPerRequest) - 2) <= 0.05);
+    // Four other 50-line requests in a busy second, half of the stream mirrored: 400 lines/s.
+    assert.equal(bins.at(-1)!.upTo, 400);
+    assert.ok(Math.abs(median(bins.at(-1)!.linesPerRequest) - 50) <= 1);
+    assert.equal(
+      bins.reduce((a, b) => a + b.linesPerRequest.n, 0),
+      600,
+    );
   });
 });
 
