@@ -169,7 +169,7 @@ export function compileFamily(r: Recipe): FamilyModel {
   const quoting = r.quoting;
   const keys: KeyModel[] = r.series.keys.map((k, i) => {
     keyIndex.set(k.key, i);
-    const kq = token(k.key, 'key', quoting.keys) ?? quoteToken(k.key)!;
+    const kq = token(k.key, 'key', quoting.keys)!;
     return {
       key: k.key,
       presence: k.presence,

@@ -102,24 +102,26 @@ class GeneratorWorker {
     const all = req && req.linesPerRequest.n > 0 ? samplerOf(req.linesPerRequest, 1000) : undefined;
     // Each format's own lines per request where the recipe has them: a client batches each
     // format apart, so the mixed distribution gives trace streams metric-sized targets they never
-    // reach (and metric streams trace-sized ones).
-    const by = new Map(
-      (req?.formats ?? []).flatMap((f) =>
-        f.linesPerRequest && f.linesPerRequest.n > 0
-          ? [[f.format, samplerOf(f.linesPerRequest, 1000)] as const]
-          : [],
-      ),
-    );
-    const byRate = new Map(
+    // reach (and metric streams trace-sized ones). Load bins sorted, whatever the recipe's order.
+    const shapes = new Map(
       (req?.formats ?? []).map((f) => [
         f.format,
-        (f.byRate ?? [])
-          .map((b) => ({ upTo: b.upTo, sizes: samplerOf(b.linesPerRequest, 1000) }))
-          .sort((a, b) => a.upTo - b.upTo),
+        {
+          sizes:
+            f.linesPerRequest && f.linesPerRequest.n > 0
+              ? samplerOf(f.linesPerRequest, 1000)
+              : undefined,
+          byRate: (f.byRate ?? [])
+            .map((b) => ({ upTo: b.upTo, sizes: samplerOf(b.linesPerRequest, 1000) }))
+            .sort((a, b) => a.upTo - b.upTo),
+        },
       ]),
     );
     this.batchOf = this.models.map((m) => this.outFor(FORMAT[m.kind]!));
-    for (const [format, b] of this.outs) b.setSizes(by.get(format) ?? all, byRate.get(format));
+    for (const [format, b] of this.outs) {
+      const shape = shapes.get(format);
+      b.setSizes(shape?.sizes ?? all, shape?.byRate);
+    }
     this.gzipShare = req?.encodings.find((e) => e.encoding === 'gzip')?.share ?? 0;
   }
 

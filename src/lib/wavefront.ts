@@ -85,8 +85,13 @@ const TAG_SYNTHETIC = 4;
 const SPAN_VALUE_LIMIT = 128;
 
 /** The proxy's name of a native code number. */
-function codeName(c: number): string {
+export function codeName(c: number): string {
   return c === 0 ? 'ok' : c === 1 ? 'n/a' : `WF-${c}`;
+}
+
+// Token flag nibble: bit0 escaped, bits1-2 quote (0 bare, 1 ", 2 '), bit3 present.
+function quoteOf(nibble: number): number {
+  return (nibble >> 1) & 3;
 }
 
 function hex32(n: number): string {
@@ -149,13 +154,12 @@ export class ParsedBatch {
     return this.input.toString('utf8', this.lineStart(i), this.lineEnd(i));
   }
 
-  // Token flag nibble: bit0 escaped, bits1-2 quote (1 ", 2 '), bit3 present.
   private tok(s: number, e: number, nibble: number): string | undefined {
     if ((nibble & 8) === 0) return undefined;
     const raw = this.input.toString('utf8', s, e);
     if ((nibble & 1) === 0) return raw;
     // Only quoted tokens carry escapes.
-    const q = ((nibble >> 1) & 3) === 2 ? "'" : '"';
+    const q = quoteOf(nibble) === 2 ? "'" : '"';
     return raw.replaceAll(`\\${q}`, q);
   }
   private tokAt(i: number, sSlot: number, eSlot: number, shift: number): string | undefined {
@@ -233,7 +237,7 @@ export class ParsedBatch {
    */
   quoting(i: number): [number, number, number, number, number] {
     const tokf = this.u(i, S.tokf);
-    const quoted = (nibble: number): number => ((nibble >> 1) & 3 ? 1 : 0);
+    const quoted = (nibble: number): number => (quoteOf(nibble) ? 1 : 0);
     const src = (tokf >>> 4) & 0xf;
     let tags = 0;
     let keys = 0;

@@ -85,7 +85,7 @@ export class GlobalAcc {
   readonly reqInst = new InstantWindows();
   readonly traces = new Map<string, TraceSpan[]>();
 
-  formatSketches(format: string): [DDSketch, DDSketch, RequestSizes] {
+  formatTallies(format: string): [DDSketch, DDSketch, RequestSizes] {
     let s = this.byFormat.get(format);
     if (!s) this.byFormat.set(format, (s = [new DDSketch(), new DDSketch(), new RequestSizes()]));
     return s;
@@ -142,7 +142,7 @@ export class GlobalAcc {
     this.gaps.merge(DDSketch.fromJSON(s.gaps));
     add(this.encodings, s.encodings);
     for (const [f, l, w, r] of s.byFormat) {
-      const [lines, wire, sizes] = this.formatSketches(f);
+      const [lines, wire, sizes] = this.formatTallies(f);
       lines.merge(DDSketch.fromJSON(l));
       wire.merge(DDSketch.fromJSON(w));
       sizes.windows.merge(r);

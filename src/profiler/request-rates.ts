@@ -32,11 +32,7 @@ export interface RateBin {
 
 /** A format's sampled requests (see the module comment). */
 export class RequestSizes {
-  readonly windows: InstantWindows;
-
-  constructor(state?: InstantWindowsState) {
-    this.windows = state ? InstantWindows.fromState(state) : new InstantWindows(SIZE_SAMPLE_CAP);
-  }
+  readonly windows = new InstantWindows(SIZE_SAMPLE_CAP);
 
   add(arrivalMs: number, lines: number): void {
     const t = Math.floor(arrivalMs);
@@ -85,15 +81,14 @@ export function ratedRequests(
   const perSecond = new Map<number, number>();
   for (const [, packed] of state.windows) {
     perSecond.clear();
-    for (const v of packed) {
-      const sec = Math.floor(Math.floor(v / LINES_SPAN) / SECOND_MS);
-      perSecond.set(sec, (perSecond.get(sec) ?? 0) + (v % LINES_SPAN));
-    }
-    for (const v of packed) {
+    const secs = packed.map((v) => Math.floor(Math.floor(v / LINES_SPAN) / SECOND_MS));
+    packed.forEach((v, i) =>
+      perSecond.set(secs[i]!, (perSecond.get(secs[i]!) ?? 0) + (v % LINES_SPAN)),
+    );
+    packed.forEach((v, i) => {
       const lines = v % LINES_SPAN;
-      const sec = Math.floor(Math.floor(v / LINES_SPAN) / SECOND_MS);
-      out.push([(perSecond.get(sec)! - lines) / mirrorFraction, lines]);
-    }
+      out.push([(perSecond.get(secs[i]!)! - lines) / mirrorFraction, lines]);
+    });
   }
   return out;
 }

@@ -95,7 +95,7 @@ export async function runTask(task: Task): Promise<PartialState> {
       const fmt = formatOf(h.query, 'wavefront');
       g.stored.add(h.storedBytes);
       g.encodings.set(h.encoding, (g.encodings.get(h.encoding) ?? 0) + 1);
-      const [fLines, fWire, fSizes] = g.formatSketches(fmt);
+      const [fLines, fWire, fSizes] = g.formatTallies(fmt);
       fLines.add(h.lines);
       fWire.add(h.wireBytes);
       fSizes.add(h.arrivalMs, h.lines);

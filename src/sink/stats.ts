@@ -1,6 +1,6 @@
 // The JSON shape of `GET /v1/stats`: totals, per kind, per code, the busiest families and the
 // per-second history (lines and bytes per whole second, from the running totals).
-import { KIND_NAMES } from '../lib/wavefront.js';
+import { KIND_NAMES, codeName as wfCodeName } from '../lib/wavefront.js';
 import type { Counts, FamilyCount } from './counter.js';
 
 export interface SinkStats {
@@ -22,7 +22,7 @@ export interface SinkStats {
 }
 
 export function codeName(k: number | string): string {
-  return typeof k === 'number' ? (k === 1 ? 'n/a' : `WF-${k}`) : k;
+  return typeof k === 'number' ? wfCodeName(k) : k;
 }
 
 export function statsOf(

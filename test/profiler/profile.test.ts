@@ -27,7 +27,7 @@ import { profile } from '../../src/profiler/run.js';
 import { openStore } from '../../src/lib/store/index.js';
 import { StrictGcs } from '../fakes/gcs-strict.js';
 import { CORPUS } from '../helpers.js';
-import { capturePart, partDir, profileOptions as base } from './fixtures.js';
+import { capturePart, partDir, profileOptions as base, type CapturedRequest } from './fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'wflg-profile-'));
 /** Runs `fn` in a fresh temporary directory, removed afterwards whatever happens. */
@@ -245,11 +245,19 @@ test('quoting: each family publishes the shares of names, sources, keys and valu
   });
 });
 
+/** Profiles one capture part holding `reqs` (half of the stream mirrored). */
+async function profileCaptured(root: string, reqs: readonly CapturedRequest[]) {
+  const d = partDir(join(root, 'capture'));
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, 'part-w1-000000.wf.zst'), capturePart(reqs));
+  return profile(base(join(root, 'capture'), join(root, 'o')));
+}
+
+const median = (q: { q: [number, number][] }): number => q.q.find(([p]) => p === 0.5)![1];
+
 test('request model: each format keeps its own lines per request and wire bytes', async () => {
   await inTmp(async (root) => {
-    const d = partDir(join(root, 'capture'));
-    mkdirSync(d, { recursive: true });
-    const reqs = [];
+    const reqs: CapturedRequest[] = [];
     let t = 1_795_000_000_000;
     for (let i = 0; i < 40; i++) {
       t += 250;
@@ -261,11 +269,9 @@ test('request model: each format keeps its own lines per request and wire bytes'
       const hist = [`!M ${Math.floor(t / 60000) * 60} #1 ${i} h.y source=a`];
       reqs.push({ t: t + 1, body: hist.join('\n') + '\n', q: 'f=histogram' });
     }
-    writeFileSync(join(d, 'part-w1-000000.wf.zst'), capturePart(reqs));
-    const o = await profile(base(join(root, 'capture'), join(root, 'o')));
+    const o = await profileCaptured(root, reqs);
     const formats = o.global.requests!.formats;
     const of = (f: string) => formats.find((x) => x.format === f)!;
-    const median = (q: { q: [number, number][] }) => q.q.find(([p]) => p === 0.5)![1];
     assert.equal(of('wavefront').share, 0.5);
     assert.ok(Math.abs(median(of('wavefront').linesPerRequest!) - 200) <= 4);
     assert.ok(Math.abs(median(of('histogram').linesPerRequest!) - 1) <= 0.1);
@@ -275,9 +281,7 @@ test('request model: each format keeps its own lines per request and wire bytes'
 
 test('request model: lines per request by load, small in quiet seconds and large in busy ones', async () => {
   await inTmp(async (root) => {
-    const d = partDir(join(root, 'capture'));
-    mkdirSync(d, { recursive: true });
-    const reqs = [];
+    const reqs: CapturedRequest[] = [];
     const t0 = 1_795_000_020_000;
     // 100 quiet seconds with one 2-line request, then 100 busy ones with five of 50 lines.
     for (let s = 0; s < 200; s++) {
@@ -288,12 +292,10 @@ test('request model: lines per request by load, small in quiet seconds and large
         reqs.push({ t: t + k * 150, body: lines.join('\n') + '\n' });
       }
     }
-    writeFileSync(join(d, 'part-w1-000000.wf.zst'), capturePart(reqs, 0.5));
-    const o = await profile(base(join(root, 'capture'), join(root, 'o')));
+    const o = await profileCaptured(root, reqs);
     const wf = o.global.requests!.formats.find((f) => f.format === 'wavefront')!;
     const bins = wf.byRate!;
     assert.ok(bins && bins.length >= 2, JSON.stringify(bins?.map((b) => b.upTo)));
-    const median = (q: { q: [number, number][] }) => q.q.find(([p]) => p === 0.5)![1];
     assert.equal(bins[0]!.upTo, 0);
     assert.ok(Math.abs(median(bins[0]!.linesPerRequest) - 2) <= 0.05);
     // Four other 50-line requests in a busy second, half of the stream mirrored: 400 lines/s.
