@@ -10,20 +10,28 @@
 //! parse, a missing tag value. Giving up is always safe; only acceptance must be exact, and
 //! `tests/fast_path.rs` holds it to the general decoder on random lines.
 
-use crate::lex::Tok;
+use crate::lex::{Tok, CLS_ASCII, CLS_DELTA_LEGAL, CLS_LEGAL};
 use crate::model::*;
 use crate::num::{metric_timestamp_ms, parse_java_double};
-use crate::validate::is_delta_name;
+use crate::validate::{is_delta_name, legal_ascii};
 
-/// Bytes that end an unquoted token, as in the lexer: space, tab, `=`.
-const fn term_table() -> [bool; 256] {
-    let mut t = [false; 256];
-    t[b' ' as usize] = true;
-    t[b'\t' as usize] = true;
-    t[b'=' as usize] = true;
+/// Byte classes in one lookup: `CLS_ASCII`, `CLS_LEGAL`, and `TERM` for the bytes that end an
+/// unquoted token as in the lexer (space, tab, `=`). Scanning a token ANDs the classes of its
+/// bytes, which spares validation a second and third pass over them (char rules, UTF-16 length).
+const TERM: u8 = 0x80;
+const fn class_table() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = CLS_ASCII | if legal_ascii(c as u8) { CLS_LEGAL } else { 0 };
+        c += 1;
+    }
+    t[b' ' as usize] |= TERM;
+    t[b'\t' as usize] |= TERM;
+    t[b'=' as usize] |= TERM;
     t
 }
-static TERM: [bool; 256] = term_table();
+static CLASS: [u8; 256] = class_table();
 
 /// The lexer's ASCII whitespace between tokens (Java `Character.isWhitespace` below 0x80).
 #[inline(always)]
@@ -35,16 +43,6 @@ fn is_ws(c: u8) -> bool {
 #[inline(always)]
 fn opens_special(c: u8) -> bool {
     matches!(c, b'"' | b'\'' | b'=' | b'#')
-}
-
-#[inline(always)]
-fn tok(s: usize, e: usize) -> Tok {
-    Tok {
-        s: s as u32,
-        e: e as u32,
-        q: 0,
-        esc: false,
-    }
 }
 
 /// Line cursor over `buf[..end]`.
@@ -63,12 +61,49 @@ impl Cur<'_> {
         if s >= self.end || opens_special(self.b[s]) {
             return None;
         }
+        let mut cls = CLASS[self.b[s] as usize];
         let mut i = s + 1;
-        while i < self.end && !TERM[self.b[i] as usize] {
+        while i < self.end {
+            let c = CLASS[self.b[i] as usize];
+            if c & TERM != 0 {
+                break;
+            }
+            cls &= c;
             i += 1;
         }
         self.i = i;
-        Some(tok(s, i))
+        Some(Tok {
+            s: s as u32,
+            e: i as u32,
+            q: 0,
+            esc: false,
+            cls: cls & (CLS_ASCII | CLS_LEGAL),
+        })
+    }
+
+    /// The name: `plain`, or a delta sign followed by a plain rest, which keeps the rest's
+    /// legality as `CLS_DELTA_LEGAL`. A bare sign or a special byte after it is left to the
+    /// general decoder.
+    #[inline(always)]
+    fn name(&mut self) -> Option<Tok> {
+        let s = self.i;
+        let sign = match self.b[s..self.end] {
+            [0xE2, 0x88, 0x86, ..] => 3,
+            [0xCE, 0x94, ..] => 2,
+            _ => return self.plain(),
+        };
+        if s + sign >= self.end || CLASS[self.b[s + sign] as usize] & TERM != 0 {
+            return None;
+        }
+        self.i = s + sign;
+        let mut t = self.plain()?;
+        t.s = s as u32;
+        t.cls = if t.cls & CLS_LEGAL != 0 {
+            CLS_DELTA_LEGAL
+        } else {
+            0
+        };
+        Some(t)
     }
 
     /// Skips separators after a token. False when the next token could begin with non-ASCII
@@ -107,7 +142,17 @@ impl Cur<'_> {
             let t = self.plain()?;
             return (self.i >= self.end || self.b[self.i] != b'=').then_some(t);
         }
-        let close = s + 1 + memchr::memchr(q, &self.b[s + 1..self.end])?;
+        // Values are short: a byte loop that also learns whether they are ASCII beats memchr.
+        let mut close = s + 1;
+        let mut high = 0u8;
+        loop {
+            let c = *self.b[..self.end].get(close)?;
+            if c == q {
+                break;
+            }
+            high |= c;
+            close += 1;
+        }
         if self.b[close - 1] == b'\\' {
             return None;
         }
@@ -117,6 +162,7 @@ impl Cur<'_> {
             e: close as u32,
             q,
             esc: false,
+            cls: if high < 0x80 { CLS_ASCII } else { 0 },
         })
     }
 }
@@ -132,7 +178,7 @@ pub fn metric_tokens(buf: &[u8], rec: &mut Rec) -> bool {
         return false;
     }
     let mut c = Cur { b: buf, i: s, end };
-    let Some(name) = c.plain() else { return false };
+    let Some(name) = c.name() else { return false };
     if !c.after_token() || c.i >= end {
         return false;
     }

@@ -6,7 +6,7 @@
 
 /// A token: `s..e` is the text between the quotes (or the whole unquoted token), as absolute
 /// offsets into the batch buffer.
-#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Default, Debug)]
 pub struct Tok {
     pub s: u32,
     pub e: u32,
@@ -14,7 +14,25 @@ pub struct Tok {
     pub q: u8,
     /// The quoted text held `\q`, which decodes to a bare quote.
     pub esc: bool,
+    /// What the tokenizer learnt of the bytes on its way past (`CLS_*`), so validation need not
+    /// scan them again; 0 promises nothing. A cache: equality ignores it.
+    pub cls: u8,
 }
+
+/// Every byte is ASCII: the UTF-16 length is the byte length.
+pub const CLS_ASCII: u8 = 1;
+/// Every byte is a legal name char (so ASCII, and no delta sign): `chars_valid` holds.
+pub const CLS_LEGAL: u8 = 2;
+/// A delta sign (`∆` or `Δ`, one UTF-16 unit) then at least one legal name char: `chars_valid`
+/// holds and the name is not the bare sign.
+pub const CLS_DELTA_LEGAL: u8 = 4;
+
+impl PartialEq for Tok {
+    fn eq(&self, o: &Tok) -> bool {
+        self.s == o.s && self.e == o.e && self.q == o.q && self.esc == o.esc
+    }
+}
+impl Eq for Tok {}
 
 impl Tok {
     #[inline]
@@ -61,7 +79,19 @@ impl Tok {
     }
     /// Java `String.length()` of the decoded text (UTF-16 code units), which is what the proxy's
     /// limits count.
+    #[inline]
     pub fn utf16_len(&self, buf: &[u8]) -> usize {
+        if self.cls & CLS_ASCII != 0 && !self.esc {
+            return self.len();
+        }
+        if self.cls & CLS_DELTA_LEGAL != 0 {
+            // `∆` is three bytes, `Δ` two; either is one unit.
+            return self.len() - if buf[self.s as usize] == 0xE2 { 2 } else { 1 };
+        }
+        self.utf16_len_scan(buf)
+    }
+
+    fn utf16_len_scan(&self, buf: &[u8]) -> usize {
         let raw = self.raw(buf);
         let n = utf16_len(raw);
         if self.esc {
@@ -269,6 +299,7 @@ impl<'a> Lexer<'a> {
                     e: idx as u32,
                     q: c,
                     esc,
+                    cls: 0,
                 }));
             }
         }
@@ -279,6 +310,7 @@ impl<'a> Lexer<'a> {
                 e: self.pos as u32,
                 q: 0,
                 esc: false,
+                cls: 0,
             }));
         }
         // Tokens are short (≈8 bytes): a plain byte loop beats a memchr3 call's set-up cost.
@@ -293,6 +325,7 @@ impl<'a> Lexer<'a> {
             e: stop as u32,
             q: 0,
             esc: false,
+            cls: 0,
         }))
     }
 }

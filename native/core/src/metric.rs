@@ -1,7 +1,7 @@
 //! Metric, delta and histogram lines: decode (java-lib `ReportPointDecoder`/`HistogramDecoder`
 //! through `AbstractIngesterFormatter`), source resolution, the time window and point validation.
 
-use crate::lex::{is_blank, Lexer, Tok, Unmatched};
+use crate::lex::{is_blank, Lexer, Tok, Unmatched, CLS_DELTA_LEGAL, CLS_LEGAL};
 use crate::model::*;
 use crate::num::{metric_timestamp_ms, parse_java_double, parse_java_int};
 use crate::validate::{chars_valid, is_delta_name, is_delta_only};
@@ -298,12 +298,14 @@ fn validate_point(buf: &[u8], rec: &mut Rec, opts: &Options, histogram: bool) {
     if !histogram && name_len > lim.metric_len {
         return rec.fail(Stage::Validate, 408, Reason::NameTooLong, name);
     }
-    let text = name.text(buf);
-    if !chars_valid(&text) {
-        return rec.fail(Stage::Validate, 400, Reason::NameChars, name);
-    }
-    if is_delta_only(&text) {
-        return rec.fail(Stage::Validate, 500, Reason::DeltaOnly, name);
+    if name.cls & (CLS_LEGAL | CLS_DELTA_LEGAL) == 0 {
+        let text = name.text(buf);
+        if !chars_valid(&text) {
+            return rec.fail(Stage::Validate, 400, Reason::NameChars, name);
+        }
+        if is_delta_only(&text) {
+            return rec.fail(Stage::Validate, 500, Reason::DeltaOnly, name);
+        }
     }
     let live = rec.live_tags().count();
     if live > lim.tag_count {
@@ -324,7 +326,7 @@ fn validate_point(buf: &[u8], rec: &mut Rec, opts: &Options, histogram: bool) {
         if klen > lim.tag_key_len {
             return rec.fail(Stage::Validate, 412, Reason::TagKeyTooLong, t.k);
         }
-        if !chars_valid(&t.k.text(buf)) {
+        if t.k.cls & CLS_LEGAL == 0 && !chars_valid(&t.k.text(buf)) {
             return rec.fail(Stage::Validate, 401, Reason::TagKeyChars, t.k);
         }
         if is_blank(&t.v.text(buf)) {

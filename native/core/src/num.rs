@@ -29,6 +29,9 @@ impl Unit {
 /// `NaN`/`Infinity` (exact case), decimal with optional exponent, hex floats with a mandatory
 /// binary exponent, and one optional trailing `f F d D`. Everything else is `None`.
 pub fn parse_java_double(raw: &[u8]) -> Option<f64> {
+    if let Some(v) = plain_decimal(raw) {
+        return Some(v);
+    }
     let mut s = raw;
     while let [first, rest @ ..] = s {
         if *first > b' ' {
@@ -115,9 +118,6 @@ pub fn parse_java_double(raw: &[u8]) -> Option<f64> {
 /// and timestamp seen in practice without the general algorithm.
 #[inline]
 fn fast_decimal(b: &[u8]) -> Option<f64> {
-    const POW10: [f64; 16] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
     if b.len() > 16 {
         return None;
     }
@@ -142,6 +142,45 @@ fn fast_decimal(b: &[u8]) -> Option<f64> {
     }
     Some(m as f64 / POW10[frac])
 }
+
+/// `[-]digits[.digits]` with at most 15 digits in one pass: the shape of nearly every value and
+/// timestamp on the wire. `None` sends anything else through the full grammar; the result is
+/// `fast_decimal`'s (one correctly rounded division of exact operands), so both paths agree.
+#[inline]
+fn plain_decimal(raw: &[u8]) -> Option<f64> {
+    let (neg, b) = match raw.first() {
+        Some(b'-') => (true, &raw[1..]),
+        _ => (false, raw),
+    };
+    if b.is_empty() || b.len() > 16 {
+        return None;
+    }
+    let mut m: u64 = 0;
+    let mut nd = 0usize;
+    let mut frac = 0usize;
+    let mut dot = false;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            m = m * 10 + d as u64;
+            nd += 1;
+            frac += dot as usize;
+        } else if c == b'.' && !dot {
+            dot = true;
+        } else {
+            return None;
+        }
+    }
+    if nd == 0 || nd > 15 {
+        return None;
+    }
+    let v = m as f64 / POW10[frac];
+    Some(if neg { -v } else { v })
+}
+
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
 
 fn parse_hex_float(b: &[u8]) -> Option<f64> {
     let mut mant: u64 = 0;
@@ -325,6 +364,16 @@ mod tests {
             let s = match &frac { Some(f) => format!("{int}.{f}"), None => int.clone() };
             let want: f64 = s.parse().expect("std parses plain decimals");
             proptest::prop_assert_eq!(parse_java_double(s.as_bytes()).map(f64::to_bits), Some(want.to_bits()), "{}", s);
+        }
+
+        // Signs, dots anywhere, empty mantissas, too many digits: over this alphabet Java's
+        // grammar and std's are the same language, so the one-pass shortcut and the full
+        // grammar must agree with std on acceptance and on every bit.
+        #[test]
+        fn plain_decimals_agree_with_std(sign in "-?", body in "[0-9.]{0,19}") {
+            let s = format!("{sign}{body}");
+            let want = s.parse::<f64>().ok().map(f64::to_bits);
+            proptest::prop_assert_eq!(parse_java_double(s.as_bytes()).map(f64::to_bits), want, "{}", s);
         }
     }
 

@@ -3,11 +3,15 @@
 use crate::lex::decode_char;
 
 /// Legal ASCII name chars: 44–57 (`, - . /` and digits), 65–90, 97–122, 95 (`_`).
+pub const fn legal_ascii(c: u8) -> bool {
+    (c >= 44 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95
+}
+
 const fn legal_table() -> [bool; 128] {
     let mut t = [false; 128];
     let mut c = 0;
     while c < 128 {
-        t[c] = (c >= 44 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95;
+        t[c] = legal_ascii(c as u8);
         c += 1;
     }
     t

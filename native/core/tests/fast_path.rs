@@ -162,3 +162,62 @@ fn fast_path_matches_general_decoder_on_the_public_corpus() {
         same(&fast, &parse(&buf, format, false)).unwrap();
     }
 }
+
+/// Lengths are where the tokenizer's byte classes stand in for validation's own scans (UTF-16
+/// length, legal chars): names, sources, keys and values one unit either side of each limit,
+/// ASCII, behind a delta sign, and with two- and four-byte chars, must get the general decoder's
+/// verdict, and the verdicts must include both sides of every limit.
+#[test]
+fn fast_path_matches_general_decoder_at_length_limits() {
+    use wflg_core::Limits;
+    for limits in [Limits::PROXY_DEFAULTS, Limits::SAAS_DEFAULTS] {
+        let mut buf = String::new();
+        let near = |n: usize| [n - 1, n, n + 1];
+        for n in near(limits.metric_len) {
+            for pre in ["", "∆", "Δ", "∆~"] {
+                let units = pre.chars().count();
+                buf += &format!("{pre}{} 1 source=s\n", "a".repeat(n - units));
+            }
+            buf += &format!("{}ü 1 source=s\n", "a".repeat(n - 1));
+        }
+        for n in near(limits.host_len) {
+            buf += &format!("m 1 source={}\n", "h".repeat(n));
+            buf += &format!("m 1 source=\"{}𝄞\"\n", "h".repeat(n - 2));
+        }
+        for n in near(limits.tag_key_len) {
+            buf += &format!("m 1 source=s {}=v\n", "k".repeat(n));
+        }
+        for n in near(limits.tag_value_len).into_iter().chain(near(254)) {
+            buf += &format!("m 1 source=s k={}\n", "v".repeat(n - 1));
+            buf += &format!("m 1 source=s k=\"{}ü\"\n", "v".repeat(n - 1));
+            buf += &format!("m 1 source=s k=\"{}𝄞\"\n", "v".repeat(n - 2));
+        }
+        let run = |fast_path: bool| {
+            let mut p = Parser::new(Options {
+                fast_path,
+                limits,
+                ..Options::default()
+            });
+            let mut cols = Columns::default();
+            p.parse_batch(buf.as_bytes(), &mut cols);
+            cols
+        };
+        let fast = run(true);
+        same(&fast, &run(false)).unwrap();
+        let codes: std::collections::BTreeSet<u32> = fast
+            .lines
+            .chunks(wflg_core::batch::LINE_STRIDE)
+            .map(|l| l[2] >> 16)
+            .collect();
+        // A key or value over its own limit is caught by the pair limit (key + value < 255)
+        // first unless its limit is below it.
+        let own = |lim: usize, code: u32| (lim + 2 < 255).then_some(code);
+        let wanted = [0, 400, 407, 408, 411]
+            .into_iter()
+            .chain(own(limits.tag_key_len, 412))
+            .chain(own(limits.tag_value_len, 413));
+        for want in wanted {
+            assert!(codes.contains(&want), "no line with code {want}: {codes:?}");
+        }
+    }
+}
