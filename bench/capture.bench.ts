@@ -3,7 +3,10 @@
 // gzip-encoded), every 2xx fsync'd and every part uploaded to a file:// store. Figures:
 //   - MB/s of decoded body per CPU-second the agent used (all its threads), as a ratio to
 //     `zstd -3 -T1` on the same bodies measured in the same run (the DESIGN target: >= 60 %);
-//   - ack latency p50/p99 from wrk at about half of the maximum request rate (target p99 < 10 ms);
+//   - ack latency p50/p99 from wrk at about half of the maximum request rate (target p99 < 10 ms),
+//     paced two ways: a fixed delay per connection (the connections fall into step and send
+//     consecutive bodies together, up to 8 MiB at once) and exponential delays (Poisson arrivals,
+//     closer to many independent senders behind Envoy);
 //   - the agent's peak RSS (target < 512 MiB).
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -40,6 +43,9 @@ export interface CaptureFigures {
   halfRateReqPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  poissonReqPerSec: number;
+  poissonP50Ms: number;
+  poissonP99Ms: number;
   peakRssMiB: number;
   fsyncP50Ms: number;
   fsyncP99Ms: number;
@@ -72,7 +78,7 @@ function bodies(dir: string): { files: string[]; raw: Buffer[] } {
   return { files, raw };
 }
 
-function wrkScript(dir: string, files: string[], delayMs: number): string {
+function wrkScript(dir: string, files: string[], delayMs: number, poisson = false): string {
   const lua = `
 local bodies, gz = {}, {}
 local files = { ${files.map((f) => `"${f}"`).join(', ')} }
@@ -88,9 +94,9 @@ request = function()
   if gz[i] then headers["Content-Encoding"] = "gzip" end
   return wrk.format("POST", "/report?f=wavefront", headers, bodies[i])
 end
-${delayMs > 0 ? `delay = function() return ${delayMs.toFixed(2)} end` : ''}
+${delayMs > 0 ? `delay = function() return ${poisson ? '-math.log(1 - math.random()) * ' : ''}${delayMs.toFixed(2)} end` : ''}
 `;
-  const path = join(dir, `load-${delayMs > 0 ? 'paced' : 'max'}.lua`);
+  const path = join(dir, `load-${delayMs > 0 ? (poisson ? 'poisson' : 'paced') : 'max'}.lua`);
   writeFileSync(path, lua);
   return path;
 }
@@ -236,12 +242,9 @@ export async function captureBench(
     const cycleMs = (conns / half) * 1000;
     const probe = runWrk(port, wrkScript(dir, files, cycleMs), conns, 3);
     const serviceMs = Math.max(0, (conns / probe.reqPerSec) * 1000 - cycleMs);
-    const paced = runWrk(
-      port,
-      wrkScript(dir, files, Math.max(0.1, cycleMs - serviceMs)),
-      conns,
-      seconds,
-    );
+    const delayMs = Math.max(0.1, cycleMs - serviceMs);
+    const paced = runWrk(port, wrkScript(dir, files, delayMs), conns, seconds);
+    const poisson = runWrk(port, wrkScript(dir, files, delayMs, true), conns, seconds);
     const peak = peakRssMiB(pid);
     child.kill('SIGTERM');
     await once(child, 'exit');
@@ -259,22 +262,27 @@ export async function captureBench(
       halfRateReqPerSec: paced.reqPerSec,
       p50Ms: paced.p50Ms,
       p99Ms: paced.p99Ms,
+      poissonReqPerSec: poisson.reqPerSec,
+      poissonP50Ms: poisson.p50Ms,
+      poissonP99Ms: poisson.p99Ms,
       peakRssMiB: peak,
       fsyncP50Ms: fsync.p50,
       fsyncP99Ms: fsync.p99,
       command:
         `node dist/bench/capture.bench.js ${seconds} ${threads} ` +
-        `(wrk -t1 -c16 -d${seconds}s --latency, then paced at half rate with -c8)`,
+        `(wrk -t1 -c16 -d${seconds}s --latency, then paced at half rate with -c8: fixed, then ` +
+        `exponential delays)`,
     };
-    if (max.non2xx + paced.non2xx > 0)
-      console.log(`capture bench: ${max.non2xx + paced.non2xx} non-2xx responses`);
+    const non2xx = max.non2xx + paced.non2xx + poisson.non2xx;
+    if (non2xx > 0) console.log(`capture bench: ${non2xx} non-2xx responses`);
     console.log(
       `capture ingest (durable, ${threads} workers): ${f.maxReqPerSec.toFixed(0)} req/s, ` +
         `${f.wireMBps.toFixed(0)} MB/s wire, ${f.decodedMBps.toFixed(0)} MB/s decoded using ` +
         `${f.agentCpuCores.toFixed(2)} cores = ${f.decodedMBpsPerCore.toFixed(0)} MB/s per core; ` +
         `zstd -3 -T1 ${f.zstdMBps.toFixed(0)} MB/s -> ${(f.ratioPerCore * 100).toFixed(0)}% per core; ` +
         `at ${f.halfRateReqPerSec.toFixed(0)} req/s ack p50 ${f.p50Ms.toFixed(2)} ms ` +
-        `p99 ${f.p99Ms.toFixed(2)} ms (disk floor: 256 KiB write+fdatasync p50 ` +
+        `p99 ${f.p99Ms.toFixed(2)} ms (Poisson at ${f.poissonReqPerSec.toFixed(0)} req/s: p50 ` +
+        `${f.poissonP50Ms.toFixed(2)} ms p99 ${f.poissonP99Ms.toFixed(2)} ms) (disk floor: 256 KiB write+fdatasync p50 ` +
         `${f.fsyncP50Ms.toFixed(2)} ms p99 ${f.fsyncP99Ms.toFixed(2)} ms); ` +
         `peak RSS ${f.peakRssMiB.toFixed(0)} MiB`,
     );

@@ -108,6 +108,12 @@ const CASES: BenchCase[] = [
           'ms',
         ),
         down('capture.ack_p50_ms', 'ack p50 at half max', c.p50Ms, 'ms'),
+        down(
+          'capture.ack_p99_poisson_ms',
+          `ack p99 at half max, Poisson arrivals (${c.poissonReqPerSec.toFixed(0)} req/s)`,
+          c.poissonP99Ms,
+          'ms',
+        ),
         down('capture.peak_rss_mib', 'agent peak RSS', c.peakRssMiB, 'MiB'),
       ];
     },
