@@ -72,21 +72,15 @@ export class Out {
 
   /** A non-negative integer below 2^53. */
   uint(v: number): void {
-    const buf = this.buf;
-    if (v < 10) {
-      buf[this.pos++] = 48 + v;
+    if (v < 0x80000000) {
+      this.pos = small(this.buf, this.pos, v);
       return;
     }
-    let digits = 0;
-    for (let x = v; x >= 1; x = Math.floor(x / 10)) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    let x = v;
-    while (digits-- > 0) {
-      const q = Math.floor(x / 10);
-      buf[--p] = 48 + (x - q * 10);
-      x = q;
-    }
+    // Two int32 halves: integer division by 10 is several times cheaper than Math.floor on a
+    // double, and timestamps in ms (13 digits) are on every line.
+    const hi = Math.floor(v / 1e9);
+    this.pos = small(this.buf, this.pos, hi);
+    this.pos = padded(this.buf, this.pos, v - hi * 1e9, 9);
   }
 
   /** `v` with exactly `d` decimals (0 = integer); falls back to JS's shortest form when huge. */
@@ -107,13 +101,13 @@ export class Out {
     this.uint(ip);
     this.buf[this.pos++] = 46;
     s -= ip * scale;
-    let p = this.pos + d;
-    this.pos = p;
-    for (let i = 0; i < d; i++) {
-      const q = Math.floor(s / 10);
-      this.buf[--p] = 48 + (s - q * 10);
-      s = q;
+    if (d > 9) {
+      const hi = Math.floor(s / 1e9);
+      this.pos = padded(this.buf, this.pos, hi, d - 9);
+      s -= hi * 1e9;
+      d = 9;
     }
+    this.pos = padded(this.buf, this.pos, s, d);
   }
 
   /** 32 hex digits as a UUID (8-4-4-4-12) from four 32-bit words. */
@@ -141,4 +135,29 @@ export class Out {
 }
 
 const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/** Writes `x` (an integer in [0, 2^31)) at `p`; returns the end. */
+function small(buf: Buffer, p: number, x: number): number {
+  let n = 1;
+  for (let t = x; t >= 10; t = (t / 10) | 0) n++;
+  const end = p + n;
+  let q = end;
+  do {
+    const y = (x / 10) | 0;
+    buf[--q] = 48 + x - y * 10;
+    x = y;
+  } while (x > 0);
+  return end;
+}
+
+/** Writes `x` (an integer in [0, 10^d), d ≤ 9) as exactly `d` digits, zero-padded. */
+function padded(buf: Buffer, p: number, x: number, d: number): number {
+  const end = p + d;
+  for (let q = end; q > p;) {
+    const y = (x / 10) | 0;
+    buf[--q] = 48 + x - y * 10;
+    x = y;
+  }
+  return end;
+}
 const HEX = Buffer.from('0123456789abcdef');

@@ -1,7 +1,8 @@
 // The identity caches are pure speed-ups: whatever the byte cache holds, was cleared of or never
 // held, and with the per-slot value indices kept, the bytes on the wire are the ones a fresh
 // rendering (no cache, no kept indices) gives, through churn (a slot's new identity
-// must never reuse its old rendering), drift, replica sources (N× universes) and arena resets.
+// must never reuse its old rendering), drift, replica sources (N× universes), a full arena and
+// its resets.
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { compileFamily } from '../../src/generator/model.js';
@@ -48,11 +49,15 @@ for (const kind of ['metric', 'delta', 'histogram_m'] as const) {
     const cached = new TagCache();
     assert.deepEqual(run(kind, cached), plain);
     assert.ok(cached.hits > cached.misses * 5, `hits ${cached.hits}, misses ${cached.misses}`);
-    // An arena too small for the universe is cleared over and over: still the same bytes.
+    // An arena too small for the universe fills, turns renderings away and, as churn kills its
+    // entries, starts over: still the same bytes.
     const tiny = new TagCache(undefined, 1 << 16, 6000);
     assert.deepEqual(run(kind, tiny), plain);
     assert.equal(cached.clears, 0);
-    assert.ok(tiny.clears > 0 && tiny.hits > 0, `${tiny.clears} clears, ${tiny.hits} hits`);
+    assert.ok(
+      tiny.clears > 0 && tiny.skipped > 0 && tiny.hits > 0,
+      `${tiny.clears} clears, ${tiny.skipped} skipped, ${tiny.hits} hits`,
+    );
     assert.ok(tiny.misses > cached.misses);
     assert.ok(tiny.bytes < cached.bytes);
     // Only the first slots are cached when the universe is past the limit.
@@ -83,8 +88,30 @@ test('tag cache: a dropped slot is never copied again, an uncached slot past the
   assert.equal(c.copyTo(1, out, 0), -1);
   c.put(4, src, 0, src.length);
   assert.equal(c.copyTo(4, out, 0), -1, 'slot 4 is past the limit of 4');
-  // Three 19-byte entries fill 64 bytes no more: the fourth clears the arena first.
+});
+
+test('tag cache: a full arena keeps its entries until half of it is dead, then starts over', () => {
+  const c = new TagCache(undefined, 8, 64);
+  const src = Buffer.from(' source="a" "k"="v"');
+  const out = Buffer.alloc(64);
+  // Three 19-byte entries fill 64 bytes: a fourth is not kept, and the three stay (a round-robin
+  // pass over more slots than fit then hits on them every time).
   for (let j = 0; j < 4; j++) c.put(j, src, 0, src.length);
-  assert.equal(c.copyTo(0, out, 0), -1, 'cleared when the fourth did not fit');
-  assert.equal(c.copyTo(3, out, 0), src.length);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((j) => c.copyTo(j, out, 0)),
+    [19, 19, 19, -1],
+  );
+  assert.equal(c.skipped, 1);
+  assert.equal(c.clears, 0);
+  // One dead entry of three is not enough to start over…
+  c.drop(0);
+  c.put(3, src, 0, src.length);
+  assert.equal(c.copyTo(3, out, 0), -1);
+  assert.equal(c.clears, 0);
+  // …two are: the arena is cleared and the new entry kept.
+  c.drop(1);
+  c.put(3, src, 0, src.length);
+  assert.equal(c.clears, 1);
+  assert.equal(c.copyTo(2, out, 0), -1, 'cleared');
+  assert.equal(c.copyTo(3, out, 0), 19);
 });
