@@ -63,6 +63,19 @@ impl Cur<'_> {
         }
         let mut cls = CLASS[self.b[s] as usize];
         let mut i = s + 1;
+        #[cfg(target_arch = "x86_64")]
+        while i + 16 <= self.b.len() {
+            // 16 bytes at a time while they are in the buffer (they may run past the line: the
+            // stop is clamped to it).
+            let (stop, c) = simd::scan16(&self.b[i..i + 16]);
+            let stop = stop.min(self.end - i);
+            cls &= c(stop);
+            i += stop;
+            if stop < 16 {
+                self.i = i;
+                return Some(self.plain_tok(s, i, cls));
+            }
+        }
         while i < self.end {
             let c = CLASS[self.b[i] as usize];
             if c & TERM != 0 {
@@ -72,13 +85,18 @@ impl Cur<'_> {
             i += 1;
         }
         self.i = i;
-        Some(Tok {
+        Some(self.plain_tok(s, i, cls))
+    }
+
+    #[inline(always)]
+    fn plain_tok(&self, s: usize, e: usize, cls: u8) -> Tok {
+        Tok {
             s: s as u32,
-            e: i as u32,
+            e: e as u32,
             q: 0,
             esc: false,
             cls: cls & (CLS_ASCII | CLS_LEGAL),
-        })
+        }
     }
 
     /// The name: `plain`, or a delta sign followed by a plain rest, which keeps the rest's
@@ -222,4 +240,47 @@ pub fn metric_tokens(buf: &[u8], rec: &mut Rec) -> bool {
         rec.tags.push(Tag { k, v, flags: 0 });
     }
     true
+}
+
+/// SSE2 (part of every x86-64) form of the plain-token loop: where the first terminator is, and
+/// the AND of the byte classes before it. Held to the byte loop by `tests/fast_path.rs`.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use super::{CLS_ASCII, CLS_LEGAL};
+    use std::arch::x86_64::*;
+
+    /// Index of the first space, tab or `=` in `b` (16 when none), and the classes of the bytes
+    /// before a given index (`CLS_ASCII | CLS_LEGAL` when every one of them has them).
+    #[inline(always)]
+    pub fn scan16(b: &[u8]) -> (usize, impl Fn(usize) -> u8) {
+        debug_assert!(b.len() >= 16);
+        // SAFETY: SSE2 is baseline on x86_64, and the load reads exactly the 16 bytes of `b`.
+        let (term, legal, high) = unsafe {
+            let v = _mm_loadu_si128(b.as_ptr() as *const __m128i);
+            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+            let term = _mm_or_si128(_mm_or_si128(eq(b' '), eq(b'\t')), eq(b'='));
+            // In [lo, hi], signed: bytes >= 0x80 are negative, so never in an ASCII range.
+            let within = |lo: u8, hi: u8| {
+                _mm_and_si128(
+                    _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
+                    _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
+                )
+            };
+            let legal = _mm_or_si128(
+                _mm_or_si128(within(44, 57), within(65, 90)),
+                _mm_or_si128(within(97, 122), eq(b'_')),
+            );
+            (
+                _mm_movemask_epi8(term) as u32,
+                _mm_movemask_epi8(legal) as u32,
+                _mm_movemask_epi8(v) as u32,
+            )
+        };
+        let stop = (term | 0x1_0000).trailing_zeros() as usize;
+        (stop, move |n: usize| {
+            let below = (1u32 << n) - 1;
+            (if high & below == 0 { CLS_ASCII } else { 0 })
+                | (if legal & below == below { CLS_LEGAL } else { 0 })
+        })
+    }
 }

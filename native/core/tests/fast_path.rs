@@ -76,7 +76,7 @@ fn piece() -> impl Strategy<Value = String> {
 fn near_metric() -> impl Strategy<Value = String> {
     (
         prop_oneof![Just(""), Just("∆"), Just("Δ"), Just("~"), Just("\"q ")],
-        "[a-z][a-z0-9_.]{0,10}",
+        "[a-z][a-z0-9_.]{0,40}",
         prop_oneof![
             Just("1"),
             Just("2.5"),
@@ -94,9 +94,9 @@ fn near_metric() -> impl Strategy<Value = String> {
         ],
         proptest::collection::vec(
             (
-                "[a-z]{1,6}",
+                "[a-z]{1,24}",
                 prop_oneof![
-                    "[a-z0-9./-]{1,8}".prop_map(|v| v),
+                    "[a-z0-9./-]{1,30}".prop_map(|v| v),
                     "[a-z ]{0,8}".prop_map(|v| format!("\"{v}\"")),
                     "[a-z]{0,4}".prop_map(|v| format!("'{v}'")),
                 ],
