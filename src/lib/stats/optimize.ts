@@ -61,3 +61,91 @@ export function nelderMead(
   simplex.sort((a, b) => a.f - b.f);
   return { x: simplex[0]!.x, f: simplex[0]!.f, iterations: it };
 }
+
+/**
+ * BFGS with a backtracking (Armijo) line search, for smooth objectives with an analytic gradient.
+ * `fg` returns the value and writes the gradient into its second argument. Stops when a step no
+ * longer lowers the value by more than `tol` relative, when the gradient vanishes, or at
+ * `maxIter`. Non-finite values are treated as walls: the line search backs off from them.
+ */
+export function bfgs(
+  fg: (x: Float64Array, grad: Float64Array) => number,
+  x0: ArrayLike<number>,
+  opts: { maxIter?: number; tol?: number } = {},
+): Minimum {
+  const n = x0.length;
+  const maxIter = opts.maxIter ?? 200;
+  const tol = opts.tol ?? 1e-10;
+  let x = Float64Array.from(x0);
+  let g = new Float64Array(n);
+  let f = fg(x, g);
+  if (!Number.isFinite(f)) return { x: Array.from(x), f: Infinity, iterations: 0 };
+  // Inverse Hessian estimate, row-major; starts as the identity.
+  const H = new Float64Array(n * n);
+  const resetH = (): void => {
+    H.fill(0);
+    for (let i = 0; i < n; i++) H[i * n + i] = 1;
+  };
+  resetH();
+  const d = new Float64Array(n);
+  const xn = new Float64Array(n);
+  let gn = new Float64Array(n);
+  const s = new Float64Array(n);
+  const y = new Float64Array(n);
+  const Hy = new Float64Array(n);
+  let it = 0;
+  for (; it < maxIter; it++) {
+    let slope = 0;
+    for (let i = 0; i < n; i++) {
+      let v = 0;
+      for (let j = 0; j < n; j++) v -= H[i * n + j]! * g[j]!;
+      d[i] = v;
+      slope += v * g[i]!;
+    }
+    if (!(slope < 0)) {
+      // Not a descent direction (the estimate went bad): restart from steepest descent.
+      resetH();
+      for (let i = 0; i < n; i++) d[i] = -g[i]!;
+      slope = 0;
+      for (let i = 0; i < n; i++) slope -= g[i]! * g[i]!;
+      if (!(slope < 0)) break;
+    }
+    let t = 1;
+    let fn = Infinity;
+    for (let k = 0; k < 60; k++, t *= 0.5) {
+      for (let i = 0; i < n; i++) xn[i] = x[i]! + t * d[i]!;
+      fn = fg(xn, gn);
+      if (Number.isFinite(fn) && fn <= f + 1e-4 * t * slope) break;
+      fn = Infinity;
+    }
+    if (!Number.isFinite(fn)) break;
+    let sy = 0;
+    for (let i = 0; i < n; i++) {
+      s[i] = xn[i]! - x[i]!;
+      y[i] = gn[i]! - g[i]!;
+      sy += s[i]! * y[i]!;
+    }
+    const done = Math.abs(f - fn) <= tol * (Math.abs(fn) + tol);
+    [x, g, gn] = [Float64Array.from(xn), gn, g];
+    f = fn;
+    if (done) break;
+    if (sy > 1e-300) {
+      // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ, with ρ = 1 / (yᵀ s).
+      const rho = 1 / sy;
+      let yHy = 0;
+      for (let i = 0; i < n; i++) {
+        let v = 0;
+        for (let j = 0; j < n; j++) v += H[i * n + j]! * y[j]!;
+        Hy[i] = v;
+        yHy += y[i]! * v;
+      }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++)
+          H[i * n + j] =
+            H[i * n + j]! -
+            rho * (Hy[i]! * s[j]! + s[i]! * Hy[j]!) +
+            (rho * rho * yHy + rho) * s[i]! * s[j]!;
+    }
+  }
+  return { x: Array.from(x), f, iterations: it };
+}

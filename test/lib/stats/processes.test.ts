@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import {
   fitHawkes,
+  logLikelihood,
+  logLikelihoodGrad,
   piecewiseBaseline,
   simulateHawkes,
   simulateNhpp,
@@ -13,6 +15,7 @@ import {
   periodicShape,
   smoothCounts,
 } from '../../../src/lib/stats/intensity.js';
+import { nelderMead } from '../../../src/lib/stats/optimize.js';
 import { Rng } from '../../../src/lib/rng.js';
 
 const within = (got: number, want: number, rel: number) =>
@@ -133,4 +136,72 @@ test('bucket counts coarsen past their cap, keep every event, and merge exactly'
   assert.ok(whole.widthMs > 60_000);
   const m = BucketCounts.fromState(structuredClone(a.state()), 100).merge(b);
   assert.deepEqual(m.state(), whole.state());
+});
+
+test('the Hawkes gradient is the derivative of the likelihood, on both baselines', () => {
+  const rng = new Rng(5);
+  const times = simulateHawkes({ mu: 0.8, alpha: 1.2, beta: 3 }, 400, rng);
+  const segs = [
+    { start: 0, end: 200, times: times.filter((t) => t < 200) },
+    { start: 250, end: 400, times: times.filter((t) => t >= 250) },
+  ];
+  const nu = piecewiseBaseline(0, 50, [0.5, 1.5, 1, 0.8, 1.2, 1, 0.9, 1.1]);
+  for (const base of [undefined, nu]) {
+    for (const p of [
+      { mu: 0.8, alpha: 1.2, beta: 3 },
+      { mu: 2, alpha: 0.1, beta: 0.5 },
+      { mu: 0.3, alpha: 4, beta: 9 },
+    ]) {
+      const grad = new Float64Array(3);
+      const ll = logLikelihoodGrad(p, segs, grad, base);
+      assert.ok(Math.abs(ll - logLikelihood(p, segs, base)) <= 1e-9 * Math.abs(ll));
+      (['mu', 'alpha', 'beta'] as const).forEach((k, i) => {
+        const h = 1e-6 * p[k];
+        const fd =
+          (logLikelihood({ ...p, [k]: p[k] + h }, segs, base) -
+            logLikelihood({ ...p, [k]: p[k] - h }, segs, base)) /
+          (2 * h);
+        assert.ok(
+          Math.abs(grad[i]! - fd) <= 1e-5 * Math.max(1, Math.abs(fd)),
+          `∂/∂${k}: ${grad[i]} vs finite difference ${fd}`,
+        );
+      });
+    }
+  }
+});
+
+test('the quasi-Newton fit reaches the likelihood a long simplex search reaches', () => {
+  const MAX = 0.98;
+  const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+  for (const [seed, p] of [
+    [21, { mu: 0.5, alpha: 1, beta: 2.5 }],
+    [22, { mu: 3, alpha: 0.5, beta: 10 }],
+    [23, { mu: 0.2, alpha: 0.02, beta: 0.05 }],
+  ] as const) {
+    const times = simulateHawkes(p, 3000, new Rng(seed));
+    const segs = [{ start: 0, end: 3000, times }];
+    const fit = fitHawkes(segs)!;
+    const nll = (x: number[]) => {
+      const beta = Math.exp(x[2]!);
+      return -logLikelihood(
+        { mu: Math.exp(x[0]!), alpha: MAX * sigmoid(x[1]!) * beta, beta },
+        segs,
+      );
+    };
+    let best = Infinity;
+    for (const scale of [0.1, 1, 10])
+      for (const br of [0.2, 0.6]) {
+        const rate = times.length / 3000;
+        const x0 = [
+          Math.log(rate * (1 - br)),
+          Math.log(br / MAX / (1 - br / MAX)),
+          Math.log(scale),
+        ];
+        const m = nelderMead(nll, x0, { step: 0.7, maxIter: 2000, tol: 1e-12 });
+        best = Math.min(best, nelderMead(nll, m.x, { step: 0.2, maxIter: 2000, tol: 1e-12 }).f);
+      }
+    const hawkesLl = logLikelihood(fit, segs);
+    if (fit.significant) assert.ok(hawkesLl >= -best - 1e-9 * Math.abs(best), `${hawkesLl} vs ${-best}`);
+    else assert.ok(2 * (-best - fit.poissonLogLik) <= 5.991 + 1e-6, 'a significant fit was missed');
+  }
 });
