@@ -27,6 +27,20 @@ export interface DDSketchJson {
 
 const MIN_INDEXABLE = 1e-9;
 
+/** Keys of the integers 1…SMALL−1 (line sizes, lags in ms, counts: most values a profile adds),
+ * per α, computed with the same expression as `add` so a table hit is bit-identical to a miss. */
+const SMALL = 1 << 16;
+const smallKeys = new Map<number, Int32Array>();
+function smallKeysFor(invLogGamma: number): Int32Array {
+  let t = smallKeys.get(invLogGamma);
+  if (!t) {
+    t = new Int32Array(SMALL);
+    for (let x = 1; x < SMALL; x++) t[x] = Math.ceil(Math.log(x) * invLogGamma);
+    smallKeys.set(invLogGamma, t);
+  }
+  return t;
+}
+
 class Store {
   offset = 0;
   counts: Float64Array = new Float64Array(0);
@@ -87,6 +101,7 @@ export class DDSketch {
   private readonly invLogGamma: number;
   private readonly pos: Store;
   private readonly neg: Store;
+  private readonly small: Int32Array;
   zero = 0;
   count = 0;
   sum = 0;
@@ -99,6 +114,7 @@ export class DDSketch {
     this.alpha = alpha;
     this.gamma = (1 + alpha) / (1 - alpha);
     this.invLogGamma = 1 / Math.log(this.gamma);
+    this.small = smallKeysFor(this.invLogGamma);
     this.pos = new Store(maxBins);
     this.neg = new Store(maxBins);
   }
@@ -106,7 +122,11 @@ export class DDSketch {
   /** Adds a finite value (callers count NaN and ±Infinity themselves). */
   add(x: number, n = 1): void {
     if (!Number.isFinite(x)) return;
-    if (x > MIN_INDEXABLE) this.pos.add(Math.ceil(Math.log(x) * this.invLogGamma), n);
+    if (x > MIN_INDEXABLE)
+      this.pos.add(
+        x < SMALL && (x | 0) === x ? this.small[x]! : Math.ceil(Math.log(x) * this.invLogGamma),
+        n,
+      );
     else if (x < -MIN_INDEXABLE) this.neg.add(Math.ceil(Math.log(-x) * this.invLogGamma), n);
     else this.zero += n;
     this.count += n;

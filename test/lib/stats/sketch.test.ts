@@ -55,6 +55,28 @@ test('DDSketch merge equals the sketch of the union, in any order, and round-tri
   assert.deepEqual(back.toJSON(), whole.toJSON());
 });
 
+test('DDSketch keys every value by ceil(ln x / ln γ), integers included', () => {
+  // Integers below 2^16 take their key from a table: it must be the formula's, at both ends of
+  // the table, past it, and for near-integers that must not hit it.
+  for (const alpha of [0.01, 0.05]) {
+    const values = [1, 2, 3, 1000, 65535, 65536, 65537, 1e6, 2.5, 1 + 1e-12, 65535.5, 0.5];
+    const rng = new Rng(3);
+    for (let i = 0; i < 5000; i++) values.push(1 + Math.floor(rng.next() * 70_000));
+    const sk = new DDSketch(alpha, 100_000);
+    const want = new Map<number, number>();
+    const inv = 1 / Math.log((1 + alpha) / (1 - alpha));
+    for (const v of values) {
+      sk.add(v);
+      const k = Math.ceil(Math.log(v) * inv);
+      want.set(k, (want.get(k) ?? 0) + 1);
+    }
+    const { offset, counts } = sk.toJSON().pos;
+    const got = new Map<number, number>();
+    counts.forEach((c, i) => c > 0 && got.set(offset + i, c));
+    assert.deepEqual(new Map([...got].sort()), new Map([...want].sort()));
+  }
+});
+
 test('DDSketch with few bins collapses the low end and keeps the tail', () => {
   const s = new DDSketch(0.01, 64);
   for (let e = -6; e <= 6; e++) s.add(10 ** e);
