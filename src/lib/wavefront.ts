@@ -75,6 +75,9 @@ export const SLOT = {
   seriesLo: 25,
 } as const;
 const S = SLOT;
+/** `misc >>> 24`: decimals the sender printed in a metric's value; this when it did not write
+ * plain decimal digits (native/core/src/batch.rs `NO_DECIMALS`). */
+export const NO_DECIMALS = 255;
 /** Timestamp units by native code (native/core/src/num.rs `Unit`). */
 const TS_UNITS = ['none', 's', 'ms', 'us', 'ns'] as const;
 export type TimestampUnit = (typeof TS_UNITS)[number];

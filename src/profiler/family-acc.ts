@@ -9,6 +9,7 @@
 import { BucketCounts, type CurveState } from '../lib/stats/intensity.js';
 import { DDSketch, type DDSketchJson } from '../lib/stats/ddsketch.js';
 import { HyperLogLog } from '../lib/stats/cardinality.js';
+import { NO_DECIMALS } from '../lib/wavefront.js';
 import { InstantWindows, type InstantWindowsState } from './sample.js';
 import { SeriesSample, type SeriesRec } from './series.js';
 
@@ -127,7 +128,9 @@ export class FamilyAcc {
       : Math.min(MAX_DECIMALS + 1, text.length - dot - 1);
   }
 
-  addValue(v: number): void {
+  /** `printed`: the decimals its sender wrote (`1.0` has one), or NO_DECIMALS when the parser
+   * could not tell (exponent, suffix, no text): then counted from the value itself. */
+  addValue(v: number, printed = NO_DECIMALS): void {
     if (Number.isNaN(v)) {
       this.nan++;
       return;
@@ -138,7 +141,9 @@ export class FamilyAcc {
     }
     if (v < 0) this.neg++;
     else if (v === 0) this.zero++;
-    this.decimals[FamilyAcc.decimalsOf(v)]!++;
+    this.decimals[
+      printed < NO_DECIMALS ? Math.min(printed, MAX_DECIMALS + 1) : FamilyAcc.decimalsOf(v)
+    ]!++;
     this.sk.values.add(v);
   }
 

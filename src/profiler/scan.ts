@@ -131,7 +131,7 @@ export function scanText(
     }
     const valued = kind === Kind.metric || kind === Kind.delta;
     const v = nums[i * NS]!;
-    if (valued) fam.addValue(v);
+    if (valued) fam.addValue(v, L[o + MISC]! >>> 24);
     else if (kind === Kind.span) scanSpan(acc, fam, strings(), i, nums[i * NS + 2]!);
     else if (kind >= Kind.histogram_m && kind <= Kind.histogram_d) {
       const first = L[o + AUX_FIRST]!;

@@ -245,6 +245,28 @@ test('quoting: each family publishes the shares of names, sources, keys and valu
   });
 });
 
+test('decimals: as the sender printed them, trailing zeros included; other forms by their value', async () => {
+  await inTmp(async (root) => {
+    const written = ['1.0', '2.50', '3', '-0.000', '1e3', '7.5f', '12.125', '.5'];
+    const lines: string[] = [];
+    for (let i = 0; i < 80; i++)
+      lines.push(`d.m ${written[i % written.length]} ${1_795_000_000 + i} source=h`);
+    writeFileSync(join(root, 'd.wf'), lines.join('\n') + '\n');
+    const o = await profile(base(join(root, 'd.wf'), join(root, 'o')));
+    const got = o.recipes.find((r) => r.family.name === 'd.m')!.values!.decimals;
+    // 1.0 → 1; 2.50 → 2; 3, 1e3 (1000) → 0; -0.000 → 3; 7.5f (7.5) → 1; 12.125 → 3; .5 → 1.
+    assert.deepEqual(
+      [...got].sort((a, b) => a.digits - b.digits),
+      [
+        { digits: 0, share: 2 / 8 },
+        { digits: 1, share: 3 / 8 },
+        { digits: 2, share: 1 / 8 },
+        { digits: 3, share: 2 / 8 },
+      ],
+    );
+  });
+});
+
 /** Profiles one capture part holding `reqs` (half of the stream mirrored). */
 async function profileCaptured(root: string, reqs: readonly CapturedRequest[]) {
   const d = partDir(join(root, 'capture'));

@@ -42,7 +42,8 @@ pub mod slot {
     pub const TRACE_E: usize = 20;
     pub const SPAN_S: usize = 21;
     pub const SPAN_E: usize = 22;
-    /// ts unit | second-is-end << 8 | custom source index << 16
+    /// ts unit | second-is-end << 8 | custom source index << 16 | printed decimals << 24
+    /// (`NO_DECIMALS` when the value was not written as plain decimal digits).
     pub const MISC: usize = 23;
     pub const SERIES_HI: usize = 24;
     pub const SERIES_LO: usize = 25;
@@ -166,7 +167,7 @@ impl Parser {
 
     /// Parses every line of `buf` into `out` (appending).
     pub fn parse_batch(&mut self, buf: &[u8], out: &mut Columns) {
-        self.each_line(buf, |rec, _| emit(rec, out));
+        self.each_line(buf, |rec, _| emit(buf, rec, out));
     }
 }
 
@@ -240,7 +241,31 @@ fn trim(buf: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
     (s, e)
 }
 
-fn emit(rec: &Rec, out: &mut Columns) {
+/// Marks a value not written as `[sign]digits[.digits]` (exponent, suffix, hex, NaN, or no value).
+pub const NO_DECIMALS: u32 = 255;
+
+/// How many digits follow the point in a value written as `[+-]digits[.digits]`: what its sender
+/// printed (`1.0` has one), which the parsed double alone cannot tell. Capped below `NO_DECIMALS`.
+pub fn printed_decimals(raw: &[u8]) -> u32 {
+    let body = match raw.first() {
+        Some(b'-' | b'+') => &raw[1..],
+        _ => raw,
+    };
+    let mut dot = None;
+    for (i, &c) in body.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {}
+            b'.' if dot.is_none() => dot = Some(i),
+            _ => return NO_DECIMALS,
+        }
+    }
+    if body.len() == dot.map_or(0, |_| 1) {
+        return NO_DECIMALS;
+    }
+    dot.map_or(0, |d| ((body.len() - d - 1) as u32).min(NO_DECIMALS - 1))
+}
+
+fn emit(buf: &[u8], rec: &Rec, out: &mut Columns) {
     use slot::*;
     let tags_first = out.tags.len() / TAG_STRIDE;
     let mut ntags = 0u32;
@@ -293,7 +318,10 @@ fn emit(rec: &Rec, out: &mut Columns) {
     l[TRACE_E] = rec.trace_id.e;
     l[SPAN_S] = rec.span_id.s;
     l[SPAN_E] = rec.span_id.e;
-    l[MISC] = rec.ts_unit as u32 | (rec.second_is_end as u32) << 8 | (rec.custom_idx as u32) << 16;
+    l[MISC] = rec.ts_unit as u32
+        | (rec.second_is_end as u32) << 8
+        | (rec.custom_idx as u32) << 16
+        | printed_decimals(&rec.value_tok.text(buf)) << 24;
     l[SERIES_HI] = (rec.series >> 32) as u32;
     l[SERIES_LO] = rec.series as u32;
     out.lines.extend_from_slice(&l);
@@ -308,4 +336,35 @@ fn emit(rec: &Rec, out: &mut Columns) {
         f64::NAN
     };
     out.nums.extend_from_slice(&[rec.value, ts_ms, third]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_decimals_counts_what_the_sender_wrote() {
+        let cases: &[(&str, u32)] = &[
+            ("1", 0),
+            ("1.0", 1),
+            ("-2.50", 2),
+            ("+7.125", 3),
+            ("5.", 0),
+            (".5", 1),
+            ("0.000", 3),
+            ("1e3", NO_DECIMALS),
+            ("1.5f", NO_DECIMALS),
+            ("0x1p3", NO_DECIMALS),
+            ("NaN", NO_DECIMALS),
+            (".", NO_DECIMALS),
+            ("-", NO_DECIMALS),
+            ("", NO_DECIMALS),
+            ("1.2.3", NO_DECIMALS),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(printed_decimals(raw.as_bytes()), *want, "{raw}");
+        }
+        let long = format!("0.{}", "1".repeat(400));
+        assert_eq!(printed_decimals(long.as_bytes()), NO_DECIMALS - 1);
+    }
 }

@@ -214,6 +214,7 @@ pub fn metric_tokens(buf: &[u8], rec: &mut Rec) -> bool {
     };
     rec.name = name;
     rec.value = value;
+    rec.value_tok = v;
     if c.i < end && buf[c.i].is_ascii_digit() {
         let Some(t) = c.plain() else { return false };
         if !c.after_token() {

@@ -122,7 +122,10 @@ fn metric_body(buf: &[u8], lx: &mut Lexer, rec: &mut Rec) -> Result<(), Unmatche
         rec.kind = Kind::Delta;
     }
     match parse_java_double(&v.text(buf)) {
-        Some(x) => rec.value = x,
+        Some(x) => {
+            rec.value = x;
+            rec.value_tok = v;
+        }
         None => {
             rec.fail(Stage::Parse, 300, Reason::InvalidValue, v);
             return Ok(());

@@ -309,6 +309,8 @@ pub struct Rec {
     pub detail: Tok,
     pub name: Tok,
     pub value: f64,
+    /// The value's token (metric and delta lines), for how many decimals its sender printed.
+    pub value_tok: Tok,
     pub ts: Option<Tok>,
     pub ts_unit: Unit,
     pub ts_ms: i64,
@@ -340,6 +342,7 @@ impl Rec {
         self.detail = Tok::default();
         self.name = Tok::default();
         self.value = 0.0;
+        self.value_tok = Tok::default();
         self.ts = None;
         self.ts_unit = Unit::None;
         self.ts_ms = 0;
