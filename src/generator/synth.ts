@@ -76,13 +76,18 @@ export class FamilySynth {
     private readonly shards: number,
     /** Not adopted across a reload: the new recipe may render the same identity differently. */
     readonly tagCache = new TagCache(),
-    /** Keep each slot's drawn value indices (off only for tests' reference renderings). */
+    /** Keep each slot's drawn value indices and prebuilt tag combinations (off only for tests'
+     * reference renderings, which draw and copy every value each time). */
     private readonly keepIndices = true,
   ) {
     this.lastSec = new Uint32Array(0);
     this.gen = new Uint32Array(0);
     this.hs = new Uint32Array(0);
     this.state = new Float64Array(0);
+    let combos = 1;
+    for (const k of m.keys) combos *= k.vocab.pieces.length + 1;
+    this.suffixes =
+      keepIndices && m.keys.length > 1 && combos <= 4096 ? new Array<Buffer>(combos) : undefined;
   }
 
   /** Takes over the series state of the same family from before a recipe reload. The seed comes
@@ -358,10 +363,35 @@ export class FamilySynth {
   /** Point tags after the source: the values `identityKey` hashed. */
   private keys(out: Out, h: number): void {
     const keys = this.m.keys;
-    for (let k = 0; k < keys.length; k++) {
-      const c = this.drawnIndex(k, h);
-      if (c >= 2) out.piece(keys[k]!.vocab.pieces[c - 2]!);
+    const suffixes = this.suffixes;
+    if (suffixes === undefined) {
+      for (let k = 0; k < keys.length; k++) {
+        const c = this.drawnIndex(k, h);
+        if (c >= 2) out.piece(keys[k]!.vocab.pieces[c - 2]!);
+      }
+      return;
     }
+    // Few combinations of values: all point tags as one prebuilt piece, one copy per line
+    // instead of one per key (an identity the byte cache does not hold is rendered again).
+    let combo = 0;
+    for (let k = 0; k < keys.length; k++)
+      combo = combo * (keys[k]!.vocab.pieces.length + 1) + this.drawnIndex(k, h) - 1;
+    out.piece(suffixes[combo] ?? this.suffix(combo));
+  }
+
+  /** Prebuilt point-tag renderings by combination of value indices, when there are few. */
+  private readonly suffixes: Buffer[] | undefined;
+
+  private suffix(combo: number): Buffer {
+    const keys = this.m.keys;
+    const parts: Buffer[] = [];
+    for (let k = keys.length - 1, c = combo; k >= 0; k--) {
+      const radix = keys[k]!.vocab.pieces.length + 1;
+      const v = c % radix;
+      c = (c - v) / radix;
+      if (v >= 1) parts.unshift(keys[k]!.vocab.pieces[v - 1]!);
+    }
+    return (this.suffixes![combo] = Buffer.concat(parts));
   }
 
   /** Key `k`'s (`keys.length`: the source's) value index + 2 for the slot being rendered, drawn

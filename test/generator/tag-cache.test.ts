@@ -1,6 +1,6 @@
 // The identity caches are pure speed-ups: whatever the byte cache holds, was cleared of or never
-// held, and with the per-slot value indices kept, the bytes on the wire are the ones a fresh
-// rendering (no cache, no kept indices) gives, through churn (a slot's new identity
+// held, and with the per-slot value indices and prebuilt tag combinations, the bytes on the wire
+// are the ones a fresh rendering (no cache, no kept indices, one copy per tag) gives, through churn (a slot's new identity
 // must never reuse its old rendering), drift, replica sources (N× universes), a full arena and
 // its resets.
 import assert from 'node:assert/strict';
@@ -24,7 +24,11 @@ function run(
     { length: 30 },
     (_, i) => [`h${i}.example`, 30 - i] as [string, number],
   );
-  const m = compileFamily(recipe({ name, kind, rate: 50, series: 40, keys: BENCH_KEYS, sources }));
+  const r = recipe({ name, kind, rate: 50, series: 40, keys: BENCH_KEYS, sources });
+  // One key on some series only: absent values take part in the prebuilt combinations too.
+  const keys = r.series.keys as Array<{ presence: number }>;
+  keys[0]!.presence = 0.6;
+  const m = compileFamily(r);
   const syn = new FamilySynth(m, 0, 1, cache, keepIndices);
   const rng = new Rng(7);
   const churn = new Rng(8);
@@ -44,8 +48,15 @@ for (const kind of ['metric', 'delta', 'histogram_m'] as const) {
   test(`tag cache (${kind}): same bytes as rendering every line, through churn, drift and arena resets`, () => {
     const never = new TagCache(undefined, 0);
     const plain = run(kind, never, false);
+    const lines = plain.toString().split('\n');
+    const withEnv = lines.filter((l) => l.includes('"env"=')).length;
+    assert.ok(withEnv > lines.length * 0.3 && withEnv < lines.length * 0.9, `${withEnv} with env`);
     assert.equal(never.hits, 0);
-    assert.deepEqual(run(kind, new TagCache(undefined, 0)), plain, 'value indices kept');
+    assert.deepEqual(
+      run(kind, new TagCache(undefined, 0)),
+      plain,
+      'value indices kept, point tags from prebuilt combinations',
+    );
     const cached = new TagCache();
     assert.deepEqual(run(kind, cached), plain);
     assert.ok(cached.hits > cached.misses * 5, `hits ${cached.hits}, misses ${cached.misses}`);
