@@ -237,8 +237,9 @@ export function fitHawkes(
     grad[2] = -(g3[1]! * alpha + g3[2]! * beta);
     return -ll;
   };
-  // Quasi-Newton from the same spread of starts the simplex search used: with the gradient, each
-  // start converges in tens of likelihood passes instead of hundreds.
+  // Quasi-Newton from a spread of starts (three time scales, two branching ratios): the
+  // likelihood can have a local optimum per time scale, and with the gradient each start costs
+  // tens of likelihood passes, where a simplex search took hundreds.
   let best: { x: number[]; f: number } | undefined;
   for (const scale of [0.1, 1, 10]) {
     for (const br of [0.2, 0.6]) {

@@ -1,5 +1,6 @@
-// Nelder–Mead simplex minimisation: derivative-free, enough for the three-parameter likelihoods
-// fitted here (after transforming parameters to unconstrained space).
+// Minimisers for the small likelihoods fitted here, over parameters transformed to unconstrained
+// space: BFGS where the objective has an analytic gradient (the Hawkes fit), and Nelder–Mead,
+// derivative-free, for the rest and as the independent reference the BFGS fit is tested against.
 
 export interface Minimum {
   readonly x: number[];
