@@ -201,7 +201,8 @@ test('the quasi-Newton fit reaches the likelihood a long simplex search reaches'
         best = Math.min(best, nelderMead(nll, m.x, { step: 0.2, maxIter: 2000, tol: 1e-12 }).f);
       }
     const hawkesLl = logLikelihood(fit, segs);
-    if (fit.significant) assert.ok(hawkesLl >= -best - 1e-9 * Math.abs(best), `${hawkesLl} vs ${-best}`);
+    if (fit.significant)
+      assert.ok(hawkesLl >= -best - 1e-9 * Math.abs(best), `${hawkesLl} vs ${-best}`);
     else assert.ok(2 * (-best - fit.poissonLogLik) <= 5.991 + 1e-6, 'a significant fit was missed');
   }
 });
