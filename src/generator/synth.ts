@@ -22,6 +22,8 @@ const HIST_G: Record<string, Buffer> = {
   histogram_d: Buffer.from('!D '),
 };
 const DRIFT_KEY = Buffer.from(' "drift"="');
+/** What a small Buffer costs beyond its bytes (its object and slab reference), for the budget. */
+const SUFFIX_OVERHEAD = 96;
 const MALFORMED = {
   300: Buffer.from(' not-a-number'),
   406: Buffer.from(' 1 source=""'),
@@ -391,7 +393,11 @@ export class FamilySynth {
       c = (c - v) / radix;
       if (v >= 1) parts.unshift(keys[k]!.vocab.pieces[v - 1]!);
     }
-    return (this.suffixes![combo] = Buffer.concat(parts));
+    const b = Buffer.concat(parts);
+    // Kept within the worker's identity-cache budget: thousands of families with thousands of
+    // combinations each must not add up unbounded. Past it, each line concatenates again.
+    if (this.tagCache.reserve(b.length + SUFFIX_OVERHEAD)) this.suffixes![combo] = b;
+    return b;
   }
 
   /** Key `k`'s (`keys.length`: the source's) value index + 2 for the slot being rendered, drawn

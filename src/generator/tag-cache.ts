@@ -52,6 +52,18 @@ export class TagCache {
     this.arena = Buffer.alloc(0);
     this.view = new Uint8Array(0);
     this.pos = 0;
+    this.reserved = 0;
+  }
+
+  /** Bytes of the budget held for the family's other prebuilt renderings (tag combinations). */
+  private reserved = 0;
+
+  /** Takes `n` bytes of the budget for another prebuilt rendering of this family, given back by
+   * `release`; false when the budget has not got them (the caller renders without keeping). */
+  reserve(n: number): boolean {
+    if (!this.take(n)) return false;
+    this.reserved += n;
+    return true;
   }
 
   /** Takes `n` bytes from the budget; false when it has not got them. */
@@ -61,9 +73,9 @@ export class TagCache {
     return true;
   }
 
-  /** Bytes held (index and arena), for the memory figures. */
+  /** Bytes held (index, arena, reservations), for the memory figures. */
   get bytes(): number {
-    return this.off.byteLength + this.len.byteLength + this.arena.byteLength;
+    return this.off.byteLength + this.len.byteLength + this.arena.byteLength + this.reserved;
   }
 
   /** Copies slot `j`'s rendering to `out` at `at`; returns the new end, or -1 when not cached. */

@@ -85,6 +85,23 @@ for (const kind of ['metric', 'delta', 'histogram_m'] as const) {
     );
     capped.release();
     assert.equal(budget.bytes, 30_000, 'everything given back');
+    // The prebuilt tag combinations are charged to the budget (here the byte cache holds nothing).
+    const comboBudget = new CacheBudget(1e6);
+    const combosOnly = new TagCache(comboBudget, 0);
+    assert.deepEqual(run(kind, combosOnly), plain);
+    assert.ok(comboBudget.bytes < 1e6 && combosOnly.bytes === 1e6 - comboBudget.bytes);
+    combosOnly.release();
+    assert.equal(comboBudget.bytes, 1e6);
+    // Too small for even the prebuilt tag combinations: the bytes stay the same, and what the
+    // combinations took is given back with the rest.
+    for (const small of [0, 300]) {
+      const starvedBudget = new CacheBudget(small);
+      const starved = new TagCache(starvedBudget);
+      assert.deepEqual(run(kind, starved), plain);
+      assert.ok(starvedBudget.bytes >= 0 && starved.bytes <= small);
+      starved.release();
+      assert.equal(starvedBudget.bytes, small);
+    }
   });
 }
 
