@@ -366,38 +366,48 @@ export class FamilySynth {
   private keys(out: Out, h: number): void {
     const keys = this.m.keys;
     const suffixes = this.suffixes;
-    if (suffixes === undefined) {
-      for (let k = 0; k < keys.length; k++) {
-        const c = this.drawnIndex(k, h);
-        if (c >= 2) out.piece(keys[k]!.vocab.pieces[c - 2]!);
-      }
-      return;
+    if (suffixes !== undefined && !this.starved) {
+      // Few combinations of values: all point tags as one prebuilt piece, one copy per line
+      // instead of one per key (an identity the byte cache does not hold is rendered again).
+      let combo = 0;
+      for (let k = 0; k < keys.length; k++)
+        combo = combo * (keys[k]!.vocab.pieces.length + 1) + this.drawnIndex(k, h) - 1;
+      const piece = suffixes[combo] ?? this.suffix(combo);
+      if (piece !== undefined) return out.piece(piece);
     }
-    // Few combinations of values: all point tags as one prebuilt piece, one copy per line
-    // instead of one per key (an identity the byte cache does not hold is rendered again).
-    let combo = 0;
-    for (let k = 0; k < keys.length; k++)
-      combo = combo * (keys[k]!.vocab.pieces.length + 1) + this.drawnIndex(k, h) - 1;
-    out.piece(suffixes[combo] ?? this.suffix(combo));
+    for (let k = 0; k < keys.length; k++) {
+      const c = this.drawnIndex(k, h);
+      if (c >= 2) out.piece(keys[k]!.vocab.pieces[c - 2]!);
+    }
   }
 
   /** Prebuilt point-tag renderings by combination of value indices, when there are few. */
   private readonly suffixes: Buffer[] | undefined;
+  /** The budget refused a combination: render key by key from then on, without trying again. */
+  private starved = false;
 
-  private suffix(combo: number): Buffer {
+  /** Builds and keeps combination `combo`'s rendering; undefined when the worker's identity-cache
+   * budget cannot hold it (thousands of families with thousands of combinations each must not add
+   * up unbounded), and the line is rendered key by key. */
+  private suffix(combo: number): Buffer | undefined {
     const keys = this.m.keys;
     const parts: Buffer[] = [];
+    let bytes = 0;
     for (let k = keys.length - 1, c = combo; k >= 0; k--) {
       const radix = keys[k]!.vocab.pieces.length + 1;
       const v = c % radix;
       c = (c - v) / radix;
-      if (v >= 1) parts.unshift(keys[k]!.vocab.pieces[v - 1]!);
+      if (v >= 1) {
+        const piece = keys[k]!.vocab.pieces[v - 1]!;
+        parts.unshift(piece);
+        bytes += piece.length;
+      }
     }
-    const b = Buffer.concat(parts);
-    // Kept within the worker's identity-cache budget: thousands of families with thousands of
-    // combinations each must not add up unbounded. Past it, each line concatenates again.
-    if (this.tagCache.reserve(b.length + SUFFIX_OVERHEAD)) this.suffixes![combo] = b;
-    return b;
+    if (!this.tagCache.reserve(bytes + SUFFIX_OVERHEAD)) {
+      this.starved = true;
+      return undefined;
+    }
+    return (this.suffixes![combo] = Buffer.concat(parts, bytes));
   }
 
   /** Key `k`'s (`keys.length`: the source's) value index + 2 for the slot being rendered, drawn
