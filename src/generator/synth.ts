@@ -24,6 +24,8 @@ const HIST_G: Record<string, Buffer> = {
 const DRIFT_KEY = Buffer.from(' "drift"="');
 /** What a small Buffer costs beyond its bytes (its object and slab reference), for the budget. */
 const SUFFIX_OVERHEAD = 96;
+/** A slot of the combination array (a pointer in V8's heap). */
+const SLOT_BYTES = 8;
 const MALFORMED = {
   300: Buffer.from(' not-a-number'),
   406: Buffer.from(' 1 source=""'),
@@ -88,8 +90,7 @@ export class FamilySynth {
     this.state = new Float64Array(0);
     let combos = 1;
     for (const k of m.keys) combos *= k.vocab.pieces.length + 1;
-    this.suffixes =
-      keepIndices && m.keys.length > 1 && combos <= 4096 ? new Array<Buffer>(combos) : undefined;
+    this.combos = keepIndices && m.keys.length > 1 && combos <= 4096 ? combos : 0;
   }
 
   /** Takes over the series state of the same family from before a recipe reload. The seed comes
@@ -365,15 +366,18 @@ export class FamilySynth {
   /** Point tags after the source: the values `identityKey` hashed. */
   private keys(out: Out, h: number): void {
     const keys = this.m.keys;
-    const suffixes = this.suffixes;
-    if (suffixes !== undefined && !this.starved) {
+    if (this.combos > 0) {
       // Few combinations of values: all point tags as one prebuilt piece, one copy per line
       // instead of one per key (an identity the byte cache does not hold is rendered again).
       let combo = 0;
       for (let k = 0; k < keys.length; k++)
         combo = combo * (keys[k]!.vocab.pieces.length + 1) + this.drawnIndex(k, h) - 1;
-      const piece = suffixes[combo] ?? this.suffix(combo);
-      if (piece !== undefined) return out.piece(piece);
+      // Once starved, the pieces already paid for still serve; only new ones are not built.
+      const piece = this.suffixes?.[combo] ?? (this.starved ? undefined : this.suffix(combo));
+      if (piece !== undefined) {
+        this.prebuiltCopies++;
+        return out.piece(piece);
+      }
     }
     for (let k = 0; k < keys.length; k++) {
       const c = this.drawnIndex(k, h);
@@ -381,8 +385,13 @@ export class FamilySynth {
     }
   }
 
-  /** Prebuilt point-tag renderings by combination of value indices, when there are few. */
-  private readonly suffixes: Buffer[] | undefined;
+  /** Lines whose point tags were one prebuilt piece (tests read it). */
+  prebuiltCopies = 0;
+  /** How many combinations of value indices there are when few enough to prebuild (else 0). */
+  private readonly combos: number;
+  /** Prebuilt point-tag renderings by combination, allocated (and charged) on first use: most
+   * families never miss the byte cache, and their slot arrays would go uncounted. */
+  private suffixes: Buffer[] | undefined;
   /** The budget refused a combination: render key by key from then on, without trying again. */
   private starved = false;
 
@@ -403,11 +412,13 @@ export class FamilySynth {
         bytes += piece.length;
       }
     }
-    if (!this.tagCache.reserve(bytes + SUFFIX_OVERHEAD)) {
+    const slots = this.suffixes === undefined ? this.combos * SLOT_BYTES : 0;
+    if (!this.tagCache.reserve(bytes + SUFFIX_OVERHEAD + slots)) {
       this.starved = true;
       return undefined;
     }
-    return (this.suffixes![combo] = Buffer.concat(parts, bytes));
+    this.suffixes ??= new Array<Buffer>(this.combos);
+    return (this.suffixes[combo] = Buffer.concat(parts, bytes));
   }
 
   /** Key `k`'s (`keys.length`: the source's) value index + 2 for the slot being rendered, drawn

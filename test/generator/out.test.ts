@@ -24,7 +24,10 @@ function fixedRef(v: number, d: number): string {
 
 test('uint writes every integer below 2^53 as String() does', () => {
   const edges = [0, 1, 9, 10, 99, 2 ** 31 - 1, 2 ** 31, 999_999_999, 1e9, 1e9 + 1, 1732233600000];
-  for (const v of [...edges, 2 ** 53 - 1, 10 ** 15, 10 ** 15 - 1])
+  // k·10⁹ − 1 near the top: the quotient sits 10⁻⁹ below an integer, the tightest case for the
+  // floor of the division.
+  const tops = [9007198999999999, 8388608999999999, 8388607999999999, 4194304999999999];
+  for (const v of [...edges, ...tops, 2 ** 53 - 1, 10 ** 15, 10 ** 15 - 1])
     assert.equal(
       written((o) => o.uint(v)),
       String(v),

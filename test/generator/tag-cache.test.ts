@@ -1,8 +1,8 @@
 // The identity caches are pure speed-ups: whatever the byte cache holds, was cleared of or never
 // held, and with the per-slot value indices and prebuilt tag combinations, the bytes on the wire
-// are the ones a fresh rendering (no cache, no kept indices, one copy per tag) gives, through churn (a slot's new identity
-// must never reuse its old rendering), drift, replica sources (N× universes), a full arena and
-// its resets.
+// are the ones a fresh rendering (no cache, no kept indices, one copy per tag) gives, through
+// churn (a slot's new identity must never reuse its old rendering), drift, replica sources (N×
+// universes), a full arena and its resets.
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { compileFamily } from '../../src/generator/model.js';
@@ -18,6 +18,7 @@ function run(
   kind: 'metric' | 'delta' | 'histogram_m',
   cache: TagCache,
   keepIndices = true,
+  seen?: { prebuilt: number },
 ): Buffer {
   const name = kind === 'delta' ? '∆cache.count' : `cache.${kind}`;
   const sources = Array.from(
@@ -41,6 +42,7 @@ function run(
     syn.emit(out, 60, EPOCH + s * 1000, rng, 0, s >= 30 ? 0.4 : 0);
     parts.push(out.take());
   }
+  if (seen) seen.prebuilt = syn.prebuiltCopies;
   return Buffer.concat(parts);
 }
 
@@ -88,17 +90,33 @@ for (const kind of ['metric', 'delta', 'histogram_m'] as const) {
     // The prebuilt tag combinations are charged to the budget (here the byte cache holds nothing).
     const comboBudget = new CacheBudget(1e6);
     const combosOnly = new TagCache(comboBudget, 0);
-    assert.deepEqual(run(kind, combosOnly), plain);
-    assert.ok(comboBudget.bytes < 1e6 && combosOnly.bytes === 1e6 - comboBudget.bytes);
+    const full = { prebuilt: 0 };
+    assert.deepEqual(run(kind, combosOnly, true, full), plain);
+    const used = 1e6 - comboBudget.bytes;
+    assert.ok(used > 0 && full.prebuilt > 0, `${used} bytes charged, ${full.prebuilt} copies`);
     combosOnly.release();
     assert.equal(comboBudget.bytes, 1e6);
-    // Too small for even the prebuilt tag combinations: the bytes stay the same, and what the
-    // combinations took is given back with the rest.
+    // Half of what the combinations need: the budget refuses some, the family renders those key by
+    // key, and the pieces it did build keep serving (they are paid for); all is given back.
+    const halfBudget = new CacheBudget(Math.floor(used / 2));
+    const half = new TagCache(halfBudget, 0);
+    const halfSeen = { prebuilt: 0 };
+    assert.deepEqual(run(kind, half, true, halfSeen), plain);
+    assert.ok(halfBudget.bytes < Math.floor(used / 2), `${halfBudget.bytes} left`);
+    assert.ok(
+      halfSeen.prebuilt > full.prebuilt * 0.5,
+      `${halfSeen.prebuilt} of ${full.prebuilt} copies from prebuilt pieces`,
+    );
+    half.release();
+    assert.equal(halfBudget.bytes, Math.floor(used / 2));
+    // Too small for even the combination array: nothing is charged, the bytes stay the same.
     for (const small of [0, 300]) {
       const starvedBudget = new CacheBudget(small);
-      const starved = new TagCache(starvedBudget);
-      assert.deepEqual(run(kind, starved), plain);
-      assert.ok(starvedBudget.bytes >= 0 && starved.bytes <= small);
+      const starved = new TagCache(starvedBudget, 0);
+      const seen = { prebuilt: 0 };
+      assert.deepEqual(run(kind, starved, true, seen), plain);
+      assert.equal(starvedBudget.bytes, small);
+      assert.equal(seen.prebuilt, 0);
       starved.release();
       assert.equal(starvedBudget.bytes, small);
     }

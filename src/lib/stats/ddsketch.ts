@@ -28,12 +28,16 @@ export interface DDSketchJson {
 const MIN_INDEXABLE = 1e-9;
 
 /** Keys of the integers 1…SMALL−1 (line sizes, lags in ms, counts: most values a profile adds),
- * per α, computed with the same expression as `add` so a table hit is bit-identical to a miss. */
+ * per α, computed with the same expression as `add` so a table hit is bit-identical to a miss.
+ * Built on a sketch's first integer add (decoding and merging never need it), for at most
+ * TABLES distinct α: α can come from input files, and each table is 256 KiB kept for good. */
 const SMALL = 1 << 16;
+const TABLES = 4;
 const smallKeys = new Map<number, Int32Array>();
-function smallKeysFor(invLogGamma: number): Int32Array {
+function smallKeysFor(invLogGamma: number): Int32Array | null {
   let t = smallKeys.get(invLogGamma);
   if (!t) {
+    if (smallKeys.size >= TABLES) return null;
     t = new Int32Array(SMALL);
     for (let x = 1; x < SMALL; x++) t[x] = Math.ceil(Math.log(x) * invLogGamma);
     smallKeys.set(invLogGamma, t);
@@ -101,7 +105,8 @@ export class DDSketch {
   private readonly invLogGamma: number;
   private readonly pos: Store;
   private readonly neg: Store;
-  private readonly small: Int32Array;
+  /** undefined until the first integer add; null when no table is kept for this α. */
+  private small: Int32Array | null | undefined;
   zero = 0;
   count = 0;
   sum = 0;
@@ -114,19 +119,23 @@ export class DDSketch {
     this.alpha = alpha;
     this.gamma = (1 + alpha) / (1 - alpha);
     this.invLogGamma = 1 / Math.log(this.gamma);
-    this.small = smallKeysFor(this.invLogGamma);
     this.pos = new Store(maxBins);
     this.neg = new Store(maxBins);
+  }
+
+  private posKey(x: number): number {
+    if (x < SMALL && (x | 0) === x) {
+      const t =
+        this.small === undefined ? (this.small = smallKeysFor(this.invLogGamma)) : this.small;
+      if (t !== null) return t[x]!;
+    }
+    return Math.ceil(Math.log(x) * this.invLogGamma);
   }
 
   /** Adds a finite value (callers count NaN and ±Infinity themselves). */
   add(x: number, n = 1): void {
     if (!Number.isFinite(x)) return;
-    if (x > MIN_INDEXABLE)
-      this.pos.add(
-        x < SMALL && (x | 0) === x ? this.small[x]! : Math.ceil(Math.log(x) * this.invLogGamma),
-        n,
-      );
+    if (x > MIN_INDEXABLE) this.pos.add(this.posKey(x), n);
     else if (x < -MIN_INDEXABLE) this.neg.add(Math.ceil(Math.log(-x) * this.invLogGamma), n);
     else this.zero += n;
     this.count += n;

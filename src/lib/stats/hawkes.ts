@@ -3,8 +3,9 @@
 // ν is the family's normalised intensity shape (mean 1), so bursts are measured on top of the
 // daily curve instead of the curve being mistaken for self-excitation. Maximum likelihood with
 // Ozaki's O(n) recursion, optimised by BFGS on the analytic gradient over (ln μ, logit n, ln β),
-// which keeps every candidate stationary. Goodness of fit: the time-rescaling theorem (Brown et al. 2002) — the
-// compensator increments between events are Exp(1) under the model; their KS distance is reported.
+// which keeps every candidate stationary. Goodness of fit: the time-rescaling theorem (Brown et
+// al. 2002) — the compensator increments between events are Exp(1) under the model; their KS
+// distance is reported.
 import { ksOneSample, type KsResult } from './ks.js';
 import { bfgs } from './optimize.js';
 import type { Rng } from '../rng.js';
@@ -116,7 +117,8 @@ function prepare(segs: readonly Segment[], nu: Baseline): PreparedSegment[] {
   });
 }
 
-/** The log-likelihood over prepared segments (an optimiser calls it hundreds of times per fit). */
+/** The log-likelihood over prepared segments, without the gradient (the fit's reported value and
+ * the public `logLikelihood`; the optimiser calls `preparedLogLikelihoodGrad`). */
 function preparedLogLikelihood(p: HawkesParams, segs: readonly PreparedSegment[]): number {
   const { mu, alpha, beta } = p;
   if (!(mu > 0 && alpha >= 0 && beta > 0)) return -Infinity;

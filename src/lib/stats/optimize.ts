@@ -1,6 +1,7 @@
 // Minimisers for the small likelihoods fitted here, over parameters transformed to unconstrained
 // space: BFGS where the objective has an analytic gradient (the Hawkes fit), and Nelder–Mead,
-// derivative-free, for the rest and as the independent reference the BFGS fit is tested against.
+// derivative-free, which no fit uses any more: it stays as a general minimiser and as the
+// independent reference the BFGS fit is tested against.
 
 export interface Minimum {
   readonly x: number[];
@@ -65,27 +66,31 @@ export function nelderMead(
 
 /**
  * BFGS with a backtracking (Armijo) line search, for smooth objectives with an analytic gradient.
- * `fg` returns the value and writes the gradient into its second argument. Stops when a step no
- * longer lowers the value by more than `tol` relative, when the gradient vanishes, or at
- * `maxIter`. Non-finite values are treated as walls: the line search backs off from them.
+ * `fg` returns the value and writes the gradient into its second argument. Stops when the largest
+ * gradient component falls to `gtol`·(1 + |f|), when a full step no longer lowers the value by more
+ * than `tol` relative, or at `maxIter`. Non-finite values are treated as walls: the line search
+ * backs off from them.
  */
 export function bfgs(
   fg: (x: Float64Array, grad: Float64Array) => number,
   x0: ArrayLike<number>,
-  opts: { maxIter?: number; tol?: number } = {},
+  opts: { maxIter?: number; tol?: number; gtol?: number } = {},
 ): Minimum {
   const n = x0.length;
   const maxIter = opts.maxIter ?? 200;
   const tol = opts.tol ?? 1e-10;
+  const gtol = opts.gtol ?? 1e-9;
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
   let f = fg(x, g);
   if (!Number.isFinite(f)) return { x: Array.from(x), f: Infinity, iterations: 0 };
   // Inverse Hessian estimate, row-major; starts as the identity.
   const H = new Float64Array(n * n);
+  let identity = true;
   const resetH = (): void => {
     H.fill(0);
     for (let i = 0; i < n; i++) H[i * n + i] = 1;
+    identity = true;
   };
   resetH();
   const d = new Float64Array(n);
@@ -94,8 +99,8 @@ export function bfgs(
   const s = new Float64Array(n);
   const y = new Float64Array(n);
   const Hy = new Float64Array(n);
-  let it = 0;
-  for (; it < maxIter; it++) {
+  /** d = −H·g; returns the slope gᵀd. */
+  const direction = (): number => {
     let slope = 0;
     for (let i = 0; i < n; i++) {
       let v = 0;
@@ -103,21 +108,36 @@ export function bfgs(
       d[i] = v;
       slope += v * g[i]!;
     }
+    return slope;
+  };
+  /** Backtracks along d from t = 1 to the first Armijo point; its value (Infinity: none) and t. */
+  const search = (slope: number): { fn: number; t: number } => {
+    let t = 1;
+    for (let k = 0; k < 60; k++, t *= 0.5) {
+      for (let i = 0; i < n; i++) xn[i] = x[i]! + t * d[i]!;
+      const fn = fg(xn, gn);
+      if (Number.isFinite(fn) && fn <= f + 1e-4 * t * slope) return { fn, t };
+    }
+    return { fn: Infinity, t: 0 };
+  };
+  let it = 0;
+  for (; it < maxIter; it++) {
+    let gmax = 0;
+    for (let i = 0; i < n; i++) gmax = Math.max(gmax, Math.abs(g[i]!));
+    if (!(gmax > gtol * (1 + Math.abs(f)))) break;
+    let slope = direction();
     if (!(slope < 0)) {
       // Not a descent direction (the estimate went bad): restart from steepest descent.
       resetH();
-      for (let i = 0; i < n; i++) d[i] = -g[i]!;
-      slope = 0;
-      for (let i = 0; i < n; i++) slope -= g[i]! * g[i]!;
+      slope = direction();
       if (!(slope < 0)) break;
     }
-    let t = 1;
-    let fn = Infinity;
-    for (let k = 0; k < 60; k++, t *= 0.5) {
-      for (let i = 0; i < n; i++) xn[i] = x[i]! + t * d[i]!;
-      fn = fg(xn, gn);
-      if (Number.isFinite(fn) && fn <= f + 1e-4 * t * slope) break;
-      fn = Infinity;
+    let { fn, t } = search(slope);
+    if (!Number.isFinite(fn) && !identity) {
+      // A badly scaled estimate can point far past every finite value: retry along −g once.
+      resetH();
+      slope = direction();
+      ({ fn, t } = search(slope));
     }
     if (!Number.isFinite(fn)) break;
     let sy = 0;
@@ -126,7 +146,9 @@ export function bfgs(
       y[i] = gn[i]! - g[i]!;
       sy += s[i]! * y[i]!;
     }
-    const done = Math.abs(f - fn) <= tol * (Math.abs(fn) + tol);
+    // Only a full step's small gain means convergence: after heavy backtracking the gain is small
+    // because the step was, while the gradient may still be large.
+    const done = t === 1 && Math.abs(f - fn) <= tol * (Math.abs(fn) + tol);
     [x, g, gn] = [Float64Array.from(xn), gn, g];
     f = fn;
     if (done) break;
@@ -146,6 +168,7 @@ export function bfgs(
             H[i * n + j]! -
             rho * (Hy[i]! * s[j]! + s[i]! * Hy[j]!) +
             (rho * rho * yHy + rho) * s[i]! * s[j]!;
+      identity = false;
     }
   }
   return { x: Array.from(x), f, iterations: it };

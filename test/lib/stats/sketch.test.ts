@@ -57,8 +57,9 @@ test('DDSketch merge equals the sketch of the union, in any order, and round-tri
 
 test('DDSketch keys every value by ceil(ln x / ln γ), integers included', () => {
   // Integers below 2^16 take their key from a table: it must be the formula's, at both ends of
-  // the table, past it, and for near-integers that must not hit it.
-  for (const alpha of [0.01, 0.05]) {
+  // the table, past it, and for near-integers that must not hit it; and for more distinct α than
+  // tables are kept, where the later ones key by the formula.
+  for (const alpha of [0.01, 0.05, 0.02, 0.03, 0.04, 0.005]) {
     const values = [1, 2, 3, 1000, 65535, 65536, 65537, 1e6, 2.5, 1 + 1e-12, 65535.5, 0.5];
     const rng = new Rng(3);
     for (let i = 0; i < 5000; i++) values.push(1 + Math.floor(rng.next() * 70_000));

@@ -1,0 +1,61 @@
+// The BFGS minimiser on objectives with known minima: curved valleys, bad scaling, a wall of
+// non-finite values, and a start where the first steps must backtrack hard.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { bfgs } from '../../../src/lib/stats/optimize.js';
+
+test('bfgs: reaches the Rosenbrock minimum from the classic start', () => {
+  const m = bfgs(
+    (x, g) => {
+      const [a, b] = [x[0]!, x[1]!];
+      g[0] = -2 * (1 - a) - 400 * a * (b - a * a);
+      g[1] = 200 * (b - a * a);
+      return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
+    },
+    [-1.2, 1],
+  );
+  assert.ok(Math.abs(m.x[0]! - 1) < 1e-5 && Math.abs(m.x[1]! - 1) < 1e-5, m.x.join());
+  assert.ok(m.f < 1e-10, `f ${m.f}`);
+});
+
+test('bfgs: a quadratic scaled 1:10⁶ converges in both coordinates', () => {
+  const m = bfgs(
+    (x, g) => {
+      g[0] = x[0]!;
+      g[1] = 1e6 * x[1]!;
+      return 0.5 * (x[0]! ** 2 + 1e6 * x[1]! ** 2);
+    },
+    [3, 1],
+  );
+  assert.ok(Math.abs(m.x[0]!) < 1e-6 && Math.abs(m.x[1]!) < 1e-9, m.x.join());
+});
+
+test('bfgs: does not stop while the gradient is large after a heavily backtracked step', () => {
+  // Steep walls of NaN past |x| = 1e-3 in the first coordinate force tiny accepted steps early on;
+  // the minimum of the second coordinate is far away. A stop on "small gain" alone ends here.
+  const m = bfgs(
+    (x, g) => {
+      if (Math.abs(x[0]!) > 1e-3) return NaN;
+      g[0] = 2 * x[0]!;
+      g[1] = 2 * (x[1]! - 50) * 1e-6;
+      return x[0]! ** 2 + 1e-6 * (x[1]! - 50) ** 2;
+    },
+    [5e-4, 0],
+    { maxIter: 2000 },
+  );
+  assert.ok(Math.abs(m.x[1]! - 50) < 1e-2, m.x.join());
+  assert.ok(Math.abs(m.x[0]!) <= 1e-3);
+});
+
+test('bfgs: a non-finite start returns at once; a wall is never crossed', () => {
+  assert.equal(bfgs(() => Infinity, [1]).f, Infinity);
+  const m = bfgs(
+    (x, g) => {
+      if (x[0]! > 2) return Infinity;
+      g[0] = 2 * (x[0]! - 3);
+      return (x[0]! - 3) ** 2;
+    },
+    [0],
+  );
+  assert.ok(Number.isFinite(m.f) && m.x[0]! <= 2 && m.x[0]! > 1.9, m.x.join());
+});
