@@ -2,10 +2,11 @@
 //!
 //! `family_key = kind ␟ name ␟ key1 ␟ key2 …` over the point-tag keys as the proxy forwards them
 //! (after the `_host`/`_tag` renames; `source` and span structural tags excluded), sorted by
-//! bytes and deduplicated; `family_id` = the first 8 bytes of SHA-256(family_key). SHA-256 runs
-//! once per distinct key: a bounded cache keyed by a seeded fast hash answers the rest, which is
-//! what keeps the batch parser above 1 GB/s.
+//! bytes and deduplicated; `family_id` = the first 8 bytes of SHA-256(family_key). The key is
+//! built and SHA-256 run once per distinct line shape (kind, name, keys in the line's order): a
+//! bounded cache keyed by a seeded fast hash of the shape answers the rest.
 
+use crate::hash::{same_bytes, Stream};
 use crate::lex::Tok;
 use crate::model::*;
 use sha2::{Digest, Sha256};
@@ -26,38 +27,6 @@ pub fn family_hex(id: u64) -> String {
     format!("{id:016x}")
 }
 
-/// Fast seeded 64-bit hash: two independent multiply-rotate lanes over 16-byte steps, so the
-/// multiply latency of one lane hides behind the other (the single-lane version was the hottest
-/// loop of the batch parser). Not cryptographic: it only indexes the cache, whose entries are
-/// compared byte for byte, and seeds series hashes.
-#[inline]
-pub fn fast_hash(seed: u64, b: &[u8]) -> u64 {
-    const K1: u64 = 0x9E37_79B9_7F4A_7C15;
-    const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
-    let mut a = seed ^ (b.len() as u64).wrapping_mul(K1);
-    let mut c = seed.rotate_left(32) ^ K2;
-    let mut chunks = b.chunks_exact(16);
-    for ch in &mut chunks {
-        let w1 = u64::from_le_bytes(ch[..8].try_into().expect("8 bytes"));
-        let w2 = u64::from_le_bytes(ch[8..].try_into().expect("8 bytes"));
-        a = (a ^ w1).wrapping_mul(K1).rotate_left(29);
-        c = (c ^ w2).wrapping_mul(K2).rotate_left(31);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 16];
-        w[..rest.len()].copy_from_slice(rest);
-        let w1 = u64::from_le_bytes(w[..8].try_into().expect("8 bytes"));
-        let w2 = u64::from_le_bytes(w[8..].try_into().expect("8 bytes"));
-        a = (a ^ w1).wrapping_mul(K1).rotate_left(29);
-        c = (c ^ w2).wrapping_mul(K2).rotate_left(31);
-    }
-    let mut h = a ^ c.rotate_left(17);
-    h ^= h >> 32;
-    h = h.wrapping_mul(0xD6E8_FEB8_6659_FD93);
-    h ^ (h >> 32)
-}
-
 #[derive(Default)]
 struct IdHasher(u64);
 impl std::hash::Hasher for IdHasher {
@@ -73,12 +42,38 @@ impl std::hash::Hasher for IdHasher {
 }
 type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 
+/// A line's point tag as it enters the family key: `under` for the proxy's `_host`/`_tag` rename.
+#[derive(Clone, Copy)]
+struct KeyTok {
+    k: Tok,
+    v: Tok,
+    under: bool,
+}
+
+/// What one line shape (kind, name and tag keys in the order the line gave them) resolves to.
+struct Shape {
+    /// The shape itself, checked byte for byte on every hit: per string, its length (u32 LE), a
+    /// tag byte and the bytes.
+    text: Box<[u8]>,
+    id: u64,
+    /// Positions of the line's keys in family-key order (stable: repeated span keys keep the
+    /// line's order), which is the order series hashes take the values in.
+    order: Box<[u32]>,
+}
+
 pub struct Families {
     seed: u64,
-    cache: HashMap<u64, (Box<[u8]>, u64), IdBuild>,
+    /// Line shape hash → shape. Senders write a family's keys in the same order line after line,
+    /// so a hit skips building, sorting and hashing the family key: only the shape's strings are
+    /// hashed and compared, straight from the line.
+    shapes: HashMap<u64, Shape, IdBuild>,
+    /// Every shape hashes alike (tests: only the byte comparison tells shapes apart).
+    collide: bool,
+    inc: Vec<KeyTok>,
     key: Vec<u8>,
     keys: Vec<u8>,
-    idx: Vec<(u32, u32, Tok)>,
+    idx: Vec<(u32, u32, u32)>,
+    order: Vec<u32>,
 }
 
 impl Default for Families {
@@ -88,19 +83,37 @@ impl Default for Families {
         h.write_u64(0x5EED);
         Families {
             seed: h.finish(),
-            cache: HashMap::default(),
+            shapes: HashMap::default(),
+            collide: false,
+            inc: Vec::with_capacity(32),
             key: Vec::with_capacity(256),
             keys: Vec::with_capacity(256),
             idx: Vec::with_capacity(32),
+            order: Vec::with_capacity(32),
         }
     }
 }
 
+const TAG_KIND: u8 = 0;
+const TAG_NAME: u8 = 1;
+const TAG_KEY: u8 = 2;
+const TAG_UNDER_KEY: u8 = 3;
+
 impl Families {
-    /// Builds the family key of `rec` into an internal buffer and returns it.
-    pub fn key_of(&mut self, buf: &[u8], rec: &Rec) -> &[u8] {
-        self.keys.clear();
-        self.idx.clear();
+    /// A cache where every shape collides, for tests of the byte comparison.
+    pub fn colliding() -> Self {
+        Families {
+            collide: true,
+            ..Families::default()
+        }
+    }
+
+    /// Collects the tags that enter the family key, in line order, and hashes the line's shape.
+    fn shape_hash(&mut self, buf: &[u8], rec: &Rec) -> u64 {
+        self.inc.clear();
+        let mut h = Stream::new(self.seed);
+        h.absorb(TAG_KIND, &[rec.kind as u8]);
+        h.absorb(TAG_NAME, &rec.name.text(buf));
         for t in rec.live_tags() {
             if t.flags & TAG_SYNTHETIC != 0 {
                 continue;
@@ -108,23 +121,87 @@ impl Families {
             if rec.kind == Kind::Span && SPAN_STRUCTURAL.iter().any(|s| t.k.eq(buf, s)) {
                 continue;
             }
+            let under = t.flags & TAG_UNDERSCORE != 0;
+            h.absorb(if under { TAG_UNDER_KEY } else { TAG_KEY }, &t.k.text(buf));
+            self.inc.push(KeyTok {
+                k: t.k,
+                v: t.v,
+                under,
+            });
+        }
+        if self.collide {
+            0
+        } else {
+            h.finish()
+        }
+    }
+
+    /// Whether `text` is the shape of `rec` (whose keys `shape_hash` collected).
+    fn same_shape(&self, text: &[u8], buf: &[u8], rec: &Rec) -> bool {
+        let mut p = 0;
+        let mut seg = |tag: u8, b: &[u8]| -> bool {
+            let end = p + 5 + b.len();
+            let ok = end <= text.len()
+                && text[p..p + 4] == (b.len() as u32).to_le_bytes()
+                && text[p + 4] == tag
+                && same_bytes(&text[p + 5..end], b);
+            p = end;
+            ok
+        };
+        seg(TAG_KIND, &[rec.kind as u8])
+            && seg(TAG_NAME, &rec.name.text(buf))
+            && self.inc.iter().all(|t| {
+                seg(
+                    if t.under { TAG_UNDER_KEY } else { TAG_KEY },
+                    &t.k.text(buf),
+                )
+            })
+            && p == text.len()
+    }
+
+    fn shape_text(&self, buf: &[u8], rec: &Rec) -> Box<[u8]> {
+        let mut text = Vec::with_capacity(64);
+        let mut seg = |tag: u8, b: &[u8]| {
+            text.extend_from_slice(&(b.len() as u32).to_le_bytes());
+            text.push(tag);
+            text.extend_from_slice(b);
+        };
+        seg(TAG_KIND, &[rec.kind as u8]);
+        seg(TAG_NAME, &rec.name.text(buf));
+        for t in &self.inc {
+            seg(
+                if t.under { TAG_UNDER_KEY } else { TAG_KEY },
+                &t.k.text(buf),
+            );
+        }
+        text.into_boxed_slice()
+    }
+
+    /// Builds the family key of the collected keys into `self.key`, and their family-key order
+    /// into `self.order`.
+    fn build_key(&mut self, buf: &[u8], rec: &Rec) {
+        self.keys.clear();
+        self.idx.clear();
+        for (i, t) in self.inc.iter().enumerate() {
             let s = self.keys.len() as u32;
-            if t.flags & TAG_UNDERSCORE != 0 {
+            if t.under {
                 self.keys.push(b'_');
             }
             self.keys.extend_from_slice(&t.k.text(buf));
-            self.idx.push((s, self.keys.len() as u32, t.v));
+            self.idx.push((s, self.keys.len() as u32, i as u32));
         }
         let keys = &self.keys;
-        self.idx.sort_unstable_by(|a, b| {
+        self.idx.sort_by(|a, b| {
             keys[a.0 as usize..a.1 as usize].cmp(&keys[b.0 as usize..b.1 as usize])
         });
         self.key.clear();
         self.key.extend_from_slice(rec.kind.as_str().as_bytes());
         self.key.push(SEP);
         self.key.extend_from_slice(&rec.name.text(buf));
+        self.order.clear();
         let mut prev: Option<&[u8]> = None;
-        for &(s, e, _) in &self.idx {
+        for &(s, e, i) in &self.idx {
+            self.order.push(i);
             let k = &keys[s as usize..e as usize];
             if prev == Some(k) {
                 continue;
@@ -133,36 +210,53 @@ impl Families {
             self.key.extend_from_slice(k);
             prev = Some(k);
         }
+    }
+
+    /// Builds the family key of `rec` into an internal buffer and returns it.
+    pub fn key_of(&mut self, buf: &[u8], rec: &Rec) -> &[u8] {
+        self.shape_hash(buf, rec);
+        self.build_key(buf, rec);
         &self.key
     }
 
     /// Family id of `rec` (which must have a family kind) and its series hash.
     pub fn ids(&mut self, buf: &[u8], rec: &Rec) -> (u64, u64) {
-        self.key_of(buf, rec);
-        let h = fast_hash(self.seed, &self.key);
-        let fam = match self.cache.get(&h) {
-            Some((k, id)) if **k == *self.key => *id,
-            _ => {
+        let h = self.shape_hash(buf, rec);
+        let hit = match self.shapes.get(&h) {
+            Some(shape) if self.same_shape(&shape.text, buf, rec) => Some(shape),
+            _ => None,
+        };
+        let (fam, order) = match hit {
+            Some(shape) => (shape.id, &shape.order),
+            None => {
+                self.build_key(buf, rec);
                 let id = family_id_of_key(&self.key);
-                if self.cache.len() >= CACHE_MAX {
-                    // Bounded: a hostile stream of distinct families costs SHA-256 per line,
-                    // never unbounded memory.
-                    self.cache.clear();
+                if self.shapes.len() >= CACHE_MAX {
+                    // Bounded: a hostile stream of distinct shapes costs SHA-256 per line, never
+                    // unbounded memory.
+                    self.shapes.clear();
                 }
-                self.cache
-                    .insert(h, (self.key.clone().into_boxed_slice(), id));
-                id
+                let shape = Shape {
+                    text: self.shape_text(buf, rec),
+                    id,
+                    order: self.order.clone().into_boxed_slice(),
+                };
+                // A colliding entry is replaced: the newest shape is the likelier next.
+                self.shapes.insert(h, shape);
+                let shape = &self.shapes[&h];
+                (shape.id, &shape.order)
             }
         };
-        // Series: family id, source, then the values in key order. Stable across processes (no
-        // random seed) so shards and runs agree.
-        let mut s = fam;
-        if let Some(src) = rec.source {
-            s = fast_hash(s, &src.text(buf));
+        // Series: family id, source, then the values in family-key order. Stable across processes
+        // (no random seed) so shards and runs agree.
+        let mut s = Stream::new(fam);
+        match rec.source {
+            Some(src) => s.absorb(1, &src.text(buf)),
+            None => s.absorb(0, &[]),
         }
-        for &(_, _, v) in &self.idx {
-            s = fast_hash(s, &v.text(buf));
+        for &i in order.iter() {
+            s.absorb(0, &self.inc[i as usize].v.text(buf));
         }
-        (fam, s)
+        (fam, s.finish())
     }
 }

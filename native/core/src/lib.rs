@@ -9,6 +9,7 @@ pub mod family;
 pub mod fast;
 pub mod format;
 pub mod frame;
+pub mod hash;
 pub mod lex;
 pub mod metric;
 pub mod model;

@@ -110,11 +110,18 @@ export function bfgs(
     }
     return slope;
   };
-  /** Backtracks along d from t = 1 to the first Armijo point; its value (Infinity: none) and t. */
+  /** Backtracks along d from t = 1 to the first Armijo point; its value (Infinity: none) and t.
+   * Gives up once the step no longer moves x by more than rounding: near the optimum a noisy
+   * objective admits no Armijo point, and halving on to t = 2⁻⁶⁰ only spends evaluations. */
   const search = (slope: number): { fn: number; t: number } => {
     let t = 1;
     for (let k = 0; k < 60; k++, t *= 0.5) {
-      for (let i = 0; i < n; i++) xn[i] = x[i]! + t * d[i]!;
+      let moves = false;
+      for (let i = 0; i < n; i++) {
+        xn[i] = x[i]! + t * d[i]!;
+        moves ||= Math.abs(t * d[i]!) > 1e-13 * (1 + Math.abs(x[i]!));
+      }
+      if (!moves) break;
       const fn = fg(xn, gn);
       if (Number.isFinite(fn) && fn <= f + 1e-4 * t * slope) return { fn, t };
     }
