@@ -6,6 +6,8 @@ import type { FamilyKind, Quantiles, Recipe } from '../lib/recipe.js';
 import { alignArrivals, type AlignedCurves, type Axis, type Pair } from './curves.js';
 import { compareDistributions, quantileErrors, type QuantileErrors } from './distributions.js';
 import type { RecipeSet } from './load.js';
+import { effectiveSize, noiseBand, type NoiseBand } from './noise.js';
+import { sketchOf } from '../lib/stats/quantiles.js';
 import { matchFamilies, type FamilyPair, type MatchKind } from './match.js';
 import { formatValue, LABEL, num, pct } from './format.js';
 import { compareTags } from './tags.js';
@@ -118,8 +120,16 @@ const quantileDetail = (what: string, q: QuantileErrors): string => {
   return `${what} p50/p90/p99: A ${q.a.map(num).join('/')} → B ${q.b.map(num).join('/')}${bands}`;
 };
 
-function metric(m: Metric, value: number | null, detail: string, t: Thresholds): MetricResult {
-  const g = grade(m, value, t);
+/** `noise`: what two faithful samples of these sizes differ by at 99 %; a value within it is
+ * graded as no difference (it is shown as measured). */
+function metric(
+  m: Metric,
+  value: number | null,
+  detail: string,
+  t: Thresholds,
+  noise?: number,
+): MetricResult {
+  const g = grade(m, value !== null && noise !== undefined && value <= noise ? 0 : value, t);
   return { value, threshold: t.limits[m], status: g.status, score: g.score, detail };
 }
 
@@ -163,8 +173,12 @@ function familyMetrics(
     d && qa && qb
       ? `median A ${med(qa)} → B ${med(qb)}, from ${d.method === 'sketch' ? 'sketches' : 'quantiles'}`
       : '';
-  out.valueKs = metric('valueKs', d?.ks ?? null, vd, t);
-  out.valueJs = metric('valueJs', d?.js ?? null, vd, t);
+  const noise = d && qa && qb ? valueNoise(qa, qb, a, b, d, t) : undefined;
+  const nd = noise
+    ? `; two samples of ${noise.nA < qa!.n || noise.nB < qb!.n ? 'effectively ' : ''}${num(noise.nA)} and ${num(noise.nB)} values from one distribution differ by up to KS ${num(noise.ks)}, JS ${num(noise.js)} (99 %)`
+    : '';
+  out.valueKs = metric('valueKs', d?.ks ?? null, vd + nd, t, noise?.ks);
+  out.valueJs = metric('valueJs', d?.js ?? null, vd + nd, t, noise?.js);
   const sa = a.totals.series;
   const sb = b.totals.series;
   out.seriesCount = metric(
@@ -189,6 +203,29 @@ function familyMetrics(
     t,
   );
   return { metrics: out, curves: c };
+}
+
+/** The sampling band of value KS and JS, computed only where a value is past its threshold (it
+ * costs a few hundred resamples). */
+function valueNoise(
+  qa: Quantiles,
+  qb: Quantiles,
+  a: Recipe,
+  b: Recipe,
+  d: { ks: number; js: number; method: string },
+  t: Thresholds,
+): NoiseBand | undefined {
+  if (
+    d.method !== 'sketch' ||
+    (d.ks <= (t.limits.valueKs ?? Infinity) && d.js <= (t.limits.valueJs ?? Infinity))
+  )
+    return;
+  const sa = sketchOf(qa);
+  const sb = sketchOf(qb);
+  if (!sa || !sb) return;
+  const nA = effectiveSize(qa.n, a.values?.lag1Autocorrelation);
+  const nB = effectiveSize(qb.n, b.values?.lag1Autocorrelation);
+  return noiseBand(sa, sb, nA, nB);
 }
 
 function finding(m: Metric, r: MetricResult): string {

@@ -68,21 +68,40 @@ function interpolate(xs: Float64Array, ys: Float64Array, x: number): number {
  * smear a distribution with atoms and gaps — lines per request is a cap that a tenth of the
  * requests hit plus a cluster of small flushes, with nothing between — across the gaps, which
  * moves its quantiles and its mean; the buckets keep every mass where it was.
+ *
+ * `spread` draws inside each bucket instead of at its representative, linearly in u across the
+ * bucket's bounds: for measured values, whose captures hold few repeats, atoms would make a
+ * continuous gauge a few hundred distinct values (and bodies that compress unlike the capture's).
+ * The map stays monotone in u, which the gauges' Gaussian copula needs. Sizes keep atoms.
  */
 export class SketchSampler implements Sampler {
   /** Cumulative probability at each bucket's start, then 1. */
   private readonly cum: Float64Array;
+  /** Value at each bucket's start (its representative without `spread`). */
   private readonly v: Float64Array;
+  /** How far the value moves across the bucket (0 without `spread`). */
+  private readonly w: Float64Array;
 
-  private constructor(points: ReadonlyArray<readonly [number, number]>, min: number, max: number) {
+  private constructor(
+    points: ReadonlyArray<readonly [number, number]>,
+    private readonly min: number,
+    private readonly max: number,
+    gamma: number,
+  ) {
     let total = 0;
     for (const [, n] of points) total += n;
     this.cum = new Float64Array(points.length + 1);
     this.v = new Float64Array(points.length);
+    this.w = new Float64Array(points.length);
     let c = 0;
     points.forEach(([v, n], i) => {
       this.cum[i] = c / total;
-      this.v[i] = Math.min(max, Math.max(min, v));
+      // Representative 2γᵏ/(γ+1) of the bucket (γᵏ⁻¹, γᵏ]: its ends are v·(γ+1)/(2γ) and v·(γ+1)/2.
+      const lo = (v * (gamma + 1)) / (2 * gamma);
+      const hi = (v * (gamma + 1)) / 2;
+      const start = gamma > 1 ? Math.min(lo, hi) : v;
+      this.v[i] = start;
+      this.w[i] = gamma > 1 ? Math.max(lo, hi) - start : 0;
       c += n;
     });
     this.cum[points.length] = 1;
@@ -90,21 +109,28 @@ export class SketchSampler implements Sampler {
 
   /** The block's sketch as a sampler; undefined without a usable one (absent, another type,
    * damaged, or inconsistent with its own count), where the grid pairs are what there is. */
-  static of(q: Quantiles): SketchSampler | undefined {
+  static of(q: Quantiles, spread = false): SketchSampler | undefined {
     const s = q.n === 0 ? undefined : sketchOf(q);
     const points = s?.points();
-    if (!points || points.some(([v]) => !Number.isFinite(v))) return undefined;
-    return new SketchSampler(points, q.min, q.max);
+    if (!s || !points || points.some(([v]) => !Number.isFinite(v))) return undefined;
+    return new SketchSampler(points, q.min, q.max, spread ? (1 + s.alpha) / (1 - s.alpha) : 1);
   }
 
   at(u: number): number {
-    return this.v[Math.min(segmentOf(this.cum, u), this.v.length - 1)]!;
+    const i = Math.min(segmentOf(this.cum, u), this.v.length - 1);
+    const w = this.w[i]!;
+    let x = this.v[i]!;
+    if (w !== 0) {
+      const span = this.cum[i + 1]! - this.cum[i]!;
+      if (span > 0) x += w * Math.min(1, Math.max(0, (u - this.cum[i]!) / span));
+    }
+    return Math.min(this.max, Math.max(this.min, x));
   }
 }
 
 /** The recipe's distribution at its finest: the embedded sketch when usable, else the pairs. */
-export function samplerOf(q: Quantiles, fallback = 0): Sampler {
-  return SketchSampler.of(q) ?? new QuantileSampler(q, fallback);
+export function samplerOf(q: Quantiles, fallback = 0, spread = false): Sampler {
+  return SketchSampler.of(q, spread) ?? new QuantileSampler(q, fallback);
 }
 
 /** Walker's alias method: O(1) draws from fixed weights. */

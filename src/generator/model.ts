@@ -3,7 +3,7 @@
 // Compiled once per worker from the validated recipe; nothing here runs per line except the
 // samplers' O(1)/O(log n) draws.
 import { SOURCE_PAIR_KEY, type FreqTable, type Recipe } from '../lib/recipe.js';
-import { Alias, QuantileSampler } from './dist.js';
+import { Alias, QuantileSampler, samplerOf, type Sampler } from './dist.js';
 import { hash32, hashString } from '../lib/rng.js';
 
 /** Cap on values minted from a freqTable's tail model per key (vocabulary memory stays flat). */
@@ -135,7 +135,7 @@ export interface FamilyModel {
    * a or b is SOURCE (-1) when the pair's key is the series source (then into `sources`). */
   readonly pair: { a: number; b: number; alias: Alias; va: Int32Array; vb: Int32Array } | null;
   readonly valueModel: NonNullable<Recipe['values']>['model'];
-  readonly marginal: QuantileSampler;
+  readonly marginal: Sampler;
   readonly steps: QuantileSampler;
   readonly rho: number;
   readonly decimals: Alias;
@@ -247,7 +247,9 @@ export function compileFamily(r: Recipe): FamilyModel {
     keys,
     pair,
     valueModel: v?.model ?? 'gauge',
-    marginal: new QuantileSampler(v?.marginal ?? r.lineBytes, 1),
+    // Values from the embedded sketch (1 % resolution, drawn across each bucket): the 19 grid
+    // pairs alone smear clusters and gaps, which per-family KS and JS see at a few hundred lines.
+    marginal: v ? samplerOf(v.marginal, 1, true) : new QuantileSampler(r.lineBytes, 1),
     steps: new QuantileSampler(v?.steps ?? r.lineBytes, 1),
     rho: Math.max(-0.999, Math.min(0.999, v?.lag1Autocorrelation ?? 0)),
     decimals: new Alias(decimals.map((d) => d.share)),

@@ -42,3 +42,41 @@ test('samplerOf falls back to the grid pairs without a usable sketch', () => {
   const other = { ...twoAtoms(true), sketch: { type: 'kll' as const, data: 'AAAA' } };
   assert.ok(samplerOf(other) instanceof QuantileSampler);
 });
+
+test('spread sketch sampler: continuous values, monotone in u, every draw inside its bucket', () => {
+  const src = new DDSketch();
+  let x = 1;
+  for (let i = 0; i < 5000; i++) {
+    // Deterministic spread over −50…3000 with a zero atom: negatives, zero and positives.
+    x = (x * 1103515245 + 12345) % 2147483648;
+    const u = x / 2147483648;
+    src.add(i % 10 === 0 ? 0 : u < 0.2 ? -50 * u : 3000 * u * u);
+  }
+  const q = quantilesOf(src, true);
+  const s = SketchSampler.of(q, true)!;
+  const atoms = SketchSampler.of(q)!;
+  const us = grid(20_000);
+  const xs = us.map((u) => s.at(u));
+  for (let i = 1; i < xs.length; i++) assert.ok(xs[i]! >= xs[i - 1]!, `not monotone at ${i}`);
+  assert.ok(xs.every((v) => v >= q.min && v <= q.max));
+  const distinct = new Set(xs).size;
+  assert.ok(distinct > 10 * new Set(us.map((u) => atoms.at(u))).size, `${distinct} distinct`);
+  // Re-sketched, the draws fall in the buckets the representatives do, with the same masses.
+  const back = new DDSketch();
+  const rep = new DDSketch();
+  us.forEach((u, i) => {
+    back.add(xs[i]!);
+    rep.add(atoms.at(u));
+  });
+  assert.deepEqual(back.toJSON().pos, rep.toJSON().pos);
+  assert.deepEqual(back.toJSON().neg, rep.toJSON().neg);
+  assert.equal(back.zero, rep.zero);
+});
+
+test('spread keeps atoms of a two-atom sketch within their buckets (2 % wide at α = 1 %)', () => {
+  const s = SketchSampler.of(twoAtoms(true), true)!;
+  const xs = grid(10_000).map((u) => s.at(u));
+  const near = (x: number, v: number) => Math.abs(x - v) <= 0.0205 * v;
+  assert.equal(xs.filter((x) => !near(x, 5) && !near(x, 500)).length, 0);
+  assert.equal(xs.filter((x) => near(x, 500)).length, 4000);
+});

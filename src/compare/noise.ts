@@ -1,0 +1,78 @@
+// How far apart two faithful samples of a family's values fall by chance. A family with a few dozen
+// lines per side differs from a perfect copy of itself by a KS of 0.2–0.3 (the two-sample critical
+// value at 95 % is 1.36·√(1/n_A + 1/n_B)), so a fixed 0.05 flags every small family whatever the
+// generator does. The band is the 99th percentile of KS and JS between two samples of the two
+// sides' sizes drawn from one distribution, both sketches pooled (the null hypothesis), computed the
+// same way as the observed values, so sketch resolution and JS binning are in it too. 99 %, not
+// 95 %: a report grades a dozen families at once, and at 95 % a faithful copy would show a red one
+// in about half of all runs.
+//
+// Sizes are effective sizes: consecutive values of a series are correlated, and n values with
+// lag-1 autocorrelation ρ > 0 carry about n·(1 − ρ)/(1 + ρ) independent ones (the AR(1) variance
+// inflation). Sides without a measured ρ count every value.
+import { DDSketch } from '../lib/stats/ddsketch.js';
+import { jensenShannonSketches } from '../lib/stats/divergence.js';
+import { ksSketches } from '../lib/stats/ks.js';
+import { Rng } from '../lib/rng.js';
+
+export interface NoiseBand {
+  readonly ks: number;
+  readonly js: number;
+  /** The effective sample sizes the band was drawn at. */
+  readonly nA: number;
+  readonly nB: number;
+}
+
+const REPS = 400;
+const LEVEL = 0.99;
+/** Draws per replicate above which sizes are scaled down and the band scaled back (KS as
+ * 1/√n, JS as 1/n: their leading terms under the null), so a large family costs no more. */
+const MAX_DRAWS = 20_000;
+/** ρ is capped: a side whose values barely move still holds more than one independent value per
+ * 199 lines. */
+const MAX_RHO = 0.99;
+
+export function effectiveSize(n: number, lag1: number | undefined): number {
+  const rho = Math.min(MAX_RHO, Math.max(0, lag1 ?? 0));
+  return Math.max(1, (n * (1 - rho)) / (1 + rho));
+}
+
+export function noiseBand(a: DDSketch, b: DDSketch, nA: number, nB: number): NoiseBand {
+  const pooled = new Map<number, number>();
+  for (const s of [a, b])
+    for (const [v, c] of s.points()) pooled.set(v, (pooled.get(v) ?? 0) + c / s.count);
+  const values = [...pooled.keys()].sort((x, y) => x - y);
+  const cum = new Float64Array(values.length);
+  let acc = 0;
+  values.forEach((v, i) => (cum[i] = acc += pooled.get(v)!));
+  const scale = Math.min(1, MAX_DRAWS / (nA + nB));
+  const sizeA = Math.max(1, Math.round(nA * scale));
+  const sizeB = Math.max(1, Math.round(nB * scale));
+  // Fixed seed: a comparison is a report, and must read the same on every run.
+  const rng = new Rng(0x6e6f6973);
+  const draw = (n: number): DDSketch => {
+    const s = new DDSketch(a.alpha);
+    for (let k = 0; k < n; k++) {
+      const u = rng.next() * acc;
+      let lo = 0;
+      let hi = cum.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cum[mid]! < u) lo = mid + 1;
+        else hi = mid;
+      }
+      s.add(values[lo]!);
+    }
+    return s;
+  };
+  const ks = new Float64Array(REPS);
+  const js = new Float64Array(REPS);
+  for (let r = 0; r < REPS; r++) {
+    const x = draw(sizeA);
+    const y = draw(sizeB);
+    ks[r] = ksSketches(x, y).d;
+    js[r] = jensenShannonSketches(x, y);
+  }
+  const q = (v: Float64Array): number => v.sort()[Math.ceil(LEVEL * REPS) - 1]!;
+  return { ks: q(ks) * Math.sqrt(scale), js: q(js) * scale, nA, nB };
+}
