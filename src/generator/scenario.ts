@@ -1,9 +1,10 @@
 // The live-changeable part of a run (PUT /v1/scenario): validated completely (every problem at
 // once, unknown keys rejected), then frozen. Persisted next to the generator's state so a restart
 // resumes the same scenario.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WflgError } from '../lib/errors.js';
+import { writeFileAtomicSync } from '../lib/store/durable.js';
 
 export const MODES = ['series', 'frequency', 'speed'] as const;
 export type Mode = (typeof MODES)[number];
@@ -120,10 +121,9 @@ export function loadPersisted(dir: string | undefined): unknown {
   }
 }
 
-/** Written to a temporary name and renamed, so a crash never leaves half a scenario. */
+/** Written to a temporary name, fsync'd and renamed before the change is acknowledged, so neither
+ * a crash nor a power loss leaves half a scenario or loses one the admin API accepted. */
 export function persist(dir: string | undefined, s: Scenario): void {
   if (!dir) return;
-  const tmp = join(dir, `${FILE}.tmp`);
-  writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n');
-  renameSync(tmp, join(dir, FILE));
+  writeFileAtomicSync(join(dir, FILE), JSON.stringify(s, null, 2) + '\n');
 }

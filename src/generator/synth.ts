@@ -5,7 +5,7 @@
 // state is 20 bytes (last second sent, generation, identity hash, value state), 8-16 bytes of
 // identity table and 1-4 bytes per key of drawn value indices.
 import { SOURCE, type FamilyModel } from './model.js';
-import { normalCdf, hash32, sub, type Rng } from '../lib/rng.js';
+import { normalCdf, hash32, sub, Rng } from '../lib/rng.js';
 import type { Out } from './out.js';
 import { TagCache } from './tag-cache.js';
 
@@ -293,13 +293,17 @@ export class FamilySynth {
     return written;
   }
 
+  /** The reservoir's own stream: drawing from the line stream would change the bytes sent, and
+   * Math.random would make the divergence gauges differ between runs of the same seed. */
+  private readonly sampleRng = new Rng(0x5a4d, 1);
+
   private sample(v: number): void {
     const c = this.counters;
     c.seen++;
     // Reservoir sampling keeps an unbiased sample of everything sent since the last read.
     if (c.sampleCount < c.samples.length) c.samples[c.sampleCount++] = v;
     else {
-      const r = Math.floor(Math.random() * c.seen);
+      const r = Math.floor(this.sampleRng.next() * c.seen);
       if (r < c.samples.length) c.samples[r] = v;
     }
   }

@@ -16,6 +16,10 @@ import { ALIGN_CANDIDATES, FamilyAcc } from './family-acc.js';
 import { TRACE_CAP, trimTraces, type PartialAcc } from './partial.js';
 import type { SeriesRec } from './series.js';
 
+/** Span tags that are trace structure or proxy-added, not identity (DESIGN §2.2; the parser's
+ * family key leaves out the same). */
+const SPAN_NOT_IDENTITY: ReadonlySet<string> = new Set(['parent', 'followsFrom', '_spanLogs']);
+
 // Column offsets as module constants, so the per-line loop does plain indexed loads.
 const LS = LINE_STRIDE;
 const NS = NUM_STRIDE;
@@ -90,11 +94,7 @@ export function scanText(
       if (!fam) {
         const keys = new Set<string>();
         for (const [k] of b.tags(i)) keys.add(k);
-        if (kind === Kind.span) {
-          keys.delete('parent');
-          keys.delete('followsFrom');
-          keys.delete('_spanLogs');
-        }
+        if (kind === Kind.span) for (const k of SPAN_NOT_IDENTITY) keys.delete(k);
         const tagKeys = [...keys].sort((a, c) => Buffer.compare(Buffer.from(a), Buffer.from(c)));
         fam = new FamilyAcc(
           { id, kindCode: kind, name: b.name(i), tagKeys },
@@ -212,7 +212,7 @@ function newSeries(key: number, b: ParsedBatch, i: number, t: number): SeriesRec
     sxy: 0,
     decreases: 0,
     source: b.source(i) ?? '',
-    tags: b.tags(i).filter(([k]) => k !== 'parent' && k !== 'followsFrom' && k !== '_spanLogs'),
+    tags: b.tags(i).filter(([k]) => !SPAN_NOT_IDENTITY.has(k)),
     quoting: b.quoting(i),
   };
 }

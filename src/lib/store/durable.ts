@@ -1,6 +1,7 @@
 // Durable filesystem steps. A rename or a new directory entry survives power loss only once the
 // directory holding it has been fsync'd, so every helper here ends with that fsync.
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RESERVED_SEGMENT_PREFIX } from './names.js';
@@ -105,6 +106,28 @@ export async function writeFileAtomic(
 }
 
 /** Unlinks `path` durably; absent is fine. */
+/**
+ * `writeFileAtomic` for a file with one writer (a process's own state), synchronously: through
+ * `<path>.tmp`, which the next write replaces if a crash left it.
+ */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dfd = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}
+
 export async function removeDurable(path: string): Promise<void> {
   try {
     await unlink(path);
