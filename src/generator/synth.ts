@@ -7,6 +7,7 @@
 import { SOURCE, type FamilyModel } from './model.js';
 import { normalCdf, hash32, sub, Rng } from '../lib/rng.js';
 import type { Out } from './out.js';
+import { SLOT_MS } from './plan.js';
 import { TagCache } from './tag-cache.js';
 
 const U = 1 / 4294967296;
@@ -251,6 +252,10 @@ export class FamilySynth {
     // within a second in production (the LLM trace in the public corpus sends ~2,000 ∆/s on a
     // handful of series) and must here too.
     const oneASecond = m.kind === 'metric';
+    // Lines at ms resolution are spread across the slot in order, as events arriving through it
+    // are: all stamped with the slot's start, a body repeats its timestamp line after line and
+    // gzips far better than a captured one (seconds are unaffected; the slot lies in one second).
+    const spread = m.tsUnit === 'ms' || m.kind === 'span';
     let written = 0;
     for (let k = 0; k < n; k++) {
       // Before a series is picked: one picked and then not written would lose its point.
@@ -276,13 +281,14 @@ export class FamilySynth {
         written++;
         continue;
       }
+      const at = spread ? tMs + Math.floor(((k + rng.next()) / n) * SLOT_MS) : tMs;
       switch (m.kind) {
         case 'metric':
         case 'delta':
-          this.metric(out, j, h, tMs, rng, drift);
+          this.metric(out, j, h, at, rng, drift);
           break;
         case 'span':
-          this.span(out, h, tMs, rng, drift);
+          this.span(out, h, at, rng, drift);
           break;
         default:
           this.histogram(out, h, tMs, rng, drift);

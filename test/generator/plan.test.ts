@@ -231,6 +231,43 @@ test('synthesis: every kind renders lines the proxy parser accepts; metrics keep
   }
 });
 
+test('synthesis: ms timestamps spread across the slot in order; second timestamps do not move', () => {
+  for (const unit of ['ms', 's'] as const) {
+    const r = recipe({ name: '∆x.count', kind: 'delta', rate: 10, series: 5, keys: KEYS_50 });
+    const ts = r.timestamps as { unit: string; lagMs: Recipe['timestamps']['lagMs'] };
+    ts.unit = unit;
+    ts.lagMs = {
+      ...ts.lagMs,
+      min: 0,
+      max: 0,
+      mean: 0,
+      q: [
+        [0, 0],
+        [1, 0],
+      ],
+    };
+    const syn = new FamilySynth(compileFamily(r), 0, 1);
+    syn.setUniverse(5);
+    const out = new Out(1 << 16);
+    const t0 = EPOCH + 3 * SLOT_MS;
+    assert.equal(syn.emit(out, 40, t0, new Rng(3), 0, 0), 40);
+    const b = new WavefrontParser().parse(out.take());
+    const stamps: number[] = [];
+    for (let i = 0; i < b.length; i++) if (b.kind(i) !== 'blank') stamps.push(b.timestampMs(i)!);
+    assert.equal(stamps.length, 40);
+    if (unit === 's') {
+      assert.deepEqual(new Set(stamps), new Set([Math.floor(t0 / 1000) * 1000]));
+      continue;
+    }
+    assert.ok(
+      stamps.every((t) => t >= t0 && t < t0 + SLOT_MS),
+      stamps.join(),
+    );
+    for (let i = 1; i < stamps.length; i++) assert.ok(stamps[i]! >= stamps[i - 1]!, 'in order');
+    assert.equal(new Set(stamps).size, SLOT_MS, 'every ms of the slot is used');
+  }
+});
+
 test('synthesis: tokens are written as the capture quoted them, bare only where the parser reads them back unchanged', () => {
   const keys: Record<string, Array<[string, number]>> = {
     env: [
