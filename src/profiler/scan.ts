@@ -207,6 +207,8 @@ function newSeries(key: number, b: ParsedBatch, i: number, t: number): SeriesRec
     collisions: 0,
     prev: NaN,
     firstV: NaN,
+    runs: 0,
+    runEnds: 0,
     sx: 0,
     sxx: 0,
     sxy: 0,

@@ -12,8 +12,13 @@ export interface SeriesRec {
   /** last point's timestamp (ms; the time axis when the line has none) */
   lastTs: number;
   collisions: number;
+  /** Last and first value of the current run (consecutive points whose pairs are in `sxy`). */
   prev: number;
   firstV: number;
+  /** Earlier runs that could not be joined to this one (parts overlapping in time), and the sum
+   * of their first and last values: the lag-1 estimate centres each run's pairs. */
+  runs: number;
+  runEnds: number;
   sx: number;
   sxx: number;
   sxy: number;
@@ -22,6 +27,32 @@ export interface SeriesRec {
   tags: Array<[string, string]>;
   /** How its first line was written (ParsedBatch.quoting). */
   quoting: [number, number, number, number, number];
+}
+
+/**
+ * Folds `r`'s runs into `m`'s. A history wholly after (or before) the other continues its run: the
+ * pair across the boundary is added. Overlapping histories (one series through two capture hosts)
+ * cannot be interleaved from sums, so `r`'s current run is kept as a run of its own.
+ */
+function joinRuns(m: SeriesRec, r: SeriesRec): void {
+  m.runs += r.runs;
+  m.runEnds += r.runEnds;
+  const pair = (a: number, b: number): void => {
+    if (Number.isFinite(a) && Number.isFinite(b)) {
+      m.sxy += a * b;
+      if (b < a) m.decreases++;
+    }
+  };
+  if (r.first >= m.last) {
+    pair(m.prev, r.firstV);
+    m.prev = r.prev;
+  } else if (r.last <= m.first) {
+    pair(r.prev, m.firstV);
+    m.firstV = r.firstV;
+  } else {
+    m.runs++;
+    m.runEnds += r.firstV + r.prev;
+  }
 }
 
 export class SeriesSample {
@@ -61,11 +92,10 @@ export class SeriesSample {
         this.byKey.set(r.key, { ...r, tags: r.tags });
         continue;
       }
-      // Parts are merged in input order, so `r` is the later history of the same series.
+      joinRuns(m, r);
       if (r.first < m.first) m.first = r.first;
       if (r.last > m.last) {
         m.last = r.last;
-        m.prev = r.prev;
         m.lastTs = r.lastTs;
       }
       m.n += r.n;

@@ -23,6 +23,7 @@ import {
   type Recipe,
 } from '../../src/lib/recipe.js';
 import { deleteRaw } from '../../src/profiler/delete.js';
+import { Rng } from '../../src/lib/rng.js';
 import { profile } from '../../src/profiler/run.js';
 import { openStore } from '../../src/lib/store/index.js';
 import { StrictGcs } from '../fakes/gcs-strict.js';
@@ -450,5 +451,47 @@ test('raw deletion: refused without _PROFILE_OK or below coverage, then deletes 
     const d = await deleteRaw({ input: cap, output: join(root, 'out'), minCoverage: 0.999 });
     assert.deepEqual(d, { deleted: 2, absent: 0, changed: 0, refused: null });
     assert.ok(existsSync(late) && existsSync(other));
+  });
+});
+
+test('value lag-1 of series split over capture parts: consecutive parts join, overlapping parts stay separate runs (regression: a high-level series read as lag-1 −1)', async () => {
+  // Four series at levels 1000…4000 with AR(1) noise (ρ = 0.6), 600 points each, cut into parts:
+  // three consecutive parts, then two whose times overlap (as when one series goes through two hosts).
+  const rng = new Rng(5);
+  const t0 = 1_795_000_000_000;
+  const points: Array<{ t: number; line: string }[]> = [[], [], [], []];
+  for (let s = 0; s < 4; s++) {
+    let x = 0;
+    for (let i = 0; i < 600; i++) {
+      x = 0.6 * x + rng.normal();
+      const t = t0 + i * 1000 + s;
+      points[s]!.push({ t, line: `lvl.gauge ${(1000 * (s + 1) + x).toFixed(4)} source=h${s}` });
+    }
+  }
+  const req = (i: number) => ({
+    t: t0 + i * 1000 + 10,
+    body: points.map((p) => p[i]!.line).join('\n') + '\n',
+  });
+  await inTmp(async (root) => {
+    const d = partDir(join(root, 'capture'));
+    mkdirSync(d, { recursive: true });
+    const ranges: Array<number[]> = [
+      [...Array(150).keys()],
+      [...Array(150).keys()].map((i) => i + 150),
+      [...Array(100).keys()].map((i) => i + 300),
+      // Overlapping in time: the last part's points fall inside the span of the one before.
+      [...[...Array(100).keys()].map((i) => i + 400), ...[...Array(60).keys()].map((i) => i + 540)],
+      [...Array(40).keys()].map((i) => i + 500),
+    ];
+    ranges.forEach((idx, p) => {
+      writeFileSync(
+        join(d, `part-w1-${String(p).padStart(6, '0')}.wf.zst`),
+        capturePart(idx.map(req)),
+      );
+    });
+    await profile(base(join(root, 'capture'), join(root, 'out'), { workers: 2 }));
+    const r = readRecipes(join(root, 'out')).find((x) => x.family.name === 'lvl.gauge')!;
+    const rho = r.values!.lag1Autocorrelation;
+    assert.ok(Math.abs(rho - 0.6) < 0.06, `lag-1 ${rho}`);
   });
 });

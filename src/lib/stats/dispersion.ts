@@ -68,16 +68,18 @@ export class PooledLag1 {
   series = 0;
 
   /**
-   * One series' sums: n points, Σx, Σx², Σ x_t·x_{t−1} over n−1 pairs, and its first and last
-   * values (needed to centre the pair sums exactly).
+   * One series' sums: n points, Σx, Σx², Σ x_t·x_{t−1} over its consecutive pairs, and how its
+   * points split into runs whose pairs are known: `chains` runs whose first and last values sum
+   * to `ends` (a series seen in one part is one run; parts whose times overlap cannot be joined).
+   * The pairs are then n − chains, and centring them needs every run's ends.
    */
-  addSeries(n: number, sx: number, sxx: number, sxy: number, first: number, last: number): void {
-    if (n < 3) return;
+  addSeries(n: number, sx: number, sxx: number, sxy: number, chains: number, ends: number): void {
+    if (n - chains < 2) return;
     const m = sx / n;
     const den = sxx - n * m * m;
     if (!(den > 0)) return;
-    // Σ_{t≥2}(x_t − m)(x_{t−1} − m) = Σ x_t x_{t−1} − m(2Σx − first − last) + (n−1)m².
-    this.num += sxy - m * (2 * sx - first - last) + (n - 1) * m * m;
+    // Σ_pairs(x_t − m)(x_{t−1} − m) = Σ x_t x_{t−1} − m(2Σx − Σ run ends) + (n − chains)m².
+    this.num += sxy - m * (2 * sx - ends) + (n - chains) * m * m;
     this.den += den;
     this.series++;
   }

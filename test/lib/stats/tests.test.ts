@@ -118,7 +118,7 @@ test('pooled lag-1 ignores level differences between series', () => {
       sxx += v * v;
       prev = v;
     }
-    pooled.addSeries(n, sx, sxx, sxy, first, v);
+    pooled.addSeries(n, sx, sxx, sxy, 1, first + v);
   }
   assert.ok(Math.abs(pooled.value() - 0.5) < 0.03, String(pooled.value()));
 });
