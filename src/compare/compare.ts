@@ -173,7 +173,7 @@ function familyMetrics(
     d && qa && qb
       ? `median A ${med(qa)} → B ${med(qb)}, from ${d.method === 'sketch' ? 'sketches' : 'quantiles'}`
       : '';
-  const noise = d && qa && qb ? valueNoise(qa, qb, a, b, d, t) : undefined;
+  const noise = d && qa && qb ? valueNoise(qa, qb, a, d, t) : undefined;
   const nd = noise
     ? `; two samples of ${noise.nA < qa!.n || noise.nB < qb!.n ? 'effectively ' : ''}${num(noise.nA)} and ${num(noise.nB)} values from one distribution differ by up to KS ${num(noise.ks)}, JS ${num(noise.js)} (99 %)`
     : '';
@@ -211,7 +211,6 @@ function valueNoise(
   qa: Quantiles,
   qb: Quantiles,
   a: Recipe,
-  b: Recipe,
   d: { ks: number; js: number; method: string },
   t: Thresholds,
 ): NoiseBand | undefined {
@@ -223,8 +222,9 @@ function valueNoise(
   const sa = sketchOf(qa);
   const sb = sketchOf(qb);
   if (!sa || !sb) return;
-  const nA = effectiveSize(qa.n, a.values?.lag1Autocorrelation);
-  const nB = effectiveSize(qb.n, b.values?.lag1Autocorrelation);
+  const rho = a.values?.lag1Autocorrelation;
+  const nA = effectiveSize(qa.n, rho);
+  const nB = effectiveSize(qb.n, rho);
   return noiseBand(sa, sb, nA, nB);
 }
 

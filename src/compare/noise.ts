@@ -7,9 +7,11 @@
 // 95 %: a report grades a dozen families at once, and at 95 % a faithful copy would show a red one
 // in about half of all runs.
 //
-// Sizes are effective sizes: consecutive values of a series are correlated, and n values with
-// lag-1 autocorrelation ρ > 0 carry about n·(1 − ρ)/(1 + ρ) independent ones (the AR(1) variance
-// inflation). Sides without a measured ρ count every value.
+// Sizes are effective sizes: consecutive values of a series are correlated, so n of them carry
+// fewer independent ones. What the band measures is an empirical CDF, whose terms are indicators
+// 1{x ≤ c}; for a Gaussian AR(1) with lag-1 ρ those correlate by (2/π)·asin ρ (≤ ρ), and n values
+// count as n·(1 − ρ_I)/(1 + ρ_I). Both sides take A's ρ: the question is how far a B that behaves
+// like A would fall, and B's own ρ would let a generator that gets stuck widen its own band.
 import { DDSketch } from '../lib/stats/ddsketch.js';
 import { jensenShannonSketches } from '../lib/stats/divergence.js';
 import { ksSketches } from '../lib/stats/ks.js';
@@ -25,15 +27,16 @@ export interface NoiseBand {
 
 const REPS = 400;
 const LEVEL = 0.99;
-/** Draws per replicate above which sizes are scaled down and the band scaled back (KS as
- * 1/√n, JS as 1/n: their leading terms under the null), so a large family costs no more. */
+/** Draws per replicate above which the larger side is drawn smaller and the band scaled back by
+ * h = (1/n_A + 1/n_B) / (1/s_A + 1/s_B) (KS by √h, JS by h: their leading terms under the null
+ * go as that sum). The smaller side keeps its size: a side of a few values is where the band is
+ * wide, and scaling it down as well would shrink the band below the truth. */
 const MAX_DRAWS = 20_000;
-/** ρ is capped: a side whose values barely move still holds more than one independent value per
- * 199 lines. */
+/** ρ is capped: a side whose values barely move still counts one independent value in ~21. */
 const MAX_RHO = 0.99;
 
 export function effectiveSize(n: number, lag1: number | undefined): number {
-  const rho = Math.min(MAX_RHO, Math.max(0, lag1 ?? 0));
+  const rho = (2 / Math.PI) * Math.asin(Math.min(MAX_RHO, Math.max(0, lag1 ?? 0)));
   return Math.max(1, (n * (1 - rho)) / (1 + rho));
 }
 
@@ -45,9 +48,11 @@ export function noiseBand(a: DDSketch, b: DDSketch, nA: number, nB: number): Noi
   const cum = new Float64Array(values.length);
   let acc = 0;
   values.forEach((v, i) => (cum[i] = acc += pooled.get(v)!));
-  const scale = Math.min(1, MAX_DRAWS / (nA + nB));
-  const sizeA = Math.max(1, Math.round(nA * scale));
-  const sizeB = Math.max(1, Math.round(nB * scale));
+  const small = Math.min(Math.round(Math.min(nA, nB)), MAX_DRAWS / 2);
+  const large = Math.min(Math.round(Math.max(nA, nB)), MAX_DRAWS - small);
+  const sizeA = Math.max(1, nA <= nB ? small : large);
+  const sizeB = Math.max(1, nA <= nB ? large : small);
+  const h = (1 / nA + 1 / nB) / (1 / sizeA + 1 / sizeB);
   // Fixed seed: a comparison is a report, and must read the same on every run.
   const rng = new Rng(0x6e6f6973);
   const draw = (n: number): DDSketch => {
@@ -74,5 +79,5 @@ export function noiseBand(a: DDSketch, b: DDSketch, nA: number, nB: number): Noi
     js[r] = jensenShannonSketches(x, y);
   }
   const q = (v: Float64Array): number => v.sort()[Math.ceil(LEVEL * REPS) - 1]!;
-  return { ks: q(ks) * Math.sqrt(scale), js: q(js) * scale, nA, nB };
+  return { ks: q(ks) * Math.sqrt(h), js: q(js) * h, nA, nB };
 }

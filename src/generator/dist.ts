@@ -72,7 +72,10 @@ function interpolate(xs: Float64Array, ys: Float64Array, x: number): number {
  * `spread` draws inside each bucket instead of at its representative, linearly in u across the
  * bucket's bounds: for measured values, whose captures hold few repeats, atoms would make a
  * continuous gauge a few hundred distinct values (and bodies that compress unlike the capture's).
- * The map stays monotone in u, which the gauges' Gaussian copula needs. Sizes keep atoms.
+ * A bucket the recipe's quantiles sit on at two or more grid points (an atom: availability at
+ * 100, a status of 200) is not spread: it draws its representative, or the exact min or max when
+ * the bucket holds that. The map stays monotone
+ * in u, which the gauges' Gaussian copula needs. Sizes keep representatives.
  */
 export class SketchSampler implements Sampler {
   /** Cumulative probability at each bucket's start, then 1. */
@@ -87,6 +90,7 @@ export class SketchSampler implements Sampler {
     private readonly min: number,
     private readonly max: number,
     gamma: number,
+    atoms: readonly number[],
   ) {
     let total = 0;
     for (const [, n] of points) total += n;
@@ -99,9 +103,14 @@ export class SketchSampler implements Sampler {
       // Representative 2γᵏ/(γ+1) of the bucket (γᵏ⁻¹, γᵏ]: its ends are v·(γ+1)/(2γ) and v·(γ+1)/2.
       const lo = (v * (gamma + 1)) / (2 * gamma);
       const hi = (v * (gamma + 1)) / 2;
-      const start = gamma > 1 ? Math.min(lo, hi) : v;
-      this.v[i] = start;
-      this.w[i] = gamma > 1 ? Math.max(lo, hi) - start : 0;
+      const start = Math.min(lo, hi);
+      const end = Math.max(lo, hi);
+      const atom = gamma > 1 && atoms.some((a) => a >= start && a <= end);
+      // An atom's exact value is known only at the ends (min and max are exact; quantiles are
+      // sketch representatives): there it is drawn exactly, elsewhere at the representative.
+      const exact = min >= start && min <= end ? min : max >= start && max <= end ? max : v;
+      this.v[i] = gamma <= 1 ? v : atom ? exact : start;
+      this.w[i] = gamma <= 1 || atom ? 0 : end - start;
       c += n;
     });
     this.cum[points.length] = 1;
@@ -113,7 +122,10 @@ export class SketchSampler implements Sampler {
     const s = q.n === 0 ? undefined : sketchOf(q);
     const points = s?.points();
     if (!s || !points || points.some(([v]) => !Number.isFinite(v))) return undefined;
-    return new SketchSampler(points, q.min, q.max, spread ? (1 + s.alpha) / (1 - s.alpha) : 1);
+    const atoms = q.q.filter(([, v], i) => i > 0 && q.q[i - 1]![1] === v).map(([, v]) => v);
+    return new SketchSampler(points, q.min, q.max, spread ? (1 + s.alpha) / (1 - s.alpha) : 1, [
+      ...new Set(atoms),
+    ]);
   }
 
   at(u: number): number {
@@ -122,7 +134,8 @@ export class SketchSampler implements Sampler {
     let x = this.v[i]!;
     if (w !== 0) {
       const span = this.cum[i + 1]! - this.cum[i]!;
-      if (span > 0) x += w * Math.min(1, Math.max(0, (u - this.cum[i]!) / span));
+      // Never the lower bound itself: buckets are (γᵏ⁻¹, γᵏ], and that point is the one below's.
+      if (span > 0) x += w * Math.min(1, Math.max(1e-9, (u - this.cum[i]!) / span));
     }
     return Math.min(this.max, Math.max(this.min, x));
   }

@@ -148,8 +148,9 @@ export class Generator {
   /** Validates and applies a partial scenario; throws WFLG_E_USAGE with every problem. */
   setScenario(patch: unknown): Scenario {
     const next = updateScenario(this.scenario, patch);
-    this.scenario = next;
+    // Durable first: a change that cannot be persisted is refused whole, never half applied.
     persist(this.opts.stateDir, next);
+    this.scenario = next;
     this.broadcast({ type: 'scenario', scenario: next });
     return next;
   }

@@ -357,7 +357,7 @@ export function fitFamily(
     let eligible = 0;
     let monotonic = 0;
     for (const r of recs) {
-      lag.addSeries(r.n, r.sx, r.sxx, r.sxy, r.runs + 1, r.runEnds + r.firstV + r.prev);
+      lag.addSeries(r.nf, r.sx, r.sxx, r.sxy, r.pairs, r.pairSums);
       if (r.n >= 3) {
         eligible++;
         if (r.decreases <= Math.max(0, 0.01 * r.n) && r.sx !== r.n * r.firstV) monotonic++;

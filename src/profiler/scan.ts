@@ -167,11 +167,14 @@ export function scanText(
         if (kind === Kind.metric) fam.sk.steps.add(d);
         if (d < 0) r.decreases++;
         r.sxy += v * r.prev;
+        r.pairs++;
+        r.pairSums += v + r.prev;
       }
     } else r.firstV = v;
     if (valued && kind === Kind.delta) fam.sk.steps.add(v);
     r.n++;
     if (valued && Number.isFinite(v)) {
+      r.nf++;
       r.sx += v;
       r.sxx += v * v;
     }
@@ -207,8 +210,9 @@ function newSeries(key: number, b: ParsedBatch, i: number, t: number): SeriesRec
     collisions: 0,
     prev: NaN,
     firstV: NaN,
-    runs: 0,
-    runEnds: 0,
+    nf: 0,
+    pairs: 0,
+    pairSums: 0,
     sx: 0,
     sxx: 0,
     sxy: 0,

@@ -12,13 +12,16 @@ export interface SeriesRec {
   /** last point's timestamp (ms; the time axis when the line has none) */
   lastTs: number;
   collisions: number;
-  /** Last and first value of the current run (consecutive points whose pairs are in `sxy`). */
+  /** Last and first value of the history (NaN when not finite): the pair across a boundary
+   * with the next part's history. */
   prev: number;
   firstV: number;
-  /** Earlier runs that could not be joined to this one (parts overlapping in time), and the sum
-   * of their first and last values: the lag-1 estimate centres each run's pairs. */
-  runs: number;
-  runEnds: number;
+  /** Finite values (Σx and Σx² are over these). */
+  nf: number;
+  /** Consecutive pairs of finite values, with Σ x_t·x_{t−1} in `sxy` and Σ(x_t + x_{t−1}) here:
+   * what the lag-1 estimate centres, exactly. */
+  pairs: number;
+  pairSums: number;
   sx: number;
   sxx: number;
   sxy: number;
@@ -30,16 +33,16 @@ export interface SeriesRec {
 }
 
 /**
- * Folds `r`'s runs into `m`'s. A history wholly after (or before) the other continues its run: the
+ * Folds `r`'s history into `m`'s. A history wholly after (or before) the other continues it: the
  * pair across the boundary is added. Overlapping histories (one series through two capture hosts)
- * cannot be interleaved from sums, so `r`'s current run is kept as a run of its own.
+ * cannot be interleaved from sums; their pairs stay as they were, and no boundary pair is made up.
  */
-function joinRuns(m: SeriesRec, r: SeriesRec): void {
-  m.runs += r.runs;
-  m.runEnds += r.runEnds;
+function joinHistories(m: SeriesRec, r: SeriesRec): void {
   const pair = (a: number, b: number): void => {
     if (Number.isFinite(a) && Number.isFinite(b)) {
       m.sxy += a * b;
+      m.pairs++;
+      m.pairSums += a + b;
       if (b < a) m.decreases++;
     }
   };
@@ -49,9 +52,6 @@ function joinRuns(m: SeriesRec, r: SeriesRec): void {
   } else if (r.last <= m.first) {
     pair(r.prev, m.firstV);
     m.firstV = r.firstV;
-  } else {
-    m.runs++;
-    m.runEnds += r.firstV + r.prev;
   }
 }
 
@@ -92,7 +92,7 @@ export class SeriesSample {
         this.byKey.set(r.key, { ...r, tags: r.tags });
         continue;
       }
-      joinRuns(m, r);
+      joinHistories(m, r);
       if (r.first < m.first) m.first = r.first;
       if (r.last > m.last) {
         m.last = r.last;
@@ -103,6 +103,9 @@ export class SeriesSample {
       m.sx += r.sx;
       m.sxx += r.sxx;
       m.sxy += r.sxy;
+      m.nf += r.nf;
+      m.pairs += r.pairs;
+      m.pairSums += r.pairSums;
       m.decreases += r.decreases;
     }
     if (this.byKey.size > this.cap) this.evict();

@@ -73,11 +73,25 @@ test('band: the same sketches at a smaller effective size are wider; sizes past 
   assert.ok(huge.js < full.js);
 });
 
-test('effective size: AR(1) inflation for ρ > 0, every value for ρ ≤ 0 or unknown, never below 1', () => {
+test('band: unbalanced sizes past the draw cap keep the small side as it is', () => {
+  // 1e6 against 20: the band is the 20-value side's, 1.63·√(1/20 + 1e-6) ≈ 0.36.
+  const a = sample(20_000, 5);
+  const b = sample(20, 6);
+  const band = noiseBand(a, b, 1e6, 20);
+  const theory = 1.63 * Math.sqrt(1 / 20 + 1 / 1e6);
+  assert.ok(band.ks > 0.75 * theory && band.ks < 1.25 * theory, `${band.ks} vs ${theory}`);
+  const mid = noiseBand(a, b, 1e6, 100);
+  const theory100 = 1.63 * Math.sqrt(1 / 100 + 1 / 1e6);
+  assert.ok(mid.ks > 0.8 * theory100 && mid.ks < 1.25 * theory100, `${mid.ks} vs ${theory100}`);
+});
+
+test('effective size: what an autocorrelated sample is worth to a CDF, never below 1', () => {
+  // n·(1 − ρ_I)/(1 + ρ_I) with ρ_I = (2/π)·asin ρ, the lag-1 correlation of 1{x ≤ median} in a
+  // Gaussian AR(1): 0.5 gives ρ_I = 1/3, so half the values count.
   assert.equal(effectiveSize(1000, undefined), 1000);
   assert.equal(effectiveSize(1000, -0.5), 1000);
-  assert.ok(Math.abs(effectiveSize(1000, 0.9) - (1000 * 0.1) / 1.9) < 1e-9);
-  assert.ok(Math.abs(effectiveSize(1000, 1) - (1000 * 0.01) / 1.99) < 1e-9);
+  assert.ok(Math.abs(effectiveSize(1000, 0.5) - 500) < 1e-9);
+  assert.ok(effectiveSize(1000, 0.9) > (1000 * 0.1) / 1.9, 'less inflation than for a mean');
   assert.equal(effectiveSize(1, 0.99), 1);
   assert.ok(sketchOf(quantilesOf(sample(10, 1), true)));
 });

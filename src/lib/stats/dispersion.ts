@@ -68,18 +68,25 @@ export class PooledLag1 {
   series = 0;
 
   /**
-   * One series' sums: n points, Σx, Σx², Σ x_t·x_{t−1} over its consecutive pairs, and how its
-   * points split into runs whose pairs are known: `chains` runs whose first and last values sum
-   * to `ends` (a series seen in one part is one run; parts whose times overlap cannot be joined).
-   * The pairs are then n − chains, and centring them needs every run's ends.
+   * One series' sums over its finite values: `n` of them, Σx, Σx², and over the consecutive pairs
+   * of finite values that were seen as pairs (`pairs` of them): Σ x_t·x_{t−1} and Σ(x_t + x_{t−1}).
+   * Exact whatever was skipped: a non-finite value between two points, a boundary between parts
+   * that could not be joined.
    */
-  addSeries(n: number, sx: number, sxx: number, sxy: number, chains: number, ends: number): void {
-    if (n - chains < 2) return;
+  addSeries(
+    n: number,
+    sx: number,
+    sxx: number,
+    sxy: number,
+    pairs: number,
+    pairSums: number,
+  ): void {
+    if (n < 3 || pairs < 2) return;
     const m = sx / n;
     const den = sxx - n * m * m;
     if (!(den > 0)) return;
-    // Σ_pairs(x_t − m)(x_{t−1} − m) = Σ x_t x_{t−1} − m(2Σx − Σ run ends) + (n − chains)m².
-    this.num += sxy - m * (2 * sx - ends) + (n - chains) * m * m;
+    // Σ_pairs (x_t − m)(x_{t−1} − m) = Σ x_t x_{t−1} − m·Σ(x_t + x_{t−1}) + pairs·m².
+    this.num += sxy - m * pairSums + pairs * m * m;
     this.den += den;
     this.series++;
   }

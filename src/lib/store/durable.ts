@@ -105,7 +105,6 @@ export async function writeFileAtomic(
   await fsyncDir(dir);
 }
 
-/** Unlinks `path` durably; absent is fine. */
 /**
  * `writeFileAtomic` for a file with one writer (a process's own state), synchronously: through
  * `<path>.tmp`, which the next write replaces if a crash left it.
@@ -114,7 +113,9 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o644);
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    // writeSync may write less than asked (a signal, a full pipe): loop until all is down.
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -128,6 +129,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   }
 }
 
+/** Unlinks `path` durably; absent is fine. */
 export async function removeDurable(path: string): Promise<void> {
   try {
     await unlink(path);
