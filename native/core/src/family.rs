@@ -14,6 +14,8 @@ use std::collections::HashMap;
 
 pub const SEP: u8 = 0x1F;
 const CACHE_MAX: usize = 1 << 16;
+/// Bytes each cache level may hold (a line can be long: entry counts alone do not bound them).
+const CACHE_BYTES: usize = 16 << 20;
 
 /// Span tags that describe trace structure rather than the span's identity.
 const SPAN_STRUCTURAL: [&[u8]; 2] = [b"parent", b"followsFrom"];
@@ -67,7 +69,12 @@ pub struct Families {
     /// so a hit skips building, sorting and hashing the family key: only the shape's strings are
     /// hashed and compared, straight from the line.
     shapes: HashMap<u64, Shape, IdBuild>,
-    /// Every shape hashes alike (tests: only the byte comparison tells shapes apart).
+    /// Bytes the shapes hold (texts and orders), bounded by CACHE_BYTES.
+    shape_bytes: usize,
+    /// Family key hash → (key, id): the second level, for shapes not seen yet.
+    keys_cache: HashMap<u64, (Box<[u8]>, u64), IdBuild>,
+    keys_bytes: usize,
+    /// Every shape and key hashes alike (tests: only the byte comparisons tell them apart).
     collide: bool,
     inc: Vec<KeyTok>,
     key: Vec<u8>,
@@ -84,6 +91,9 @@ impl Default for Families {
         Families {
             seed: h.finish(),
             shapes: HashMap::default(),
+            shape_bytes: 0,
+            keys_cache: HashMap::default(),
+            keys_bytes: 0,
             collide: false,
             inc: Vec::with_capacity(32),
             key: Vec::with_capacity(256),
@@ -100,7 +110,7 @@ const TAG_KEY: u8 = 2;
 const TAG_UNDER_KEY: u8 = 3;
 
 impl Families {
-    /// A cache where every shape collides, for tests of the byte comparison.
+    /// Caches where every shape and every key collide, for tests of the byte comparisons.
     pub fn colliding() -> Self {
         Families {
             collide: true,
@@ -212,6 +222,29 @@ impl Families {
         }
     }
 
+    /// The id of the key in `self.key`. Many shapes share a key (senders that iterate a hash map
+    /// write their tags in a new order each time: k! shapes for k keys), so a miss of the shape
+    /// cache looks the key up before it runs SHA-256.
+    fn id_of_key(&mut self) -> u64 {
+        let mut h = Stream::new(self.seed);
+        h.absorb(0, &self.key);
+        let h = if self.collide { 0 } else { h.finish() };
+        if let Some((k, id)) = self.keys_cache.get(&h) {
+            if same_bytes(k, &self.key) {
+                return *id;
+            }
+        }
+        let id = family_id_of_key(&self.key);
+        if self.keys_cache.len() >= CACHE_MAX || self.keys_bytes > CACHE_BYTES {
+            self.keys_cache.clear();
+            self.keys_bytes = 0;
+        }
+        self.keys_bytes += self.key.len();
+        self.keys_cache
+            .insert(h, (self.key.clone().into_boxed_slice(), id));
+        id
+    }
+
     /// Builds the family key of `rec` into an internal buffer and returns it.
     pub fn key_of(&mut self, buf: &[u8], rec: &Rec) -> &[u8] {
         self.shape_hash(buf, rec);
@@ -230,14 +263,17 @@ impl Families {
             Some(shape) => (shape.id, &shape.order),
             None => {
                 self.build_key(buf, rec);
-                let id = family_id_of_key(&self.key);
-                if self.shapes.len() >= CACHE_MAX {
-                    // Bounded: a hostile stream of distinct shapes costs SHA-256 per line, never
-                    // unbounded memory.
+                let id = self.id_of_key();
+                let text = self.shape_text(buf, rec);
+                self.shape_bytes += text.len() + 4 * self.order.len();
+                if self.shapes.len() >= CACHE_MAX || self.shape_bytes > CACHE_BYTES {
+                    // Bounded in entries and bytes: a hostile stream of distinct shapes costs a
+                    // key build (and SHA-256 for new keys) per line, never unbounded memory.
                     self.shapes.clear();
+                    self.shape_bytes = text.len() + 4 * self.order.len();
                 }
                 let shape = Shape {
-                    text: self.shape_text(buf, rec),
+                    text,
                     id,
                     order: self.order.clone().into_boxed_slice(),
                 };
