@@ -243,8 +243,18 @@ export class FamilySynth {
     }
   }
 
-  /** Renders up to `n` lines planned at `tMs`; returns how many were written. */
-  emit(out: Out, n: number, tMs: number, rng: Rng, errorRate: number, drift: number): number {
+  /** Renders up to `n` lines planned at `tMs`; returns how many were written. A slot's lines may
+   * come in several calls (a batch fills): `first` of `total` places this call's within the slot. */
+  emit(
+    out: Out,
+    n: number,
+    tMs: number,
+    rng: Rng,
+    errorRate: number,
+    drift: number,
+    first = 0,
+    total = n,
+  ): number {
     const m = this.m;
     const sec = Math.floor(tMs / 1000) + 1;
     // Wavefront keeps one point per series per second only for plain metrics (a later point
@@ -281,7 +291,9 @@ export class FamilySynth {
         written++;
         continue;
       }
-      const at = spread ? tMs + Math.floor(((k + rng.next()) / n) * SLOT_MS) : tMs;
+      const at = spread
+        ? tMs + Math.min(SLOT_MS - 1, Math.floor(((first + k + rng.next()) / total) * SLOT_MS))
+        : tMs;
       switch (m.kind) {
         case 'metric':
         case 'delta':

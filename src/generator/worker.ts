@@ -200,7 +200,8 @@ class GeneratorWorker {
         );
         if (deaths > 0) syn.churn(deaths, this.synthRng);
       }
-      let n = counts[i]!;
+      const total = counts[i]!;
+      let n = total;
       if (n === 0) continue;
       const o = this.batchOf[i]!;
       while (n > 0) {
@@ -208,7 +209,7 @@ class GeneratorWorker {
         // No more than the batch still takes: a slot's lines added whole overshot the target.
         const want = Math.min(n, Math.max(1, o.target - o.out.lines));
         const before = syn.counters.capped;
-        const w = syn.emit(o.out, want, t, this.synthRng, s.errorRate, s.drift);
+        const w = syn.emit(o.out, want, t, this.synthRng, s.errorRate, s.drift, total - n, total);
         o.out.lines += w;
         o.slotLines += w;
         this.sent += w;

@@ -265,6 +265,22 @@ test('synthesis: ms timestamps spread across the slot in order; second timestamp
     );
     for (let i = 1; i < stamps.length; i++) assert.ok(stamps[i]! >= stamps[i - 1]!, 'in order');
     assert.equal(new Set(stamps).size, SLOT_MS, 'every ms of the slot is used');
+    // The same slot in three calls (batches filling): still in order across the slot.
+    const split = new FamilySynth(compileFamily(r), 0, 1);
+    split.setUniverse(5);
+    const o2 = new Out(1 << 16);
+    const rng = new Rng(3);
+    for (const [first, n] of [
+      [0, 10],
+      [10, 25],
+      [35, 5],
+    ] as const)
+      split.emit(o2, n, t0, rng, 0, 0, first, 40);
+    const b2 = new WavefrontParser().parse(o2.take());
+    const s2: number[] = [];
+    for (let i = 0; i < b2.length; i++) if (b2.kind(i) !== 'blank') s2.push(b2.timestampMs(i)!);
+    for (let i = 1; i < s2.length; i++) assert.ok(s2[i]! >= s2[i - 1]!, `split: ${s2.join()}`);
+    assert.ok(s2[0]! < t0 + 3 && s2[39]! >= t0 + SLOT_MS - 2, s2.join());
   }
 });
 
