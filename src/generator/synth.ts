@@ -256,11 +256,11 @@ export class FamilySynth {
     total = n,
   ): number {
     const m = this.m;
-    const sec = Math.floor(tMs / 1000) + 1;
     // Wavefront keeps one point per series per second only for plain metrics (a later point
     // overwrites); ∆ counters are summed, histograms merged and spans are events, so those repeat
     // within a second in production (the LLM trace in the public corpus sends ~2,000 ∆/s on a
-    // handful of series) and must here too.
+    // handful of series) and must here too. The second is the one the point is filed under: its
+    // timestamp's (planned time less the series' lag), not the planned one.
     const oneASecond = m.kind === 'metric';
     // Lines at ms resolution are spread across the slot in order, as events arriving through it
     // are: all stamped with the slot's start, a body repeats its timestamp line after line and
@@ -270,11 +270,16 @@ export class FamilySynth {
     for (let k = 0; k < n; k++) {
       // Before a series is picked: one picked and then not written would lose its point.
       if (!out.room(1024)) break;
-      // The next series whose last point is not in this second; bounded probing.
+      const at = spread
+        ? tMs + Math.min(SLOT_MS - 1, Math.floor(((first + k + rng.next()) / total) * SLOT_MS))
+        : tMs;
+      // The next series whose last point is not in this point's second; bounded probing.
       let j = this.cursor;
+      let sec = oneASecond ? this.pointSecond(this.hs[j]!, at) : 0;
       let tries = 0;
       while (oneASecond && this.lastSec[j] === sec && tries < 8) {
         j = j + 1 === this.active ? 0 : j + 1;
+        sec = this.pointSecond(this.hs[j]!, at);
         tries++;
       }
       if (oneASecond && this.lastSec[j] === sec) {
@@ -291,9 +296,6 @@ export class FamilySynth {
         written++;
         continue;
       }
-      const at = spread
-        ? tMs + Math.min(SLOT_MS - 1, Math.floor(((first + k + rng.next()) / total) * SLOT_MS))
-        : tMs;
       switch (m.kind) {
         case 'metric':
         case 'delta':
@@ -467,13 +469,30 @@ export class FamilySynth {
     }
   }
 
-  private timestamp(out: Out, h: number, tMs: number): void {
+  /** Whether identity `h` writes a timestamp (else the collector stamps the arrival). */
+  private stamped(h: number): boolean {
     const m = this.m;
-    if (m.tsUnit === 'none' || (m.tsPresent < 1 && sub(h, 7) * U >= m.tsPresent)) return;
+    return m.tsUnit !== 'none' && (m.tsPresent >= 1 || sub(h, 7) * U < m.tsPresent);
+  }
+
+  /** Identity `h`'s timestamp (ms) for a line planned at `tMs`: its lag behind, then alignment. */
+  private stampMs(h: number, tMs: number): number {
+    const m = this.m;
     let ts = tMs - Math.max(0, m.lagMs.at(sub(h, 8) * U));
     if (m.alignSeconds > 0) ts = Math.floor(ts / (m.alignSeconds * 1000)) * m.alignSeconds * 1000;
+    return ts;
+  }
+
+  /** The second (+1, so 0 is never) a point of `h` planned at `tMs` is filed under. */
+  private pointSecond(h: number, tMs: number): number {
+    return Math.floor((this.stamped(h) ? this.stampMs(h, tMs) : tMs) / 1000) + 1;
+  }
+
+  private timestamp(out: Out, h: number, tMs: number): void {
+    if (!this.stamped(h)) return;
+    const ts = this.stampMs(h, tMs);
     out.byte(SPACE);
-    out.uintCached(m.tsUnit === 'ms' ? Math.floor(ts) : Math.floor(ts / 1000));
+    out.uintCached(this.m.tsUnit === 'ms' ? Math.floor(ts) : Math.floor(ts / 1000));
   }
 
   private metric(out: Out, j: number, h: number, tMs: number, rng: Rng, drift: number): void {

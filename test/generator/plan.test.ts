@@ -231,6 +231,33 @@ test('synthesis: every kind renders lines the proxy parser accepts; metrics keep
   }
 });
 
+test('synthesis: one point per series per second holds for the second a point is filed under, lag included', () => {
+  // Series lag 0–500 ms behind their planned time: planned at x.990 s and (x+1).000 s, a series'
+  // two points would both be stamped in second x.
+  const m = compileFamily(
+    recipe({ name: 'x.gauge', kind: 'metric', rate: 10, series: 8, keys: KEYS_50 }),
+  );
+  const syn = new FamilySynth(m, 0, 1);
+  syn.setUniverse(8);
+  const out = new Out(1 << 20);
+  const rng = new Rng(9);
+  const early = syn.emit(out, 8, EPOCH + 990, rng, 0, 0);
+  const late = syn.emit(out, 8, EPOCH + 1000, rng, 0, 0);
+  assert.equal(early, 8);
+  assert.ok(
+    late < 8 && syn.counters.capped > 0,
+    `${late} more lines, ${syn.counters.capped} capped`,
+  );
+  const b = new WavefrontParser().parse(out.take());
+  const seen = new Set<string>();
+  for (let i = 0; i < b.length; i++) {
+    if (b.kind(i) === 'blank') continue;
+    const key = `${b.seriesId(i)}@${b.timestampMs(i)}`;
+    assert.ok(!seen.has(key), `two points of one series filed under one second: ${key}`);
+    seen.add(key);
+  }
+});
+
 test('synthesis: ms timestamps spread across the slot in order; second timestamps do not move', () => {
   for (const unit of ['ms', 's'] as const) {
     const r = recipe({ name: '∆x.count', kind: 'delta', rate: 10, series: 5, keys: KEYS_50 });
