@@ -15,6 +15,7 @@
 import { DDSketch } from '../lib/stats/ddsketch.js';
 import { jensenShannonSketches } from '../lib/stats/divergence.js';
 import { ksSketches } from '../lib/stats/ks.js';
+import { segmentOf } from '../lib/stats/quantiles.js';
 import { Rng } from '../lib/rng.js';
 
 export interface NoiseBand {
@@ -45,9 +46,10 @@ export function noiseBand(a: DDSketch, b: DDSketch, nA: number, nB: number): Noi
   for (const s of [a, b])
     for (const [v, c] of s.points()) pooled.set(v, (pooled.get(v) ?? 0) + c / s.count);
   const values = [...pooled.keys()].sort((x, y) => x - y);
-  const cum = new Float64Array(values.length);
-  let acc = 0;
-  values.forEach((v, i) => (cum[i] = acc += pooled.get(v)!));
+  // Each bucket's cumulative start, then the total: draws are an inverse CDF over these.
+  const starts = new Float64Array(values.length + 1);
+  values.forEach((v, i) => (starts[i + 1] = starts[i]! + pooled.get(v)!));
+  const total = starts[values.length]!;
   const small = Math.min(Math.round(Math.min(nA, nB)), MAX_DRAWS / 2);
   const large = Math.min(Math.round(Math.max(nA, nB)), MAX_DRAWS - small);
   const sizeA = Math.max(1, nA <= nB ? small : large);
@@ -58,15 +60,8 @@ export function noiseBand(a: DDSketch, b: DDSketch, nA: number, nB: number): Noi
   const draw = (n: number): DDSketch => {
     const s = new DDSketch(a.alpha);
     for (let k = 0; k < n; k++) {
-      const u = rng.next() * acc;
-      let lo = 0;
-      let hi = cum.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (cum[mid]! < u) lo = mid + 1;
-        else hi = mid;
-      }
-      s.add(values[lo]!);
+      const i = segmentOf(starts, rng.next() * total);
+      s.add(values[Math.min(i, values.length - 1)]!);
     }
     return s;
   };

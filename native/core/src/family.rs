@@ -149,7 +149,7 @@ impl Families {
     /// Whether `text` is the shape of `rec` (whose keys `shape_hash` collected).
     fn same_shape(&self, text: &[u8], buf: &[u8], rec: &Rec) -> bool {
         let mut p = 0;
-        let mut seg = |tag: u8, b: &[u8]| -> bool {
+        self.segments(buf, rec, |tag, b| {
             let end = p + 5 + b.len();
             let ok = end <= text.len()
                 && text[p..p + 4] == (b.len() as u32).to_le_bytes()
@@ -157,34 +157,31 @@ impl Families {
                 && same_bytes(&text[p + 5..end], b);
             p = end;
             ok
-        };
-        seg(TAG_KIND, &[rec.kind as u8])
-            && seg(TAG_NAME, &rec.name.text(buf))
-            && self.inc.iter().all(|t| {
-                seg(
-                    if t.under { TAG_UNDER_KEY } else { TAG_KEY },
-                    &t.k.text(buf),
-                )
-            })
-            && p == text.len()
+        }) && p == text.len()
     }
 
     fn shape_text(&self, buf: &[u8], rec: &Rec) -> Box<[u8]> {
         let mut text = Vec::with_capacity(64);
-        let mut seg = |tag: u8, b: &[u8]| {
+        self.segments(buf, rec, |tag, b| {
             text.extend_from_slice(&(b.len() as u32).to_le_bytes());
             text.push(tag);
             text.extend_from_slice(b);
-        };
-        seg(TAG_KIND, &[rec.kind as u8]);
-        seg(TAG_NAME, &rec.name.text(buf));
-        for t in &self.inc {
-            seg(
-                if t.under { TAG_UNDER_KEY } else { TAG_KEY },
-                &t.k.text(buf),
-            );
-        }
+            true
+        });
         text.into_boxed_slice()
+    }
+
+    /// The shape's strings in order (kind, name, the collected keys), each with its tag byte,
+    /// until `f` returns false; whether it never did. `shape_hash` hashes the same sequence.
+    fn segments(&self, buf: &[u8], rec: &Rec, mut f: impl FnMut(u8, &[u8]) -> bool) -> bool {
+        f(TAG_KIND, &[rec.kind as u8])
+            && f(TAG_NAME, &rec.name.text(buf))
+            && self.inc.iter().all(|t| {
+                f(
+                    if t.under { TAG_UNDER_KEY } else { TAG_KEY },
+                    &t.k.text(buf),
+                )
+            })
     }
 
     /// Builds the family key of the collected keys into `self.key`, and their family-key order
