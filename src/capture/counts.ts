@@ -1,7 +1,7 @@
-// Where each batch's line counts go. Counts arrive from the worker just after the batch's frame,
-// usually before the frame is written (it waits for the previous fsync), sometimes after: either
-// way they are added to the part that holds the frame, and a sealed part's manifest line waits
-// until all of its batches have reported.
+// Where each batch's line counts go. Counts arrive from the worker after the batch's frame, once
+// the worker has no batch waiting: before the frame is written or after, possibly after its part
+// is sealed. Either way they are added to the part that holds the frame, and a sealed part's
+// manifest line waits until all of its batches have reported.
 import { mergeRejects } from './protocol.js';
 
 export class PartCounts {

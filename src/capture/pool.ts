@@ -1,12 +1,55 @@
-// The batch workers. Batches go round-robin; each worker answers its batches in order, and the
-// committer restores the global order, so a slow batch delays acks but never reorders a part.
+// The batch workers. Each batch goes to the worker with the fewest body bytes outstanding (join the
+// shortest queue): round-robin put a batch behind a worker busy with a 16 MiB body while another
+// sat idle. Each worker answers its batches in order, and the committer restores the global order,
+// so a slow batch delays acks but never reorders a part.
 import { Worker } from 'node:worker_threads';
 import { WflgError } from '../lib/errors.js';
-import type { BatchIn, BatchOut, CountsOut, WorkerInit } from './protocol.js';
+import {
+  isCounts,
+  type BatchIn,
+  type BatchOut,
+  type CountsOut,
+  type WorkerInit,
+} from './protocol.js';
+
+/** Outstanding bytes per worker; ties go to the next worker in turn, so idle ones share work. */
+export class LeastLoaded {
+  private readonly load: number[];
+  private readonly owner = new Map<number, { w: number; bytes: number }>();
+  private turn = 0;
+
+  constructor(n: number) {
+    this.load = new Array<number>(n).fill(0);
+  }
+
+  assign(b: number, bytes: number): number {
+    const n = this.load.length;
+    let best = this.turn % n;
+    for (let k = 1; k < n; k++) {
+      const i = (this.turn + k) % n;
+      if (this.load[i]! < this.load[best]!) best = i;
+    }
+    this.turn = best + 1;
+    this.load[best]! += bytes;
+    this.owner.set(b, { w: best, bytes });
+    return best;
+  }
+
+  done(b: number): void {
+    const o = this.owner.get(b);
+    if (!o) return;
+    this.owner.delete(b);
+    this.load[o.w]! -= o.bytes;
+  }
+
+  loadOf(w: number): number {
+    return this.load[w]!;
+  }
+}
 
 export class WorkerPool {
   private readonly workers: Worker[] = [];
-  private rr = 0;
+  private readonly dispatch: LeastLoaded;
   private closing = false;
 
   constructor(
@@ -15,9 +58,13 @@ export class WorkerPool {
     onOut: (out: BatchOut | CountsOut) => void,
     onFatal: (err: unknown) => void,
   ) {
+    this.dispatch = new LeastLoaded(n);
     for (let i = 0; i < n; i++) {
       const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
-      w.on('message', onOut);
+      w.on('message', (m: BatchOut | CountsOut) => {
+        if (!isCounts(m)) this.dispatch.done(m.b);
+        onOut(m);
+      });
       w.on('error', onFatal);
       w.on('exit', (code) => {
         if (!this.closing)
@@ -28,8 +75,9 @@ export class WorkerPool {
   }
 
   send(m: BatchIn): void {
-    const w = this.workers[this.rr++ % this.workers.length]!;
-    w.postMessage(m, [...m.bodies]);
+    let bytes = 0;
+    for (const body of m.bodies) bytes += body.byteLength;
+    this.workers[this.dispatch.assign(m.b, bytes)]!.postMessage(m, [...m.bodies]);
   }
 
   async close(): Promise<void> {

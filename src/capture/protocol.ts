@@ -69,8 +69,8 @@ export interface BatchOut {
 }
 
 /**
- * Line counts of a batch's stored requests, sent right after its frame: classifying costs more
- * CPU than compressing, so it runs while the frame is being fsynced instead of delaying the ack.
+ * Line counts of a batch's stored requests, sent after its frame once the worker has no batch
+ * waiting (deferred.ts): counting never delays an ack.
  */
 export interface CountsOut {
   readonly counts: number;
