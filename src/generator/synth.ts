@@ -260,7 +260,7 @@ export class FamilySynth {
     // overwrites); ∆ counters are summed, histograms merged and spans are events, so those repeat
     // within a second in production (the LLM trace in the public corpus sends ~2,000 ∆/s on a
     // handful of series) and must here too. The second is the one the point is filed under: its
-    // timestamp's (planned time less the series' lag), not the planned one.
+    // timestamp's (planned time less the series' lag, see stampMs), not the planned one.
     const oneASecond = m.kind === 'metric';
     // Lines at ms resolution are spread across the slot in order, as events arriving through it
     // are: all stamped with the slot's start, a body repeats its timestamp line after line and
@@ -273,24 +273,28 @@ export class FamilySynth {
       const at = spread
         ? tMs + Math.min(SLOT_MS - 1, Math.floor(((first + k + rng.next()) / total) * SLOT_MS))
         : tMs;
-      // The next series whose last point is not in this point's second; bounded probing.
+      // The next series whose last point is filed before this point's earliest second; bounded
+      // probing.
       let j = this.cursor;
       let sec = oneASecond ? this.pointSecond(this.hs[j]!, at) : 0;
       let tries = 0;
-      while (oneASecond && this.lastSec[j] === sec && tries < 8) {
+      while (oneASecond && this.lastSec[j]! >= sec && tries < 8) {
         j = j + 1 === this.active ? 0 : j + 1;
         sec = this.pointSecond(this.hs[j]!, at);
         tries++;
       }
-      if (oneASecond && this.lastSec[j] === sec) {
+      if (oneASecond && this.lastSec[j]! >= sec) {
         this.counters.capped++;
         continue;
       }
       this.cursor = j + 1 === this.active ? 0 : j + 1;
-      this.lastSec[j] = sec;
+      const h = this.hs[j]!;
+      if (this.stamped(h)) {
+        this.stampAt = this.stampMs(h, at, oneASecond ? this.lastSec[j]! : 0);
+        if (oneASecond) this.lastSec[j] = Math.floor(this.stampAt / 1000) + 1;
+      } else if (oneASecond) this.lastSec[j] = sec;
       this.slot = j * this.shards + this.shard;
       this.j = j;
-      const h = this.hs[j]!;
       if (errorRate > 0 && rng.next() < errorRate) {
         this.malformed(out, h, rng);
         written++;
@@ -299,7 +303,7 @@ export class FamilySynth {
       switch (m.kind) {
         case 'metric':
         case 'delta':
-          this.metric(out, j, h, at, rng, drift);
+          this.metric(out, j, h, rng, drift);
           break;
         case 'span':
           this.span(out, h, at, rng, drift);
@@ -475,34 +479,48 @@ export class FamilySynth {
     return m.tsUnit !== 'none' && (m.tsPresent >= 1 || sub(h, 7) * U < m.tsPresent);
   }
 
-  /** Identity `h`'s timestamp (ms) for a line planned at `tMs`: its lag behind, then alignment. */
-  private stampMs(h: number, tMs: number): number {
+  /**
+   * Identity `h`'s timestamp (ms) for a line planned at `tMs`: its lag behind, aligned to the
+   * family's interval unless that files it at or before `filed`, the series' last filed second
+   * (+1). Alignment then gives way rather than the point: a series sent more often than its
+   * alignment (a time-compressed capture, `--time-scale` > 1) keeps one point per second and its
+   * rate, where aligned stamps would fold its points onto one (and the cap then dropped them:
+   * the demo's 10 s-aligned gauges lost 86 % of their volume).
+   */
+  private stampMs(h: number, tMs: number, filed: number): number {
     const m = this.m;
-    let ts = tMs - Math.max(0, m.lagMs.at(sub(h, 8) * U));
-    if (m.alignSeconds > 0) ts = Math.floor(ts / (m.alignSeconds * 1000)) * m.alignSeconds * 1000;
-    return ts;
+    const ts = tMs - Math.max(0, m.lagMs.at(sub(h, 8) * U));
+    if (!(m.alignSeconds > 0)) return ts;
+    const step = m.alignSeconds * 1000;
+    const aligned = Math.floor(ts / step) * step;
+    return Math.floor(aligned / 1000) + 1 > filed ? aligned : ts;
   }
 
-  /** The second (+1, so 0 is never) a point of `h` planned at `tMs` is filed under. */
+  /** The earliest second (+1, so 0 is never) a point of `h` planned at `tMs` can be filed under:
+   * its unaligned timestamp's (alignment may file it earlier, never later). */
   private pointSecond(h: number, tMs: number): number {
-    return Math.floor((this.stamped(h) ? this.stampMs(h, tMs) : tMs) / 1000) + 1;
+    const lag = this.stamped(h) ? Math.max(0, this.m.lagMs.at(sub(h, 8) * U)) : 0;
+    return Math.floor((tMs - lag) / 1000) + 1;
   }
 
-  private timestamp(out: Out, h: number, tMs: number): void {
+  /** The stamp emit chose for the line being rendered. */
+  private stampAt = 0;
+
+  private timestamp(out: Out, h: number): void {
     if (!this.stamped(h)) return;
-    const ts = this.stampMs(h, tMs);
+    const ts = this.stampAt;
     out.byte(SPACE);
     out.uintCached(this.m.tsUnit === 'ms' ? Math.floor(ts) : Math.floor(ts / 1000));
   }
 
-  private metric(out: Out, j: number, h: number, tMs: number, rng: Rng, drift: number): void {
+  private metric(out: Out, j: number, h: number, rng: Rng, drift: number): void {
     const m = this.m;
     const v = this.value(j, h, rng);
     this.sample(v);
     out.piece(m.namePiece);
     out.byte(SPACE);
     out.fixed(v, m.decimalDigits[m.decimals.pick(sub(h, 3) * U)]!);
-    this.timestamp(out, h, tMs);
+    this.timestamp(out, h);
     this.tags(out, h, drift);
     out.byte(NL);
   }

@@ -258,6 +258,61 @@ test('synthesis: one point per series per second holds for the second a point is
   }
 });
 
+test('synthesis: alignment gives way, not the point, when a series is sent more often than its alignment', () => {
+  // 8 series aligned to 10 s, each sent every 2 s (a time-compressed capture, or --time-scale 5):
+  // aligned stamps alone would file five points of a series under one second.
+  const r = recipe({ name: 'x.gauge', kind: 'metric', rate: 4, series: 8, keys: KEYS_50 });
+  const aligned = (every: number): Recipe => ({
+    ...r,
+    timestamps: {
+      ...r.timestamps,
+      alignmentSeconds: 10,
+      alignedShare: 1,
+      lagMs: {
+        ...r.timestamps.lagMs,
+        q: [
+          [0, 0],
+          [1, 0],
+        ],
+        min: 0,
+        max: 0,
+        mean: 0,
+      },
+    },
+    series: { ...r.series, count: every },
+  });
+  for (const [gapMs, perCall] of [
+    [2000, 8],
+    [10_000, 8],
+  ] as const) {
+    const syn = new FamilySynth(compileFamily(aligned(8)), 0, 1);
+    syn.setUniverse(8);
+    const out = new Out(1 << 20);
+    const rng = new Rng(3);
+    let written = 0;
+    const calls = 20;
+    for (let c = 0; c < calls; c++)
+      written += syn.emit(out, perCall, EPOCH + 10_000 + c * gapMs, rng, 0, 0);
+    assert.equal(written, calls * perCall, `every ${gapMs} ms: no point dropped`);
+    assert.equal(syn.counters.capped, 0);
+    const b = new WavefrontParser().parse(out.take());
+    const seen = new Set<string>();
+    let onGrid = 0;
+    for (let i = 0; i < b.length; i++) {
+      const key = `${b.seriesId(i)}@${b.timestampMs(i)}`;
+      assert.ok(!seen.has(key), `two points of one series filed under one second: ${key}`);
+      seen.add(key);
+      if (b.timestampMs(i)! % 10_000 === 0) onGrid++;
+    }
+    if (gapMs === 10_000)
+      assert.equal(onGrid, written, 'a series sent once per alignment stays aligned');
+    else {
+      // Each series gets one aligned stamp per 10 s window, then its unaligned seconds.
+      assert.equal(onGrid, ((calls * gapMs) / 10_000) * 8);
+    }
+  }
+});
+
 test('synthesis: ms timestamps spread across the slot in order; second timestamps do not move', () => {
   for (const unit of ['ms', 's'] as const) {
     const r = recipe({ name: '∆x.count', kind: 'delta', rate: 10, series: 5, keys: KEYS_50 });
