@@ -274,6 +274,26 @@ test('dispersion and lag-1 of a bursty family sent at 3× are compared against A
   assert.equal(r.dispersion!.expected, r.dispersion!.a);
 });
 
+test('dispersion and lag-1 leave out buckets the window cuts: a run that stopped mid-second', () => {
+  const rng = new Rng(5);
+  const inner = Array.from({ length: 120 }, () => rng.poisson(500));
+  const t0 = 1_790_000_000_000;
+  // A's window opens 0.4 s into its first bucket and closes 0.15 s into its last: those two
+  // buckets hold a fraction of a second's lines. B saw the same seconds whole.
+  const A = { ...arrivals(t0, 1, inner), counts: [200, ...inner, 70] };
+  const B = { ...arrivals(t0 + 1000, 1, inner), counts: inner };
+  const axA: Axis = { originMs: t0 + 400, seconds: 121.15 - 0.4, timeScale: 1, multiplier: 1 };
+  const axB: Axis = { originMs: t0 + 1000, seconds: 121, timeScale: 1, multiplier: 1 };
+  const c = alignArrivals(A, axA, B, axB);
+  assert.equal(c.dispersion!.error, 0, JSON.stringify(c.dispersion));
+  assert.equal(c.lag1!.error, 0, JSON.stringify(c.lag1));
+  // A family that merely starts and ends inside the window keeps its edge buckets.
+  const life = { ...arrivals(t0 + 10_000, 1, inner), counts: [200, ...inner.slice(1, -1), 70] };
+  const axW: Axis = { originMs: t0, seconds: 200, timeScale: 1, multiplier: 1 };
+  const w = alignArrivals(life, axW, B, { ...axW, originMs: t0 - 9000 });
+  assert.ok(w.dispersion!.a > 1.5 * w.dispersion!.b, JSON.stringify(w.dispersion));
+});
+
 test('intensity: B generated at timeScale 1/24 and multiplier 3 lines up with A once declared', () => {
   // A: one day in 1440 one-minute buckets with a diurnal shape.
   const day = Array.from({ length: 1440 }, (_, i) => 10 + 8 * Math.sin((2 * Math.PI * i) / 1440));
