@@ -13,7 +13,10 @@ import { NO_DECIMALS } from '../lib/wavefront.js';
 import { InstantWindows, type InstantWindowsState } from './sample.js';
 import { SeriesSample, type SeriesRec } from './series.js';
 
+/** Every candidate divides 60: a timestamp's second within its minute decides them all. */
 export const ALIGN_CANDIDATES = [1, 5, 10, 15, 30, 60] as const;
+/** `secondOfMinute` index of a timestamp that is not a whole second. */
+const NOT_WHOLE = 60;
 export const MAX_DECIMALS = 15;
 /** Integers up to here are exact doubles. */
 const EXACT = 2 ** 53;
@@ -77,7 +80,11 @@ export class FamilyAcc {
   lastInstant = NaN;
   tsPresent = 0;
   readonly tsUnits = [0, 0, 0, 0, 0];
-  readonly aligned = new Array<number>(ALIGN_CANDIDATES.length).fill(0);
+  /** Timestamps by second within their minute (NOT_WHOLE: none): one integer remainder per
+   * line where a float modulo per candidate was a quarter of the scan loop's own time. */
+  readonly secondOfMinute = new Float64Array(NOT_WHOLE + 1);
+  /** Aligned counts merged in from partial states. */
+  private readonly alignedIn = new Array<number>(ALIGN_CANDIDATES.length).fill(0);
   nan = 0;
   inf = 0;
   neg = 0;
@@ -128,6 +135,26 @@ export class FamilyAcc {
       : Math.min(MAX_DECIMALS + 1, text.length - dot - 1);
   }
 
+  /** Timestamps (ms) aligned to each of ALIGN_CANDIDATES. */
+  get aligned(): number[] {
+    return ALIGN_CANDIDATES.map((c, a) => {
+      let n = this.alignedIn[a]!;
+      for (let r = 0; r < NOT_WHOLE; r += c) n += this.secondOfMinute[r]!;
+      return n;
+    });
+  }
+
+  noteTimestamp(tsMs: number): void {
+    const s = tsMs / 1000;
+    let r = NOT_WHOLE;
+    if (s === Math.floor(s)) {
+      // Integer remainders while seconds fit in 32 bits (until 2038); a float one after.
+      r = Math.abs(s) < 2 ** 31 ? (s | 0) % 60 : s % 60;
+      if (r < 0) r += 60;
+    }
+    this.secondOfMinute[r]!++;
+  }
+
   /** `printed`: the decimals its sender wrote (`1.0` has one), or NO_DECIMALS when the parser
    * could not tell (exponent, suffix, no text): then counted from the value itself. */
   addValue(v: number, printed = NO_DECIMALS): void {
@@ -159,7 +186,7 @@ export class FamilyAcc {
       instants: this.instants,
       tsPresent: this.tsPresent,
       tsUnits: [...this.tsUnits],
-      aligned: [...this.aligned],
+      aligned: this.aligned,
       nan: this.nan,
       inf: this.inf,
       neg: this.neg,
@@ -188,7 +215,7 @@ export class FamilyAcc {
     this.instants += s.instants;
     this.tsPresent += s.tsPresent;
     s.tsUnits.forEach((n, i) => (this.tsUnits[i]! += n));
-    s.aligned.forEach((n, i) => (this.aligned[i]! += n));
+    s.aligned.forEach((n, i) => (this.alignedIn[i]! += n));
     this.nan += s.nan;
     this.inf += s.inf;
     this.neg += s.neg;
