@@ -19,7 +19,8 @@ export interface LineCounter {
 
 interface Pending {
   readonly b: number;
-  readonly bodies: readonly Buffer[];
+  /** Each is dropped (null) once counted, so memory is given back body by body. */
+  readonly bodies: Array<Buffer | null>;
   readonly queries: readonly string[];
   readonly counts: Counts;
   body: number;
@@ -51,7 +52,14 @@ export class DeferredCounts {
 
   /** Queues a batch's stored bodies; its counts are posted once all of them are counted. */
   add(b: number, bodies: readonly Buffer[], queries: readonly string[]): void {
-    const p: Pending = { b, bodies, queries, counts: this.newCounts(), body: 0, at: 0 };
+    const p: Pending = {
+      b,
+      bodies: [...bodies],
+      queries,
+      counts: this.newCounts(),
+      body: 0,
+      at: 0,
+    };
     for (const body of bodies) this.bytes += body.length;
     this.pending.push(p);
     this.settleHead();
@@ -63,7 +71,8 @@ export class DeferredCounts {
     if (!p) return false;
     const body = p.bodies[p.body]!;
     const want = p.at + slice;
-    const nl = want >= body.length ? -1 : body.indexOf(NL, want);
+    // From the slice's last byte: a slice that ends on a line end ends there.
+    const nl = want >= body.length ? -1 : body.indexOf(NL, want - 1);
     const end = nl < 0 ? body.length : nl + 1;
     this.counter.count(body.subarray(p.at, end), p.queries[p.body]!, p.counts);
     this.bytes -= end - p.at;
@@ -86,7 +95,7 @@ export class DeferredCounts {
   private settleHead(): void {
     for (let p = this.pending[0]; p; p = this.pending[0]) {
       while (p.body < p.bodies.length && p.at >= p.bodies[p.body]!.length) {
-        p.body++;
+        p.bodies[p.body++] = null;
         p.at = 0;
       }
       if (p.body < p.bodies.length) return;

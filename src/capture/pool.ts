@@ -1,6 +1,8 @@
 // The batch workers. Each batch goes to the worker with the fewest body bytes outstanding (join the
 // shortest queue): round-robin put a batch behind a worker busy with a 16 MiB body while another
-// sat idle. Each worker answers its batches in order, and the committer restores the global order,
+// sat idle. A batch stays outstanding until its line counts are in (they are deferred work of the
+// same worker), or until its BatchOut when nothing was stored. Bytes are wire bytes: a gzip body
+// weighs less than the work it brings. Each worker answers its batches in order, and the committer restores the global order,
 // so a slow batch delays acks but never reorders a part.
 import { Worker } from 'node:worker_threads';
 import { WflgError } from '../lib/errors.js';
@@ -62,7 +64,8 @@ export class WorkerPool {
     for (let i = 0; i < n; i++) {
       const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
       w.on('message', (m: BatchOut | CountsOut) => {
-        if (!isCounts(m)) this.dispatch.done(m.b);
+        if (isCounts(m)) this.dispatch.done(m.counts);
+        else if (!m.frame) this.dispatch.done(m.b);
         onOut(m);
       });
       w.on('error', onFatal);

@@ -80,7 +80,15 @@ function decode(body: Buffer, enc: number): Buffer | number {
 const kept: Buffer[] = [];
 const keptQueries: string[] = [];
 
+function copyExact(b: Buffer): Buffer {
+  const c = Buffer.allocUnsafeSlow(b.length);
+  b.copy(c);
+  return c;
+}
+
 function run(m: BatchIn): { out: BatchOut; transfer: ArrayBuffer[] } {
+  kept.length = 0;
+  keptQueries.length = 0;
   const n = m.bodies.length;
   const status = new Uint16Array(n);
   const reason = new Uint8Array(n);
@@ -114,7 +122,9 @@ function run(m: BatchIn): { out: BatchOut; transfer: ArrayBuffer[] } {
     ensure(at, at + header.length + stored);
     at += payload.write(header, at, 'latin1');
     at += body.copy(payload, at);
-    kept.push(body);
+    // Held until counted: a small inflated body is a view into zlib's 16 KiB chunk, which the
+    // deferred counts' cap (charged by body length) would not see.
+    kept.push(body.buffer.byteLength > 2 * body.length ? copyExact(body) : body);
     keptQueries.push(m.queries[i]!);
     if (needNl) payload[at++] = NL;
     stats.requests++;

@@ -111,19 +111,19 @@ function resample(m: Mapped, g0: number, w: number, n: number): Float64Array {
 }
 
 /**
- * Counts of the buckets observed whole, summed in groups of `factor` buckets. A bucket cut by
- * either end of the window (a run that stopped 0.15 s short of a second, a window that began
- * mid-bucket) holds a fraction of a bucket's lines: in the demo, one such last second read 116
- * lines against ~1,000 and alone added a third of B's variance and a spurious trend to its lag-1.
+ * Counts of the buckets observed whole, summed in whole groups of `factor` buckets. A bucket cut
+ * by either end of the window (a run that stopped 0.15 s short of a second, a window that began
+ * mid-bucket) holds a fraction of a bucket's lines, and so does a group short of buckets: in the
+ * demo, one such last second read 116 lines against ~1,000 and alone added a third of B's
+ * variance and a spurious trend to its lag-1. Fewer than two groups give NaN (no figure).
  */
 function coarsened(m: Mapped, end: number, factor: number): number[] {
   const first = m.startSec < 0 ? Math.ceil(-m.startSec / m.res - 1e-9) : 0;
-  const whole = Math.floor((end - m.startSec) / m.res + 1e-9);
-  const keep = Math.min(m.counts.length, Math.max(first + 1, whole));
+  const keep = Math.min(m.counts.length, Math.floor((end - m.startSec) / m.res + 1e-9));
   const out: number[] = [];
-  for (let i = first; i < keep; i += factor) {
+  for (let i = first; i + factor <= keep; i += factor) {
     let s = 0;
-    for (let k = i; k < Math.min(keep, i + factor); k++) s += m.counts[k]!;
+    for (let k = i; k < i + factor; k++) s += m.counts[k]!;
     out.push(s);
   }
   return out;

@@ -289,7 +289,7 @@ export class FamilySynth {
       }
       this.cursor = j + 1 === this.active ? 0 : j + 1;
       const h = this.hs[j]!;
-      if (this.stamped(h)) {
+      if (this.writesStamp && this.stamped(h)) {
         this.stampAt = this.stampMs(h, at, oneASecond ? this.lastSec[j]! : 0);
         if (oneASecond) this.lastSec[j] = Math.floor(this.stampAt / 1000) + 1;
       } else if (oneASecond) this.lastSec[j] = sec;
@@ -505,6 +505,10 @@ export class FamilySynth {
 
   /** The stamp emit chose for the line being rendered. */
   private stampAt = 0;
+  /** Spans and histograms carry their own times, never the metric timestamp. */
+  private get writesStamp(): boolean {
+    return this.m.kind === 'metric' || this.m.kind === 'delta';
+  }
 
   private timestamp(out: Out, h: number): void {
     if (!this.stamped(h)) return;

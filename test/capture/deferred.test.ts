@@ -89,6 +89,20 @@ test('a step counts one slice, extended only to the end of the line it falls in'
   assert.ok(steps > b.length / (256 + longest));
 });
 
+test('a slice that ends on a line end stops there', () => {
+  const seen: string[] = [];
+  const spy: LineCounter = {
+    count(b) {
+      seen.push(b.toString());
+      return 0;
+    },
+  };
+  const d = new DeferredCounts(spy, newCounts, () => undefined, 1 << 30, 4);
+  d.add(0, [Buffer.from('abc\ndefghij\nk\n')], ['']);
+  while (d.step());
+  assert.deepEqual(seen, ['abc\n', 'defghij\n', 'k\n']);
+});
+
 test('batches post in order, each once; empty ones wait their turn; trim keeps the cap', () => {
   const posted: number[] = [];
   const d = new DeferredCounts(

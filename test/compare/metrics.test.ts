@@ -287,6 +287,18 @@ test('dispersion and lag-1 leave out buckets the window cuts: a run that stopped
   const c = alignArrivals(A, axA, B, axB);
   assert.equal(c.dispersion!.error, 0, JSON.stringify(c.dispersion));
   assert.equal(c.lag1!.error, 0, JSON.stringify(c.lag1));
+  // Summed to a coarser side's 2 s buckets, a group short of a bucket is left out too: A over
+  // 121 whole seconds, B in 2 s buckets, both steady.
+  const steady = Array.from({ length: 121 }, () => rng.poisson(500));
+  const A1 = { ...arrivals(t0, 1, steady), counts: steady };
+  const B2 = {
+    ...arrivals(t0, 2, []),
+    counts: Array.from({ length: 61 }, () => rng.poisson(1000)),
+  };
+  const ax1: Axis = { originMs: t0, seconds: 121, timeScale: 1, multiplier: 1 };
+  const g = alignArrivals(A1, ax1, B2, { ...ax1, seconds: 122 });
+  assert.equal(g.widthSec, 2);
+  assert.ok(g.dispersion!.error < 0.5, JSON.stringify(g.dispersion));
   // A family that merely starts and ends inside the window keeps its edge buckets.
   const life = { ...arrivals(t0 + 10_000, 1, inner), counts: [200, ...inner.slice(1, -1), 70] };
   const axW: Axis = { originMs: t0, seconds: 200, timeScale: 1, multiplier: 1 };
