@@ -273,17 +273,18 @@ export class FamilySynth {
       const at = spread
         ? tMs + Math.min(SLOT_MS - 1, Math.floor(((first + k + rng.next()) / total) * SLOT_MS))
         : tMs;
-      // The next series whose last point is filed before this point's earliest second; bounded
-      // probing.
+      // The next series whose last point is not filed under this point's earliest second; bounded
+      // probing. A series files at most its earliest second (alignment only moves a stamp back),
+      // so a filed second past it means the lag grew (a reloaded recipe): not a collision.
       let j = this.cursor;
       let sec = oneASecond ? this.pointSecond(this.hs[j]!, at) : 0;
       let tries = 0;
-      while (oneASecond && this.lastSec[j]! >= sec && tries < 8) {
+      while (oneASecond && this.lastSec[j] === sec && tries < 8) {
         j = j + 1 === this.active ? 0 : j + 1;
         sec = this.pointSecond(this.hs[j]!, at);
         tries++;
       }
-      if (oneASecond && this.lastSec[j]! >= sec) {
+      if (oneASecond && this.lastSec[j] === sec) {
         this.counters.capped++;
         continue;
       }

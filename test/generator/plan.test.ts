@@ -313,6 +313,35 @@ test('synthesis: alignment gives way, not the point, when a series is sent more 
   }
 });
 
+test('synthesis: a reload whose lag is longer does not cap the series until time catches up', () => {
+  const r = recipe({ name: 'x.gauge', kind: 'metric', rate: 8, series: 8, keys: KEYS_50 });
+  const lagged = (ms: number): Recipe => ({
+    ...r,
+    timestamps: {
+      ...r.timestamps,
+      lagMs: {
+        ...r.timestamps.lagMs,
+        q: [
+          [0, ms],
+          [1, ms],
+        ],
+        min: ms,
+        max: ms,
+        mean: ms,
+      },
+    },
+  });
+  const before = new FamilySynth(compileFamily(lagged(0)), 0, 1);
+  before.setUniverse(8);
+  const out = new Out(1 << 20);
+  const rng = new Rng(4);
+  assert.equal(before.emit(out, 8, EPOCH + 20_000, rng, 0, 0), 8);
+  const after = new FamilySynth(compileFamily(lagged(5000)), 0, 1);
+  after.adopt(before);
+  assert.equal(after.emit(out, 8, EPOCH + 21_000, rng, 0, 0), 8, 'stamped 16 s in, not capped');
+  assert.equal(after.counters.capped, 0);
+});
+
 test('synthesis: ms timestamps spread across the slot in order; second timestamps do not move', () => {
   for (const unit of ['ms', 's'] as const) {
     const r = recipe({ name: '∆x.count', kind: 'delta', rate: 10, series: 5, keys: KEYS_50 });
