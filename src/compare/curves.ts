@@ -129,7 +129,28 @@ function coarsened(m: Mapped, end: number, factor: number): number[] {
   return out;
 }
 
-export function mapeAbove(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
+/**
+ * Grid cells that A's curve covers whole. When the sides' buckets are out of phase, a cell that
+ * straddles the end of A's curve holds a sliver of it (0.1 s of a last bucket read 52 lines/s
+ * against B's 300 in the demo): compared as a rate, that sliver was 15 points of a family's MAPE.
+ */
+function wholeCells(m: Mapped, g0: number, w: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  const s = m.startSec;
+  const e = s + m.rate.length * m.res;
+  const eps = 1e-9 * Math.max(1, Math.abs(e));
+  for (let j = 0; j < n; j++) {
+    const cs = g0 + j * w;
+    if (cs >= s - eps && cs + w <= e + eps) out[j] = 1;
+  }
+  return out;
+}
+
+export function mapeAbove(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  whole?: ArrayLike<number>,
+): number | null {
   let active = 0;
   let sum = 0;
   for (let i = 0; i < a.length; i++)
@@ -146,7 +167,7 @@ export function mapeAbove(a: ArrayLike<number>, b: ArrayLike<number>): number | 
   let n = 0;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
-    if (x < floor) continue;
+    if (x < floor || (whole && !whole[i])) continue;
     s += Math.abs(b[i]! - x) / x;
     n++;
   }
@@ -192,7 +213,7 @@ export function alignArrivals(a: Arrivals, axA: Axis, b: Arrivals, axB: Axis): A
     widthSec: w,
     a: ra,
     b: rb,
-    mape: mapeAbove(ra, rb),
+    mape: mapeAbove(ra, rb, wholeCells(ma, g0, w, n)),
     rateRatio: sa > 0 ? sb / sa : sb > 0 ? null : 1,
     dispersion: pairOf(
       idcA,

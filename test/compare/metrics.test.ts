@@ -274,6 +274,22 @@ test('dispersion and lag-1 of a bursty family sent at 3× are compared against A
   assert.equal(r.dispersion!.expected, r.dispersion!.a);
 });
 
+test("intensity MAPE leaves out grid cells that hold a sliver of the end of A's curve", () => {
+  // The same 30 s hump on both sides, the sides' second buckets 0.1 s out of phase: the last grid
+  // cell holds 0.1 s of A's last bucket (a low rate), while B is still sending there.
+  const hump = Array.from({ length: 30 }, (_, i) => 600 + 600 * Math.sin((Math.PI * i) / 29));
+  const t0 = 1_790_000_000_000;
+  const A = arrivals(t0 + 10_000, 1, hump);
+  const B = arrivals(
+    t0 + 9_900,
+    1,
+    [...hump, 500].map((v) => 2 * v),
+  );
+  const axA: Axis = { originMs: t0, seconds: 60, timeScale: 1, multiplier: 1 };
+  const c = alignArrivals(A, axA, B, { ...axA, multiplier: 2 });
+  assert.ok(c.mape! < 0.05, String(c.mape));
+});
+
 test('dispersion and lag-1 leave out buckets the window cuts: a run that stopped mid-second', () => {
   const rng = new Rng(5);
   const inner = Array.from({ length: 120 }, () => rng.poisson(500));
