@@ -1,10 +1,10 @@
 // Line classification deferred behind compression. A request's 2xx waits for its frame, never for
 // its line counts, yet counting costs a worker more CPU than compressing (count parse ≈ 810 MB/s,
 // zstd -3 ≈ 960 MB/s on the corpus). Counting a batch right after its frame made the next batch
-// wait behind it. Measured with `node dist/bench/capture.bench.js` (one worker, 2 vCPUs, runs
-// alternated): deferring it until the worker has no batch waiting took the ack p99 from 18.4–21.0
-// to 14.5–16.2 ms under Poisson arrivals and from 21–24 to 18–21 ms under fixed pacing, for about
-// 3 % of throughput per core (253 → 244 MB/s, inside the run-to-run noise).
+// wait behind it. Measured with `node dist/bench/capture.bench.js` (one worker, 2 vCPUs, six
+// alternated pairs): deferring it until the worker has no batch waiting took the ack p99 from
+// 17.7–21.3 to 14.5–17.4 ms under Poisson arrivals and from 20.4–25.7 to 18.3–21.3 ms under fixed
+// pacing, for about 4 % of throughput per core.
 //
 // Bounds: the bodies waiting to be counted are held (not copied) up to `capBytes`; past it a worker
 // counts inline again, so a worker that is never idle keeps memory flat and loses only the
@@ -84,11 +84,6 @@ export class DeferredCounts {
   /** Counts inline, whole bodies (nothing waits on a slice here), until within the cap. */
   trim(): void {
     while (this.bytes > this.capBytes && this.step(Infinity));
-  }
-
-  /** Counts everything held. */
-  flush(): void {
-    while (this.step(Infinity));
   }
 
   /** Moves the head past finished bodies; posts each batch that has none left, in order. */

@@ -2,8 +2,8 @@
 // shortest queue): round-robin put a batch behind a worker busy with a 16 MiB body while another
 // sat idle. A batch stays outstanding until its line counts are in (they are deferred work of the
 // same worker), or until its BatchOut when nothing was stored. Bytes are wire bytes: a gzip body
-// weighs less than the work it brings. Each worker answers its batches in order, and the committer restores the global order,
-// so a slow batch delays acks but never reorders a part.
+// weighs less than the work it brings. Each worker answers its batches in order, and the
+// committer restores the global order, so a slow batch delays acks but never reorders a part.
 import { Worker } from 'node:worker_threads';
 import { WflgError } from '../lib/errors.js';
 import {

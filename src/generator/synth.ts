@@ -89,6 +89,7 @@ export class FamilySynth {
     this.gen = new Uint32Array(0);
     this.hs = new Uint32Array(0);
     this.lagOf = new Float32Array(0);
+    this.writesStamp = m.kind === 'metric' || m.kind === 'delta';
     this.state = new Float64Array(0);
     let combos = 1;
     for (const k of m.keys) combos *= k.vocab.pieces.length + 1;
@@ -527,9 +528,7 @@ export class FamilySynth {
   /** The stamp emit chose for the line being rendered. */
   private stampAt = 0;
   /** Spans and histograms carry their own times, never the metric timestamp. */
-  private get writesStamp(): boolean {
-    return this.m.kind === 'metric' || this.m.kind === 'delta';
-  }
+  private readonly writesStamp: boolean;
 
   private timestamp(out: Out): void {
     if (Number.isNaN(this.lagOf[this.j]!)) return;

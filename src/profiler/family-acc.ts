@@ -82,7 +82,7 @@ export class FamilyAcc {
   readonly tsUnits = [0, 0, 0, 0, 0];
   /** Timestamps by second within their minute (NOT_WHOLE: none): one integer remainder per
    * line where a float modulo per candidate was a quarter of the scan loop's own time. */
-  readonly secondOfMinute = new Float64Array(NOT_WHOLE + 1);
+  private readonly secondOfMinute = new Float64Array(NOT_WHOLE + 1);
   /** Aligned counts merged in from partial states. */
   private readonly alignedIn = new Array<number>(ALIGN_CANDIDATES.length).fill(0);
   nan = 0;

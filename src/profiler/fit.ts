@@ -346,9 +346,10 @@ export function fitFamily(
   const unit =
     units.length === 0 ? 'none' : units.length === 1 ? unitNames[units[0]![0]]! : 'mixed';
   // Alignment: the coarsest grid that at least 95 % of timestamps sit on.
+  const aligned = f.aligned;
   let alignIdx = -1;
   ALIGN_CANDIDATES.forEach((_, a) => {
-    if (f.tsPresent > 0 && f.aligned[a]! >= 0.95 * f.tsPresent) alignIdx = a;
+    if (f.tsPresent > 0 && aligned[a]! >= 0.95 * f.tsPresent) alignIdx = a;
   });
   const valued = kind === 'metric' || kind === 'delta';
   let values: Recipe['values'] = null;
@@ -437,7 +438,7 @@ export function fitFamily(
       unit,
       lagMs: quantilesOf(f.sk.lag),
       alignmentSeconds: alignIdx >= 0 ? ALIGN_CANDIDATES[alignIdx]! : 0,
-      alignedShare: alignIdx >= 0 && f.tsPresent > 0 ? f.aligned[alignIdx]! / f.tsPresent : 0,
+      alignedShare: alignIdx >= 0 && f.tsPresent > 0 ? aligned[alignIdx]! / f.tsPresent : 0,
     },
     series,
     values,

@@ -15,6 +15,43 @@ import { KEYS, recipe } from './recipes.js';
 const EPOCH = 1732233600000;
 /** 5 sources × 2 × 5 = 50 identities. */
 const KEYS_50 = { ...KEYS, role: [...KEYS.role!, ['auth', 1] as [string, number]] };
+
+/** `r` with every series `lagMs` behind its planned time and stamps aligned to `alignSeconds`. */
+function withStamps(r: Recipe, lagMs: number, alignSeconds = 0): Recipe {
+  return {
+    ...r,
+    timestamps: {
+      ...r.timestamps,
+      alignmentSeconds: alignSeconds,
+      alignedShare: alignSeconds > 0 ? 1 : 0,
+      lagMs: {
+        ...r.timestamps.lagMs,
+        q: [
+          [0, lagMs],
+          [1, lagMs],
+        ],
+        min: lagMs,
+        max: lagMs,
+        mean: lagMs,
+      },
+    },
+  };
+}
+
+/** Asserts no series has two points stamped in one second; returns the stamps' count on `gridMs`. */
+function onePointPerSecond(body: Buffer, gridMs = 1000): number {
+  const b = new WavefrontParser().parse(body);
+  const seen = new Set<string>();
+  let onGrid = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (b.kind(i) === 'blank') continue;
+    const key = `${b.seriesId(i)}@${b.timestampMs(i)}`;
+    assert.ok(!seen.has(key), `two points of one series filed under one second: ${key}`);
+    seen.add(key);
+    if (b.timestampMs(i)! % gridMs === 0) onGrid++;
+  }
+  return onGrid;
+}
 const fams = () => [
   compileFamily(recipe({ name: 'a.gauge', rate: 100 })),
   compileFamily(recipe({ name: 'b.bursty', rate: 50, hawkes: { branching: 0.5, beta: 2 } })),
@@ -248,44 +285,22 @@ test('synthesis: one point per series per second holds for the second a point is
     late < 8 && syn.counters.capped > 0,
     `${late} more lines, ${syn.counters.capped} capped`,
   );
-  const b = new WavefrontParser().parse(out.take());
-  const seen = new Set<string>();
-  for (let i = 0; i < b.length; i++) {
-    if (b.kind(i) === 'blank') continue;
-    const key = `${b.seriesId(i)}@${b.timestampMs(i)}`;
-    assert.ok(!seen.has(key), `two points of one series filed under one second: ${key}`);
-    seen.add(key);
-  }
+  onePointPerSecond(out.take());
 });
 
 test('synthesis: alignment gives way, not the point, when a series is sent more often than its alignment', () => {
   // 8 series aligned to 10 s, each sent every 2 s (a time-compressed capture, or --time-scale 5):
   // aligned stamps alone would file five points of a series under one second.
-  const r = recipe({ name: 'x.gauge', kind: 'metric', rate: 4, series: 8, keys: KEYS_50 });
-  const aligned = (every: number): Recipe => ({
-    ...r,
-    timestamps: {
-      ...r.timestamps,
-      alignmentSeconds: 10,
-      alignedShare: 1,
-      lagMs: {
-        ...r.timestamps.lagMs,
-        q: [
-          [0, 0],
-          [1, 0],
-        ],
-        min: 0,
-        max: 0,
-        mean: 0,
-      },
-    },
-    series: { ...r.series, count: every },
-  });
+  const aligned = withStamps(
+    recipe({ name: 'x.gauge', kind: 'metric', rate: 4, series: 8, keys: KEYS_50 }),
+    0,
+    10,
+  );
   for (const [gapMs, perCall] of [
     [2000, 8],
     [10_000, 8],
   ] as const) {
-    const syn = new FamilySynth(compileFamily(aligned(8)), 0, 1);
+    const syn = new FamilySynth(compileFamily(aligned), 0, 1);
     syn.setUniverse(8);
     const out = new Out(1 << 20);
     const rng = new Rng(3);
@@ -295,15 +310,7 @@ test('synthesis: alignment gives way, not the point, when a series is sent more 
       written += syn.emit(out, perCall, EPOCH + 10_000 + c * gapMs, rng, 0, 0);
     assert.equal(written, calls * perCall, `every ${gapMs} ms: no point dropped`);
     assert.equal(syn.counters.capped, 0);
-    const b = new WavefrontParser().parse(out.take());
-    const seen = new Set<string>();
-    let onGrid = 0;
-    for (let i = 0; i < b.length; i++) {
-      const key = `${b.seriesId(i)}@${b.timestampMs(i)}`;
-      assert.ok(!seen.has(key), `two points of one series filed under one second: ${key}`);
-      seen.add(key);
-      if (b.timestampMs(i)! % 10_000 === 0) onGrid++;
-    }
+    const onGrid = onePointPerSecond(out.take(), 10_000);
     if (gapMs === 10_000)
       assert.equal(onGrid, written, 'a series sent once per alignment stays aligned');
     else {
@@ -315,28 +322,12 @@ test('synthesis: alignment gives way, not the point, when a series is sent more 
 
 test('synthesis: a reload whose lag is longer does not cap the series until time catches up', () => {
   const r = recipe({ name: 'x.gauge', kind: 'metric', rate: 8, series: 8, keys: KEYS_50 });
-  const lagged = (ms: number): Recipe => ({
-    ...r,
-    timestamps: {
-      ...r.timestamps,
-      lagMs: {
-        ...r.timestamps.lagMs,
-        q: [
-          [0, ms],
-          [1, ms],
-        ],
-        min: ms,
-        max: ms,
-        mean: ms,
-      },
-    },
-  });
-  const before = new FamilySynth(compileFamily(lagged(0)), 0, 1);
+  const before = new FamilySynth(compileFamily(withStamps(r, 0)), 0, 1);
   before.setUniverse(8);
   const out = new Out(1 << 20);
   const rng = new Rng(4);
   assert.equal(before.emit(out, 8, EPOCH + 20_000, rng, 0, 0), 8);
-  const after = new FamilySynth(compileFamily(lagged(5000)), 0, 1);
+  const after = new FamilySynth(compileFamily(withStamps(r, 5000)), 0, 1);
   after.adopt(before);
   assert.equal(after.emit(out, 8, EPOCH + 21_000, rng, 0, 0), 8, 'stamped 16 s in, not capped');
   assert.equal(after.counters.capped, 0);

@@ -109,6 +109,17 @@ const TAG_NAME: u8 = 1;
 const TAG_KEY: u8 = 2;
 const TAG_UNDER_KEY: u8 = 3;
 
+/// Makes room for an entry of `add` bytes in a cache bounded in entries and bytes, by clearing it:
+/// a hostile stream of distinct shapes or keys then costs a key build (and SHA-256 for new keys)
+/// per line, never unbounded memory.
+fn make_room<K, V, S>(cache: &mut HashMap<K, V, S>, bytes: &mut usize, add: usize) {
+    if cache.len() >= CACHE_MAX || *bytes + add > CACHE_BYTES {
+        cache.clear();
+        *bytes = 0;
+    }
+    *bytes += add;
+}
+
 impl Families {
     /// Caches where every shape and every key collide, for tests of the byte comparisons.
     pub fn colliding() -> Self {
@@ -232,11 +243,7 @@ impl Families {
             }
         }
         let id = family_id_of_key(&self.key);
-        if self.keys_cache.len() >= CACHE_MAX || self.keys_bytes > CACHE_BYTES {
-            self.keys_cache.clear();
-            self.keys_bytes = 0;
-        }
-        self.keys_bytes += self.key.len();
+        make_room(&mut self.keys_cache, &mut self.keys_bytes, self.key.len());
         self.keys_cache
             .insert(h, (self.key.clone().into_boxed_slice(), id));
         id
@@ -262,13 +269,11 @@ impl Families {
                 self.build_key(buf, rec);
                 let id = self.id_of_key();
                 let text = self.shape_text(buf, rec);
-                self.shape_bytes += text.len() + 4 * self.order.len();
-                if self.shapes.len() >= CACHE_MAX || self.shape_bytes > CACHE_BYTES {
-                    // Bounded in entries and bytes: a hostile stream of distinct shapes costs a
-                    // key build (and SHA-256 for new keys) per line, never unbounded memory.
-                    self.shapes.clear();
-                    self.shape_bytes = text.len() + 4 * self.order.len();
-                }
+                make_room(
+                    &mut self.shapes,
+                    &mut self.shape_bytes,
+                    text.len() + 4 * self.order.len(),
+                );
                 let shape = Shape {
                     text,
                     id,
