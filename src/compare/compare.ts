@@ -141,7 +141,7 @@ function familyMetrics(
 ): { metrics: Partial<Record<FamilyMetric, MetricResult>>; curves: AlignedCurves } {
   const a = p.a!;
   const b = p.b!;
-  const c = alignArrivals(a.arrivals, axA, b.arrivals, axB);
+  const c = alignArrivals(a.arrivals, axA, b.arrivals, axB, a.totals, b.totals);
   const out: Partial<Record<FamilyMetric, MetricResult>> = {};
   out.intensityMape = metric(
     'intensityMape',

@@ -72,22 +72,44 @@ function lag1At(lag1: number, idc: number, m: number): number {
   return m === 1 || !(idc >= 1) ? lag1 : (lag1 * m * idc) / dispersionAt(idc, m);
 }
 
+/** A family's first and last line (recipe `totals`), on its side's clock. */
+export interface Active {
+  readonly firstMs: number;
+  readonly lastMs: number;
+}
+
 interface Mapped {
   startSec: number;
   res: number;
   rate: ArrayLike<number>;
   counts: ArrayLike<number>;
   span: number;
+  /** The family's own span, widened by two mean line gaps (a continuous family's first line
+   * lands a gap after its first bucket opens); [−∞, ∞] when unknown. */
+  from: number;
+  to: number;
 }
 
-function mapped(arr: Arrivals, ax: Axis): Mapped {
+function mapped(arr: Arrivals, ax: Axis, active?: Active): Mapped {
   const rate = ax.multiplier === 1 ? arr.intensity : arr.intensity.map((v) => v / ax.multiplier);
+  const sec = (ms: number) => (ms - ax.originMs) / 1000 / ax.timeScale;
+  let from = -Infinity;
+  let to = Infinity;
+  if (active && active.lastMs >= active.firstMs) {
+    let lines = 0;
+    for (const c of arr.counts) lines += c;
+    const slack = lines > 1 ? (2 * (sec(active.lastMs) - sec(active.firstMs))) / (lines - 1) : 0;
+    from = sec(active.firstMs) - slack;
+    to = sec(active.lastMs) + slack;
+  }
   return {
-    startSec: (arr.startMs - ax.originMs) / 1000 / ax.timeScale,
+    startSec: sec(arr.startMs),
     res: arr.resolutionSeconds / ax.timeScale,
     rate,
     counts: arr.counts,
     span: ax.seconds / ax.timeScale,
+    from,
+    to,
   };
 }
 
@@ -115,11 +137,16 @@ function resample(m: Mapped, g0: number, w: number, n: number): Float64Array {
  * by either end of the window (a run that stopped 0.15 s short of a second, a window that began
  * mid-bucket) holds a fraction of a bucket's lines, and so does a group short of buckets: in the
  * demo, one such last second read 116 lines against ~1,000 and alone added a third of B's
- * variance and a spurious trend to its lag-1. Fewer than two groups give NaN (no figure).
+ * variance and a spurious trend to its lag-1. So does a bucket the family itself was alive in
+ * for part of it (its first line 0.6 s into its first second: 105 lines against ~1,000): those
+ * measure when the family started and stopped, which the two sides place in different phases
+ * of their buckets, not how its arrivals vary. Fewer than two groups give NaN (no figure).
  */
 function coarsened(m: Mapped, end: number, factor: number): number[] {
-  const first = m.startSec < 0 ? Math.ceil(-m.startSec / m.res - 1e-9) : 0;
-  const keep = Math.min(m.counts.length, Math.floor((end - m.startSec) / m.res + 1e-9));
+  const from = Math.max(0, m.from);
+  const first = m.startSec < from ? Math.ceil((from - m.startSec) / m.res - 1e-9) : 0;
+  const last = Math.min(end, m.to);
+  const keep = Math.min(m.counts.length, Math.floor((last - m.startSec) / m.res + 1e-9));
   const out: number[] = [];
   for (let i = first; i + factor <= keep; i += factor) {
     let s = 0;
@@ -189,9 +216,16 @@ function pairOf(
   return { a, b, expected, error: error(expected, b) };
 }
 
-export function alignArrivals(a: Arrivals, axA: Axis, b: Arrivals, axB: Axis): AlignedCurves {
-  const ma = mapped(a, axA);
-  const mb = mapped(b, axB);
+export function alignArrivals(
+  a: Arrivals,
+  axA: Axis,
+  b: Arrivals,
+  axB: Axis,
+  activeA?: Active,
+  activeB?: Active,
+): AlignedCurves {
+  const ma = mapped(a, axA, activeA);
+  const mb = mapped(b, axB, activeB);
   const g0 = Math.min(ma.startSec, mb.startSec);
   const end = Math.max(g0, Math.min(ma.span, mb.span));
   const w = Math.max(ma.res, mb.res, (end - g0) / MAX_GRID);

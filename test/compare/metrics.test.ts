@@ -322,6 +322,27 @@ test('dispersion and lag-1 leave out buckets the window cuts: a run that stopped
   assert.ok(w.dispersion!.a > 1.5 * w.dispersion!.b, JSON.stringify(w.dispersion));
 });
 
+test("dispersion and lag-1 leave out the buckets a family's own first and last line cut", () => {
+  const rng = new Rng(6);
+  const inner = Array.from({ length: 120 }, () => rng.poisson(500));
+  const t0 = 1_790_000_000_000;
+  // The same seconds on both sides, in a 200 s window. A's family starts 0.6 s into its first
+  // bucket and stops 0.15 s into its last (200 and 70 lines); B's buckets open on its first line.
+  const A = { ...arrivals(t0 + 10_000, 1, inner), counts: [200, ...inner, 70] };
+  const B = { ...arrivals(t0 + 11_000, 1, inner), counts: inner };
+  const ax: Axis = { originMs: t0, seconds: 200, timeScale: 1, multiplier: 1 };
+  const activeA = { firstMs: t0 + 10_600, lastMs: t0 + 131_150 };
+  const activeB = { firstMs: t0 + 11_000, lastMs: t0 + 130_999 };
+  const c = alignArrivals(A, ax, B, ax, activeA, activeB);
+  assert.equal(c.dispersion!.error, 0, JSON.stringify(c.dispersion));
+  assert.equal(c.lag1!.error, 0, JSON.stringify(c.lag1));
+  // Without the spans, A's two partial buckets read as variance of its arrivals.
+  const raw = alignArrivals(A, ax, B, ax);
+  assert.ok(raw.dispersion!.error > 0.5, JSON.stringify(raw.dispersion));
+  // The edges do not change the intensity MAPE, which has its own whole-cell rule.
+  assert.equal(c.mape, raw.mape);
+});
+
 test('intensity: B generated at timeScale 1/24 and multiplier 3 lines up with A once declared', () => {
   // A: one day in 1440 one-minute buckets with a diurnal shape.
   const day = Array.from({ length: 1440 }, (_, i) => 10 + 8 * Math.sin((2 * Math.PI * i) / 1440));
