@@ -8,7 +8,7 @@
 // edges of a family's lifetime) would otherwise turn a one-line difference into a huge percentage.
 // Dispersion and lag-1 autocorrelation come from each side's raw bucket counts over the same
 // window, summed to the common width.
-import type { Arrivals } from '../lib/recipe.js';
+import type { Arrivals, Recipe } from '../lib/recipe.js';
 import { autocorrelation, indexOfDispersion } from '../lib/stats/dispersion.js';
 
 export const MAPE_FLOOR = 0.05;
@@ -72,11 +72,8 @@ function lag1At(lag1: number, idc: number, m: number): number {
   return m === 1 || !(idc >= 1) ? lag1 : (lag1 * m * idc) / dispersionAt(idc, m);
 }
 
-/** A family's first and last line (recipe `totals`), on its side's clock. */
-export interface Active {
-  readonly firstMs: number;
-  readonly lastMs: number;
-}
+/** A family's first and last line, on its side's clock. */
+export type Active = Pick<Recipe['totals'], 'firstMs' | 'lastMs'>;
 
 interface Mapped {
   startSec: number;

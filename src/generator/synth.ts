@@ -192,16 +192,12 @@ export class FamilySynth {
     for (let t = 0; t < tries; t++) {
       const h = hash32(this.m.seed, slot, this.gen[j]);
       const key = this.identityKey(h, slot);
-      if (key % this.shards === this.shard % this.shards && this.claim(key)) {
-        this.hs[j] = h;
-        this.lagOf[j] = this.lagFor(h);
-        return;
-      }
+      if (key % this.shards === this.shard % this.shards && this.claim(key)) break;
       this.gen[j]!++;
+      if (t === tries - 1) this.collisions++;
     }
     this.hs[j] = hash32(this.m.seed, slot, this.gen[j]);
     this.lagOf[j] = this.lagFor(this.hs[j]);
-    this.collisions++;
   }
 
   /** Active series in this shard for a universe of `total` series. */
@@ -221,16 +217,15 @@ export class FamilySynth {
   private ensure(local: number): void {
     if (local > this.lastSec.length) {
       const cap = Math.max(local, Math.min(local * 2, this.lastSec.length * 2));
-      const grow = <T extends Uint32Array | Float64Array>(a: T, n: T): T => (n.set(a), n);
+      const grow = <T extends Uint32Array | Float32Array | Float64Array>(a: T, n: T): T => (
+        n.set(a),
+        n
+      );
       this.lastSec = grow(this.lastSec, new Uint32Array(cap));
       this.gen = grow(this.gen, new Uint32Array(cap));
       this.hs = grow(this.hs, new Uint32Array(cap));
-      const lags = new Float32Array(cap);
-      lags.set(this.lagOf);
-      this.lagOf = lags;
-      const st = new Float64Array(cap).fill(NaN);
-      st.set(this.state);
-      this.state = st;
+      this.lagOf = grow(this.lagOf, new Float32Array(cap));
+      this.state = grow(this.state, new Float64Array(cap).fill(NaN));
       const cols = this.indexColumns(cap);
       cols.forEach((c, i) => c.set(this.vix[i] ?? []));
       this.vix = cols;
@@ -311,9 +306,11 @@ export class FamilySynth {
       }
       this.cursor = j + 1 === this.active ? 0 : j + 1;
       const h = this.hs[j]!;
+      // NaN: the line carries no timestamp (spans and histograms carry their own times).
+      let ts = NaN;
       if (this.writesStamp && !Number.isNaN(this.lagOf[j]!)) {
-        this.stampAt = this.stampMs(j, at, oneASecond ? this.lastSec[j]! : 0);
-        if (oneASecond) this.lastSec[j] = Math.floor(this.stampAt / 1000) + 1;
+        ts = this.stampMs(j, at, oneASecond ? this.lastSec[j]! : 0);
+        if (oneASecond) this.lastSec[j] = Math.floor(ts / 1000) + 1;
       } else if (oneASecond) this.lastSec[j] = sec;
       this.slot = j * this.shards + this.shard;
       this.j = j;
@@ -325,7 +322,7 @@ export class FamilySynth {
       switch (m.kind) {
         case 'metric':
         case 'delta':
-          this.metric(out, j, h, rng, drift);
+          this.metric(out, j, h, ts, rng, drift);
           break;
         case 'span':
           this.span(out, h, at, rng, drift);
@@ -525,26 +522,24 @@ export class FamilySynth {
     return Math.floor((Number.isNaN(lag) ? tMs : tMs - lag) / 1000) + 1;
   }
 
-  /** The stamp emit chose for the line being rendered. */
-  private stampAt = 0;
   /** Spans and histograms carry their own times, never the metric timestamp. */
   private readonly writesStamp: boolean;
 
-  private timestamp(out: Out): void {
-    if (Number.isNaN(this.lagOf[this.j]!)) return;
-    const ts = this.stampAt;
+  /** Writes ` <ts>` in the family's unit; nothing for NaN. */
+  private timestamp(out: Out, ts: number): void {
+    if (Number.isNaN(ts)) return;
     out.byte(SPACE);
     out.uintCached(this.m.tsUnit === 'ms' ? Math.floor(ts) : Math.floor(ts / 1000));
   }
 
-  private metric(out: Out, j: number, h: number, rng: Rng, drift: number): void {
+  private metric(out: Out, j: number, h: number, ts: number, rng: Rng, drift: number): void {
     const m = this.m;
     const v = this.value(j, h, rng);
     this.sample(v);
     out.piece(m.namePiece);
     out.byte(SPACE);
     out.fixed(v, m.decimalDigits[m.decimals.pick(sub(h, 3) * U)]!);
-    this.timestamp(out);
+    this.timestamp(out, ts);
     this.tags(out, h, drift);
     out.byte(NL);
   }

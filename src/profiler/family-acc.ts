@@ -38,7 +38,8 @@ export interface FamilyState {
   instants: number;
   tsPresent: number;
   tsUnits: number[];
-  aligned: number[];
+  /** Timestamps by second within their minute, the last entry for those not on a whole second. */
+  secondOfMinute: number[];
   nan: number;
   inf: number;
   neg: number;
@@ -83,8 +84,6 @@ export class FamilyAcc {
   /** Timestamps by second within their minute (NOT_WHOLE: none): one integer remainder per
    * line where a float modulo per candidate was a quarter of the scan loop's own time. */
   private readonly secondOfMinute = new Float64Array(NOT_WHOLE + 1);
-  /** Aligned counts merged in from partial states. */
-  private readonly alignedIn = new Array<number>(ALIGN_CANDIDATES.length).fill(0);
   nan = 0;
   inf = 0;
   neg = 0;
@@ -137,8 +136,8 @@ export class FamilyAcc {
 
   /** Timestamps (ms) aligned to each of ALIGN_CANDIDATES. */
   get aligned(): number[] {
-    return ALIGN_CANDIDATES.map((c, a) => {
-      let n = this.alignedIn[a]!;
+    return ALIGN_CANDIDATES.map((c) => {
+      let n = 0;
       for (let r = 0; r < NOT_WHOLE; r += c) n += this.secondOfMinute[r]!;
       return n;
     });
@@ -186,7 +185,7 @@ export class FamilyAcc {
       instants: this.instants,
       tsPresent: this.tsPresent,
       tsUnits: [...this.tsUnits],
-      aligned: this.aligned,
+      secondOfMinute: [...this.secondOfMinute],
       nan: this.nan,
       inf: this.inf,
       neg: this.neg,
@@ -215,7 +214,7 @@ export class FamilyAcc {
     this.instants += s.instants;
     this.tsPresent += s.tsPresent;
     s.tsUnits.forEach((n, i) => (this.tsUnits[i]! += n));
-    s.aligned.forEach((n, i) => (this.alignedIn[i]! += n));
+    s.secondOfMinute.forEach((n, i) => (this.secondOfMinute[i]! += n));
     this.nan += s.nan;
     this.inf += s.inf;
     this.neg += s.neg;
