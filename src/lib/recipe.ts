@@ -3,11 +3,9 @@
 // object type here has exactly the schema's properties (the *_KEYS tables below are checked by the
 // compiler against the types, and by the test against the schema). Validation = schema (ajv, all
 // errors at once) + the cross-field rules a schema cannot state.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { WflgError } from './errors.js';
-import { packageRoot } from './native-loader.js';
+import { loadValidators, type Validators } from './recipe-validators.js';
 import { familyIdOfKey } from './wavefront.js';
 
 export const RECIPE_SCHEMA = 'wflg.recipe/v1';
@@ -296,26 +294,14 @@ export const SCHEMA_KEYS: Readonly<Record<string, readonly string[]>> = {
   }),
 };
 
-let compiled: { family: ValidateFunction; global: ValidateFunction; schema: unknown } | undefined;
+let compiled: Validators | undefined;
 
 export function recipeSchema(): unknown {
   return validators().schema;
 }
 
-function validators(): NonNullable<typeof compiled> {
-  if (compiled) return compiled;
-  const schema = JSON.parse(
-    readFileSync(join(packageRoot(), 'schema', 'recipe.v1.schema.json'), 'utf8'),
-  ) as { $id: string };
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-  ajv.addSchema(schema);
-  const get = (def: string): ValidateFunction => {
-    const v = ajv.getSchema(`${schema.$id}#/$defs/${def}`);
-    if (!v) throw new WflgError('WFLG_E_INTERNAL', `schema has no $defs/${def}`);
-    return v;
-  };
-  compiled = { family: get('familyRecipe'), global: get('globalRecipe'), schema };
-  return compiled;
+function validators(): Validators {
+  return (compiled ??= loadValidators());
 }
 
 function describe(errors: ErrorObject[] | null | undefined): string[] {

@@ -46,6 +46,23 @@ test('bfgs: does not stop while the gradient is large after a heavily backtracke
   assert.ok(Math.abs(m.x[0]!) < 1e-6, m.x.join());
 });
 
+test('bfgs: a first step along a huge gradient is cut to unit length, not halved down to it', () => {
+  // A likelihood over thousands of events: gradient ~2e4 at the start, and no finite value
+  // beyond |x| > 10 (as exp overflows in log coordinates). A full step of −g lands 2e4 away.
+  let evals = 0;
+  const m = bfgs(
+    (x, g) => {
+      evals++;
+      if (Math.abs(x[0]!) > 10) return Infinity;
+      g[0] = 2e4 * (x[0]! - 1);
+      return 1e4 * (x[0]! - 1) ** 2;
+    },
+    [0],
+  );
+  assert.ok(Math.abs(m.x[0]! - 1) < 1e-9, m.x.join());
+  assert.ok(evals <= 4, `${evals} evaluations`);
+});
+
 test('bfgs: a non-finite start returns at once; a wall is never crossed', () => {
   assert.equal(bfgs(() => Infinity, [1]).f, Infinity);
   const m = bfgs(
