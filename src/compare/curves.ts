@@ -56,20 +56,25 @@ export interface Pair {
 
 /**
  * What A's index of dispersion and lag-1 autocorrelation become when its traffic is sent at `m`
- * times the rate. Over-dispersed counts (index ≥ 1) are a Poisson part around a varying intensity:
- * the Poisson variance scales with m and the intensity's with m², so the index goes to
- * 1 + m·(D − 1) and the autocorrelation, a covariance of the intensity over the same variance,
- * to ρ·m·D / (1 + m·(D − 1)). A perfect 2× copy of a bursty family doubles its excess dispersion:
+ * times the rate, as m independent copies of its senders riding the same intensity (DESIGN §2.5's
+ * default, new series). Over-dispersed counts (index D ≥ 1) are noise around a varying intensity:
+ * the noise variance scales with m and the intensity's with m², so the index goes to
+ * n + m·(D − n), where n is the noise's own index — 1 for lines arriving one by one (Poisson), the
+ * recipe's `clumps.dispersion` when they arrive in clumps (a copy adds clumps, it does not grow
+ * them) — and the autocorrelation, a covariance of the intensity over the same variance, to
+ * ρ·m·D / (n + m·(D − n)). A perfect 2× copy of a bursty family doubles its excess dispersion:
  * compared raw, it read as a 100 % error. Under-dispersed counts (regular senders) have no such
  * model and are compared as they are.
  */
-function dispersionAt(idc: number, m: number): number {
-  return m === 1 || !(idc >= 1) ? idc : 1 + m * (idc - 1);
+function dispersionAt(idc: number, m: number, noise: number): number {
+  if (m === 1 || !(idc >= 1)) return idc;
+  const n = Math.min(idc, Math.max(1, noise));
+  return n + m * (idc - n);
 }
 
 /** `lag1` of counts whose index of dispersion is `idc`, at `m` times the rate (see above). */
-function lag1At(lag1: number, idc: number, m: number): number {
-  return m === 1 || !(idc >= 1) ? lag1 : (lag1 * m * idc) / dispersionAt(idc, m);
+function lag1At(lag1: number, idc: number, m: number, noise: number): number {
+  return m === 1 || !(idc >= 1) ? lag1 : (lag1 * m * idc) / dispersionAt(idc, m, noise);
 }
 
 /** A family's first and last line, on its side's clock. */
@@ -239,6 +244,7 @@ export function alignArrivals(
   const cb = coarsened(mb, end, Math.max(1, Math.round(w / mb.res)));
   const idcA = indexOfDispersion(ca);
   const m = axB.multiplier / axA.multiplier;
+  const noise = a.clumps?.dispersion ?? 1;
   return {
     startSec: g0,
     widthSec: w,
@@ -250,14 +256,14 @@ export function alignArrivals(
       idcA,
       indexOfDispersion(cb),
       1,
-      (x) => dispersionAt(x, m),
+      (x) => dispersionAt(x, m, noise),
       (x, y) => (x === y ? 0 : x > 0 ? Math.abs(y - x) / x : 1),
     ),
     lag1: pairOf(
       autocorrelation(ca, 1),
       autocorrelation(cb, 1),
       0,
-      (x) => lag1At(x, Number.isFinite(idcA) ? idcA : 1, m),
+      (x) => lag1At(x, Number.isFinite(idcA) ? idcA : 1, m, noise),
       (x, y) => Math.abs(y - x),
     ),
   };

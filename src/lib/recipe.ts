@@ -52,6 +52,8 @@ export interface Arrivals {
   dispersionIndex: number;
   lag1Autocorrelation: number;
   fitMape: number | null;
+  /** Arrival clumps (capture input only; see the schema). Absent in recipes of older builds. */
+  clumps?: { lines: Quantiles; gapCv2: number; dispersion: number } | null;
 }
 export interface Timestamps {
   presentShare: number;
@@ -199,6 +201,13 @@ export interface GlobalRecipe {
 }
 
 const keys = <T>(k: Record<keyof T, true>): readonly string[] => Object.keys(k);
+/**
+ * Properties added to v1 after its first recipes were written: optional, so those recipes stay
+ * valid (and hot-reloadable) under a newer build; every other property is required.
+ */
+export const OPTIONAL_KEYS: Readonly<Record<string, readonly string[]>> = {
+  arrivals: ['clumps'],
+};
 /** Property names per schema $def, tied to the TS types above by `Record<keyof T, true>`. */
 export const SCHEMA_KEYS: Readonly<Record<string, readonly string[]>> = {
   quantiles: keys<Quantiles>({ n: true, min: true, max: true, mean: true, q: true, sketch: true }),
@@ -213,6 +222,7 @@ export const SCHEMA_KEYS: Readonly<Record<string, readonly string[]>> = {
     dispersionIndex: true,
     lag1Autocorrelation: true,
     fitMape: true,
+    clumps: true,
   }),
   timestamps: keys<Timestamps>({
     presentShare: true,

@@ -69,6 +69,7 @@ export const SKETCHES = [
   'centroidMean',
   'totalCount',
   'duration',
+  'perInstant',
 ] as const;
 export type SketchName = (typeof SKETCHES)[number];
 
@@ -79,6 +80,8 @@ export class FamilyAcc {
   lastMs = -Infinity;
   instants = 0;
   lastInstant = NaN;
+  /** Lines at `lastInstant` so far (capture input only): one clump, filed when the instant ends. */
+  clump = 0;
   tsPresent = 0;
   readonly tsUnits = [0, 0, 0, 0, 0];
   /** Timestamps by second within their minute (NOT_WHOLE: none): one integer remainder per
@@ -173,7 +176,15 @@ export class FamilyAcc {
     this.sk.values.add(v);
   }
 
+  /** Files the open clump; a request split across two parts reads as two clumps (rare: parts
+   * end between requests, and only same-millisecond neighbours would have merged). */
+  closeInstant(): void {
+    if (this.clump > 0) this.sk.perInstant.add(this.clump);
+    this.clump = 0;
+  }
+
   state(): FamilyState {
+    this.closeInstant();
     const sk = {} as Record<SketchName, DDSketchJson>;
     for (const n of SKETCHES) sk[n] = this.sk[n].toJSON();
     return {

@@ -113,6 +113,43 @@ export function fitArrivals(
   };
 }
 
+/**
+ * Squared coefficient of variation of the gaps between consecutive sampled instants, each gap
+ * measured against the mean gap of its own window so that a rate that changes across the capture
+ * does not read as irregularity (1 when fewer than two gaps: Poisson assumed).
+ */
+export function gapCv2(inst: InstantWindows): number {
+  let n = 0;
+  let s2 = 0;
+  for (const seg of inst.segments()) {
+    const t = seg.times;
+    if (t.length < 3) continue;
+    const mean = (t[t.length - 1]! - t[0]!) / (t.length - 1);
+    for (let i = 1; i < t.length; i++) {
+      const r = (t[i]! - t[i - 1]!) / mean - 1;
+      s2 += r * r;
+      n++;
+    }
+  }
+  return n >= 2 ? s2 / n : 1;
+}
+
+/**
+ * Lines per arrival instant and the gaps' regularity, with the index of dispersion they give
+ * per-second counts around the intensity: instants a renewal process with squared coefficient of
+ * variation c apart, each carrying an independent K lines, have count variance over a window of
+ * many instants (Var K + c·E[K]²) × instants, so the index is Var K / E[K] + c·E[K] (Poisson
+ * instants: E[K²]/E[K]; single lines: 1).
+ */
+export function clumpsOf(perInstant: DDSketch, cv2: number): NonNullable<Arrivals['clumps']> {
+  const mean = perInstant.mean();
+  let m2 = 0;
+  for (const [v, c] of perInstant.points()) m2 += v * v * c;
+  m2 /= Math.max(1, perInstant.count);
+  const dispersion = mean > 0 ? Math.max(0, m2 / mean - mean) + cv2 * mean : 1;
+  return { lines: quantilesOf(perInstant, true), gapCv2: cv2, dispersion };
+}
+
 function zipfExponent(counts: readonly number[]): number | null {
   if (counts.length < 5) return null;
   // Least squares of log count on log rank.
@@ -340,6 +377,8 @@ export function fitFamily(
     notes.push(`series sampled: ${recs.length} of ~${Math.round(f.hll.estimate())} tracked`);
   const inst = f.instHour.intervals() > f.inst.intervals() ? f.instHour : f.inst;
   const arrivals = fitArrivals(f.curve.state(), inst, firstMs, lastMs, mirror, notes);
+  // Envoy mirrors whole requests, so a mirror fraction thins clumps in number, not in size.
+  if (f.sk.perInstant.count > 0) arrivals.clumps = clumpsOf(f.sk.perInstant, gapCv2(inst));
   const series = seriesUniverse(f, recs, priv, firstMs, lastMs);
   const units = f.tsUnits.map((n, i) => [i, n] as const).filter(([i, n]) => i > 0 && n > 0);
   const unitNames = ['none', 's', 'ms', 'us', 'ns'] as const;

@@ -124,11 +124,14 @@ export function scanText(
     if (t > fam.lastMs) fam.lastMs = t;
     fam.curve.add(t);
     if (t !== fam.lastInstant) {
+      fam.closeInstant();
       fam.lastInstant = t;
       fam.instants++;
       fam.inst.add(t);
       fam.instHour.add(t);
     }
+    // Clumps only on the arrival axis: on line timestamps an "instant" is a whole second.
+    if (arrivalMs !== undefined) fam.clump++;
     if (hasTs) {
       fam.tsPresent++;
       fam.tsUnits[L[o + MISC]! & 0xff]!++;

@@ -274,6 +274,38 @@ test('dispersion and lag-1 of a bursty family sent at 3× are compared against A
   assert.equal(r.dispersion!.expected, r.dispersion!.a);
 });
 
+test("dispersion at B's multiplier: a faithful copy adds clumps, it does not grow them", () => {
+  // m independent copies of a sender whose lines arrive in clumps of K (Poisson instants), riding
+  // the same intensity: the clumps' variance E[K²]/E[K] × mean scales with m, the intensity's
+  // with m². Carrying A's whole index as if it were Poisson noise (1 + m(D − 1)) overstates B's.
+  const rng = new Rng(23);
+  const n = 20_000;
+  const sizes = (): number => 100 + Math.floor(rng.next() * 201); // K uniform on 100…300
+  // An intensity that varies from second to second about as much as the clumps do (index ≈ 200
+  // each), without memory, so it weighs the same at any bucket width compare reads.
+  const lambda = Array.from({ length: n }, () => 2000 * Math.exp(0.31 * rng.normal()));
+  const copy = (i: number): number => {
+    let lines = 0;
+    for (let k = rng.poisson(lambda[i]! / 200); k > 0; k--) lines += sizes();
+    return lines;
+  };
+  const t0 = 1_790_000_000_000;
+  const a = lambda.map((_, i) => copy(i));
+  const b = lambda.map((_, i) => copy(i) + copy(i));
+  const kSq = Array.from({ length: 201 }, (_, j) => (100 + j) ** 2).reduce((u, v) => u + v) / 201;
+  // E[K²]/E[K] = 216.8: Poisson instants (gapCv2 1).
+  const clumps = { lines: quantilesOf(new DDSketch()), gapCv2: 1, dispersion: kSq / 200 };
+  const A: Arrivals = { ...arrivals(t0, 1, a), counts: a, clumps };
+  const B: Arrivals = { ...arrivals(t0, 1, b), counts: b };
+  const axA: Axis = { originMs: t0, seconds: n, timeScale: 1, multiplier: 1 };
+  const c = alignArrivals(A, axA, B, { ...axA, multiplier: 2 });
+  assert.ok(c.dispersion!.error < 0.1, JSON.stringify(c.dispersion));
+  assert.ok(c.lag1!.error < 0.05, JSON.stringify(c.lag1));
+  // Without the clumps the same faithful copy reads far off its expectation.
+  const poissonRule = alignArrivals({ ...A, clumps: null }, axA, B, { ...axA, multiplier: 2 });
+  assert.ok(poissonRule.dispersion!.error > 0.2, JSON.stringify(poissonRule.dispersion));
+});
+
 test("intensity MAPE leaves out grid cells that hold a sliver of the end of A's curve", () => {
   // The same 30 s hump on both sides, the sides' second buckets 0.1 s out of phase: the last grid
   // cell holds 0.1 s of A's last bucket (a low rate), while B is still sending there.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { isWflgError } from '../../src/lib/errors.js';
 import {
+  OPTIONAL_KEYS,
   SCHEMA_KEYS,
   compatibleSchema,
   recipeSchema,
@@ -34,7 +35,13 @@ test('the TS types and the JSON Schema name exactly the same properties', () => 
   assert.deepEqual(Object.keys(SCHEMA_KEYS).sort(), Object.keys(defs).sort());
   for (const [def, keys] of Object.entries(SCHEMA_KEYS)) {
     assert.deepEqual(Object.keys(defs[def]!.properties).sort(), [...keys].sort(), def);
-    assert.deepEqual([...defs[def]!.required].sort(), [...keys].sort(), `${def}: all required`);
+    const optional = OPTIONAL_KEYS[def] ?? [];
+    for (const k of optional) assert.ok(keys.includes(k), `${def}: optional ${k} is a property`);
+    assert.deepEqual(
+      [...defs[def]!.required].sort(),
+      keys.filter((k) => !optional.includes(k)).sort(),
+      `${def}: all required but ${optional.join(', ') || 'none'}`,
+    );
   }
 });
 

@@ -331,6 +331,51 @@ test('request model: lines per request by load, small in quiet seconds and large
   });
 });
 
+test('clumps: lines per arrival instant and the regularity of the instants, per family, on the arrival axis only', async () => {
+  await inTmp(async (root) => {
+    const rng = new Rng(31);
+    const reqs: CapturedRequest[] = [];
+    const t0 = 1_795_000_040_000;
+    // Family c.clumped: a sender on a 250 ms timer (±10 ms), K uniform on 20…60 lines per request.
+    // Family s.single: one line per request at Poisson instants. Both in the same requests
+    // sometimes; each family's instants are its own.
+    const sizes: number[] = [];
+    let poisson = t0;
+    for (let i = 0; i < 800; i++) {
+      const t = t0 + i * 250 + Math.round((rng.next() - 0.5) * 20);
+      const k = 20 + Math.floor(rng.next() * 41);
+      sizes.push(k);
+      const lines = Array.from({ length: k }, (_, j) => `c.clumped ${j} source=h${j % 5}`);
+      while (poisson < t) {
+        reqs.push({ t: poisson, body: 's.single 1 source=x\n' });
+        poisson += Math.max(1, Math.round(-Math.log(1 - rng.next()) * 400));
+      }
+      reqs.push({ t, body: lines.join('\n') + '\n' });
+    }
+    const o = await profileCaptured(root, reqs);
+    const c = o.recipes.find((r) => r.family.name === 'c.clumped')!.arrivals.clumps!;
+    const mean = sizes.reduce((a, b) => a + b, 0) / sizes.length;
+    const varK = sizes.reduce((a, b) => a + (b - mean) ** 2, 0) / sizes.length;
+    assert.equal(c.lines.n, 800);
+    assert.ok(Math.abs(c.lines.mean - mean) < 1e-9 * mean, `${c.lines.mean} vs ${mean}`);
+    // Gaps 250 ± U(−10, 10) twice: CV² = 2 × (20²/12) / 250² ≈ 0.001.
+    assert.ok(c.gapCv2 < 0.01, `gapCv2 ${c.gapCv2}`);
+    const want = varK / mean + c.gapCv2 * mean;
+    assert.ok(Math.abs(c.dispersion - want) < 0.1 * want, `dispersion ${c.dispersion} vs ${want}`);
+    const single = o.recipes.find((r) => r.family.name === 's.single')!.arrivals.clumps!;
+    assert.equal(single.lines.mean, 1);
+    assert.ok(Math.abs(single.gapCv2 - 1) < 0.3, `Poisson instants: gapCv2 ${single.gapCv2}`);
+    // On plain files the time axis is the lines' own timestamps: no clumps.
+    const plain = join(root, 'plain.wf');
+    writeFileSync(
+      plain,
+      'c.plain 1 1795000000 source=a\nc.plain 2 1795000000 source=b\n'.repeat(50),
+    );
+    const p = await profile(base(plain, join(root, 'p')));
+    assert.equal(p.recipes[0]!.arrivals.clumps ?? null, null);
+  });
+});
+
 test('value pairs: the source takes part as a key, pair counts are lines (a host keeps its region)', async () => {
   await inTmp(async (root) => {
     const lines = [];
