@@ -31,7 +31,7 @@ export const PRECOMPILED = join(
   'recipe-validators.generated.cjs',
 );
 
-export function schemaPath(): string {
+function schemaPath(): string {
   return join(packageRoot(), 'schema', 'recipe.v1.schema.json');
 }
 

@@ -176,8 +176,8 @@ export class FamilyAcc {
     this.sk.values.add(v);
   }
 
-  /** Files the open clump; a request split across two parts reads as two clumps (rare: parts
-   * end between requests, and only same-millisecond neighbours would have merged). */
+  /** Files the open clump. `state()` files it too: a partial ends with its part, and parts end
+   * between requests (only same-millisecond requests on both sides of a cut would have merged). */
   closeInstant(): void {
     if (this.clump > 0) this.sk.perInstant.add(this.clump);
     this.clump = 0;

@@ -22,6 +22,7 @@ import { ksTwoSample } from '../../src/lib/stats/ks.js';
 import { Rng } from '../../src/lib/rng.js';
 import { familyIdOfKey, familyKey } from '../../src/lib/wavefront.js';
 import { quantilesOf } from '../../src/lib/stats/quantiles.js';
+import { clumpsOf } from '../../src/profiler/fit.js';
 
 test('grading: green up to amber × threshold, amber up to the threshold, red beyond; coverage by shortfall', () => {
   const t = DEFAULT_THRESHOLDS;
@@ -292,9 +293,12 @@ test("dispersion at B's multiplier: a faithful copy adds clumps, it does not gro
   const t0 = 1_790_000_000_000;
   const a = lambda.map((_, i) => copy(i));
   const b = lambda.map((_, i) => copy(i) + copy(i));
-  const kSq = Array.from({ length: 201 }, (_, j) => (100 + j) ** 2).reduce((u, v) => u + v) / 201;
-  // E[K²]/E[K] = 216.8: Poisson instants (gapCv2 1).
-  const clumps = { lines: quantilesOf(new DDSketch()), gapCv2: 1, dispersion: kSq / 200 };
+  // The clump fields as the profiler fits them from K's sketch, for Poisson instants (gapCv2 1):
+  // dispersion E[K²]/E[K] ≈ 216.8.
+  const sk = new DDSketch();
+  for (let k = 100; k <= 300; k++) sk.add(k);
+  const clumps = clumpsOf(sk, 1);
+  assert.ok(Math.abs(clumps.dispersion - 216.8) < 0.02 * 216.8, String(clumps.dispersion));
   const A: Arrivals = { ...arrivals(t0, 1, a), counts: a, clumps };
   const B: Arrivals = { ...arrivals(t0, 1, b), counts: b };
   const axA: Axis = { originMs: t0, seconds: n, timeScale: 1, multiplier: 1 };

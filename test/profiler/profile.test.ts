@@ -337,8 +337,8 @@ test('clumps: lines per arrival instant and the regularity of the instants, per 
     const reqs: CapturedRequest[] = [];
     const t0 = 1_795_000_040_000;
     // Family c.clumped: a sender on a 250 ms timer (±10 ms), K uniform on 20…60 lines per request.
-    // Family s.single: one line per request at Poisson instants. Both in the same requests
-    // sometimes; each family's instants are its own.
+    // Family s.single: one line per request at Poisson instants, its requests interleaved with
+    // the other's; each family's instants are its own.
     const sizes: number[] = [];
     let poisson = t0;
     for (let i = 0; i < 800; i++) {

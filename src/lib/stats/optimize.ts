@@ -102,7 +102,8 @@ export function bfgs(
   /** d = −H·g; returns the slope gᵀd. While H is the identity, d is −g cut to unit length in its
    * largest component: a likelihood over thousands of events has gradients in the thousands, and
    * a full step of that length overflows, so the search used to halve ten times before its first
-   * finite value, on every start (a fifth of the Hawkes fits' likelihood passes on the public corpus). */
+   * finite value, on every start (a fifth of the Hawkes fits' likelihood passes on the public
+   * corpus). */
   const direction = (): number => {
     let slope = 0;
     let big = 0;
