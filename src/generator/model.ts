@@ -50,6 +50,8 @@ export interface Vocab {
   readonly pieces: Buffer[];
   readonly values: string[];
   readonly alias: Alias;
+  /** Each value's share of the family's lines (the weights normalised). */
+  readonly shares: Float64Array;
 }
 
 function mint(key: string, i: number, t: FreqTable['tail'], lengths: QuantileSampler): string {
@@ -88,7 +90,9 @@ function vocab(key: string, t: FreqTable, render: (v: string) => string | undefi
       add(mint(key, i, t.tail, lengths), (t.tail.count * (1 / Math.pow(i, s))) / norm);
   }
   if (values.length === 0) add(key === 'source' ? 'unknown' : 'none', 1);
-  return { pieces, values, alias: new Alias(weights) };
+  const total = weights.reduce((a, b) => a + Math.max(0, b), 0);
+  const shares = Float64Array.from(weights, (w) => (total > 0 ? Math.max(0, w) / total : 0));
+  return { pieces, values, alias: new Alias(weights), shares };
 }
 
 /** Value → index in the vocabulary; a minted value equal to an earlier one keeps the first. */

@@ -1,5 +1,6 @@
 // One family's lines in one worker: the worker's shard of the series universe (round-robin, so
-// each series reports at an even interval, and never twice in one second), churn, identities
+// each series reports at an even interval, and never twice in one second; small universes of
+// events kinds by line weight instead, see weights.ts), churn, identities
 // derived from (family seed, slot, generation) instead of stored, values from the value model,
 // histogram centroids, trace structure, drift and injected malformed lines. Per active series the
 // state is 20 bytes (last second sent, generation, identity hash, value state), 8-16 bytes of
@@ -9,6 +10,7 @@ import { normalCdf, hash32, sub, Rng } from '../lib/rng.js';
 import type { Out } from './out.js';
 import { SLOT_MS } from './plan.js';
 import { TagCache } from './tag-cache.js';
+import { rake, WeightedPicker, type Margin } from './weights.js';
 
 const U = 1 / 4294967296;
 const SPACE = 32;
@@ -34,6 +36,10 @@ const MALFORMED = {
   400: Buffer.from('"bad name!" 1 source="s"'),
 };
 const MALFORMED_CODES = [300, 406, 414, 400] as const;
+/** Universes (per shard) up to this many series send by line weights (weights.ts); larger ones
+ * round-robin, where independent draws from the line-weighted tables already give each value its
+ * line share. Raking costs O(series × keys) per change of the universe (~1 ms at the bound). */
+export const WEIGHTED_MAX = 4096;
 
 export interface SynthCounters {
   lines: number;
@@ -53,6 +59,12 @@ export class FamilySynth {
   private state: Float64Array;
   private active = 0;
   private cursor = 0;
+  /** Line weights of the active slots (events kinds, small universes); see weights.ts. */
+  private weights = new Float64Array(0);
+  private readonly picker = new WeightedPicker();
+  private weighted = false;
+  /** The universe or an identity changed since the weights were raked. */
+  private reweigh = true;
   private traceLeft = 0;
   private trace = new Uint32Array(4);
   private parentWords = new Uint32Array(4);
@@ -107,6 +119,7 @@ export class FamilySynth {
     this.state = prev.state;
     this.active = prev.active;
     this.cursor = prev.cursor;
+    this.reweigh = true;
     this.ids = prev.ids;
     this.idCount = prev.idCount;
     this.assigned = prev.assigned;
@@ -198,6 +211,7 @@ export class FamilySynth {
     }
     this.hs[j] = hash32(this.m.seed, slot, this.gen[j]);
     this.lagOf[j] = this.lagFor(this.hs[j]);
+    this.reweigh = true;
   }
 
   /** Active series in this shard for a universe of `total` series. */
@@ -208,8 +222,47 @@ export class FamilySynth {
       for (let j = this.assigned; j < local; j++) this.assign(j);
       this.assigned = local;
     }
+    if (local !== this.active) this.reweigh = true;
     this.active = local;
     if (this.cursor >= local) this.cursor = 0;
+  }
+
+  /**
+   * Whether slots are picked by line weight: events kinds only (deltas, histograms, spans) in
+   * universes up to WEIGHTED_MAX. Plain metrics keep round-robin: each series reports on its
+   * interval and at most once a second, and the cap would undo weights past that.
+   */
+  private byWeight(): boolean {
+    if (!this.reweigh) return this.weighted;
+    this.reweigh = false;
+    const n = this.active;
+    this.weighted = false;
+    if (this.m.kind === 'metric' || n < 2 || n > WEIGHTED_MAX) return false;
+    if (this.weights.length < n) this.weights = new Float64Array(this.lastSec.length);
+    const margins: Margin[] = [];
+    const keys = this.m.keys;
+    for (let k = 0; k <= keys.length; k++) {
+      const cats = new Int32Array(n);
+      for (let j = 0; j < n; j++) {
+        const h = this.hs[j]!;
+        cats[j] =
+          k === keys.length ? this.sourceIndex(h) : this.valueIndex(h, k, this.pairIndex(h)) + 1;
+      }
+      if (k === keys.length) margins.push({ cats, target: this.m.sources.shares });
+      else {
+        const { presence, vocab } = keys[k]!;
+        const target = new Float64Array(vocab.shares.length + 1);
+        target[0] = 1 - presence;
+        for (let c = 0; c < vocab.shares.length; c++) target[c + 1] = presence * vocab.shares[c]!;
+        margins.push({ cats, target });
+      }
+    }
+    rake(margins, n, this.weights);
+    const w = this.weights;
+    for (let j = 1; j < n && !this.weighted; j++)
+      this.weighted = Math.abs(w[j]! - w[0]!) > 1e-9 * w[0]!;
+    if (this.weighted) this.picker.set(w, n);
+    return this.weighted;
   }
 
   private assigned = 0;
@@ -278,6 +331,7 @@ export class FamilySynth {
     // handful of series) and must here too. The second is the one the point is filed under: its
     // timestamp's (planned time less the series' lag, see stampMs), not the planned one.
     const oneASecond = m.kind === 'metric';
+    const weighted = this.byWeight();
     // Lines at ms resolution are spread across the slot in order, as events arriving through it
     // are: all stamped with the slot's start, a body repeats its timestamp line after line and
     // gzips far better than a captured one (seconds are unaffected; the slot lies in one second).
@@ -292,7 +346,7 @@ export class FamilySynth {
       // The next series whose last point is not filed under this point's earliest second; bounded
       // probing. A series files at most its earliest second (alignment only moves a stamp back),
       // so a filed second past it means the lag grew (a reloaded recipe): not a collision.
-      let j = this.cursor;
+      let j = weighted ? this.picker.next() : this.cursor;
       let sec = oneASecond ? this.pointSecond(j, at) : 0;
       let tries = 0;
       while (oneASecond && this.lastSec[j] === sec && tries < 8) {
@@ -304,7 +358,7 @@ export class FamilySynth {
         this.counters.capped++;
         continue;
       }
-      this.cursor = j + 1 === this.active ? 0 : j + 1;
+      if (!weighted) this.cursor = j + 1 === this.active ? 0 : j + 1;
       const h = this.hs[j]!;
       // NaN: the line carries no timestamp (spans and histograms carry their own times).
       let ts = NaN;

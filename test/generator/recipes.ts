@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FamilyKind, GlobalRecipe, Quantiles, Recipe } from '../../src/lib/recipe.js';
-import { validateGlobalRecipe, validateRecipe } from '../../src/lib/recipe.js';
+import { SOURCE_PAIR_KEY, validateGlobalRecipe, validateRecipe } from '../../src/lib/recipe.js';
 import { familyIdOfKey, familyKey } from '../../src/lib/wavefront.js';
 
 export const q = (pairs: [number, number][], n = 1000): Quantiles => ({
@@ -317,4 +317,37 @@ export function writeRoot(
   for (const r of recipes) writeFileSync(join(v1, `${r.family.id}.json`), JSON.stringify(r));
   if (global) writeFileSync(join(v1, 'global.json'), JSON.stringify(global));
   return dir;
+}
+
+/** The demo's LLM family shape: two series, one per workload, each workload tied to its source
+ * by a value pair, 69 % / 31 % of the lines. */
+export function llmPair(kind: FamilyKind, name: string): Recipe {
+  const r = recipe({
+    name,
+    kind,
+    rate: 100,
+    series: 2,
+    sources: [
+      ['azure-llm-conv', 19366],
+      ['azure-llm-code', 8819],
+    ],
+    keys: {
+      workload: [
+        ['conversation', 19366],
+        ['code', 8819],
+      ],
+    },
+  });
+  r.series.valuePairs = [
+    {
+      a: SOURCE_PAIR_KEY,
+      b: 'workload',
+      mutualInformation: 1,
+      pairs: [
+        ['azure-llm-conv', 'conversation', 19366],
+        ['azure-llm-code', 'code', 8819],
+      ],
+    },
+  ];
+  return r;
 }
