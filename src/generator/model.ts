@@ -153,6 +153,9 @@ export interface FamilyModel {
     count: QuantileSampler;
     mean: QuantileSampler;
     binSeconds: number;
+    /** Digits after the point a line's means are written with; drawn once per line. */
+    decimals: Alias;
+    decimalDigits: Int32Array;
   } | null;
   readonly span: {
     duration: QuantileSampler;
@@ -160,6 +163,20 @@ export interface FamilyModel {
     fanOut: QuantileSampler;
   } | null;
   readonly resetShare: number;
+}
+
+/** Centroid means' digits for recipes written before `histogram.meanDecimals`. */
+const MEAN_DECIMALS = [{ digits: 3, share: 1 }];
+
+/** An alias over digit counts and the counts themselves (capped at `max`). */
+function digitsOf(
+  d: readonly { digits: number; share: number }[],
+  max = 15,
+): { decimals: Alias; decimalDigits: Int32Array } {
+  return {
+    decimals: new Alias(d.map((x) => x.share)),
+    decimalDigits: Int32Array.from(d.map((x) => Math.min(max, x.digits))),
+  };
 }
 
 export function compileFamily(r: Recipe): FamilyModel {
@@ -256,8 +273,7 @@ export function compileFamily(r: Recipe): FamilyModel {
     marginal: v ? samplerOf(v.marginal, 1, true) : new QuantileSampler(r.lineBytes, 1),
     steps: new QuantileSampler(v?.steps ?? r.lineBytes, 1),
     rho: Math.max(-0.999, Math.min(0.999, v?.lag1Autocorrelation ?? 0)),
-    decimals: new Alias(decimals.map((d) => d.share)),
-    decimalDigits: Int32Array.from(decimals.map((d) => Math.min(9, d.digits))),
+    ...digitsOf(decimals, 9),
     tsUnit: unit === 'ms' || unit === 'us' || unit === 'ns' ? 'ms' : unit === 'none' ? 'none' : 's',
     tsPresent: r.timestamps.presentShare,
     alignSeconds: r.timestamps.alignedShare >= 0.5 ? r.timestamps.alignmentSeconds : 0,
@@ -267,6 +283,7 @@ export function compileFamily(r: Recipe): FamilyModel {
       count: new QuantileSampler(hist.centroidCount, 1),
       mean: new QuantileSampler(hist.centroidMean, 0),
       binSeconds: hist.granularity === 'minute' ? 60 : hist.granularity === 'hour' ? 3600 : 86400,
+      ...digitsOf(hist.meanDecimals?.length ? hist.meanDecimals : MEAN_DECIMALS),
     },
     span: span && {
       duration: new QuantileSampler(span.durationMs, 1),

@@ -615,12 +615,18 @@ export class FamilySynth {
       }
       means[p] = x;
     }
+    // One precision per line: a sender writes a line's means alike (`#1 91.0` or `#7 27.71428571`
+    // throughout), and drawn per centroid every line would come out near the average length.
+    const digits =
+      hm.decimalDigits.length > 1
+        ? hm.decimalDigits[hm.decimals.pick(rng.next())]!
+        : hm.decimalDigits[0]!;
     for (let i = 0; i < k; i++) {
       out.byte(SPACE);
       out.byte(35);
       out.uint(Math.max(1, Math.round(hm.count.at(rng.next()))));
       out.byte(SPACE);
-      out.fixed(means[i]!, 3);
+      out.fixed(means[i]!, digits);
       this.sample(means[i]!);
     }
     out.byte(SPACE);

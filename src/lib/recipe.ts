@@ -107,6 +107,8 @@ export interface HistogramModel {
   centroidCount: Quantiles;
   centroidMean: Quantiles;
   totalCount: Quantiles;
+  /** Lines by the digits after the point of their centroid means (a line's average, rounded). */
+  meanDecimals?: { digits: number; share: number }[];
 }
 export interface SpanModel {
   durationMs: Quantiles;
@@ -207,6 +209,7 @@ const keys = <T>(k: Record<keyof T, true>): readonly string[] => Object.keys(k);
  */
 export const OPTIONAL_KEYS: Readonly<Record<string, readonly string[]>> = {
   arrivals: ['clumps'],
+  histogram: ['meanDecimals'],
 };
 /** Property names per schema $def, tied to the TS types above by `Record<keyof T, true>`. */
 export const SCHEMA_KEYS: Readonly<Record<string, readonly string[]>> = {
@@ -261,6 +264,7 @@ export const SCHEMA_KEYS: Readonly<Record<string, readonly string[]>> = {
     centroidCount: true,
     centroidMean: true,
     totalCount: true,
+    meanDecimals: true,
   }),
   span: keys<SpanModel>({
     durationMs: true,

@@ -356,6 +356,17 @@ function seriesUniverse(
   };
 }
 
+/** Shares by digits after the point, of `total` (default: the tallies' sum); nonzero only. */
+function decimalShares(
+  tally: readonly number[],
+  total = tally.reduce((a, b) => a + b, 0),
+): { digits: number; share: number }[] {
+  return tally
+    .map((n, digits) => ({ digits, share: total > 0 ? n / total : 0 }))
+    .filter((d) => d.share > 0)
+    .slice(0, 20);
+}
+
 export function fitFamily(
   f: FamilyAcc,
   priv: Privatizer,
@@ -422,10 +433,7 @@ export function fitFamily(
       resetShare = diffs.count > 0 ? (diffs.count - steps.count) / diffs.count : 0;
     }
     const finite = f.lines - f.nan - f.inf;
-    const dec = f.decimals
-      .map((n, digits) => ({ digits, share: finite > 0 ? n / finite : 0 }))
-      .filter((d) => d.share > 0)
-      .slice(0, 20);
+    const dec = decimalShares(f.decimals, finite);
     values = {
       model,
       marginal: quantilesOf(f.sk.values, true),
@@ -453,6 +461,7 @@ export function fitFamily(
         centroidCount: quantilesOf(f.sk.centroidCount),
         centroidMean: quantilesOf(f.sk.centroidMean, true),
         totalCount: quantilesOf(f.sk.totalCount),
+        meanDecimals: decimalShares(f.decimals),
       }
     : null;
   const lowConfidence =

@@ -7,7 +7,7 @@ import { Planner, SLOT_MS } from '../../src/generator/plan.js';
 import { DEFAULT_SCENARIO, familyMatcher, updateScenario } from '../../src/generator/scenario.js';
 import { FamilySynth } from '../../src/generator/synth.js';
 import { Rng } from '../../src/lib/rng.js';
-import type { Recipe } from '../../src/lib/recipe.js';
+import { validateRecipe, type Recipe } from '../../src/lib/recipe.js';
 import { WavefrontParser } from '../../src/lib/wavefront.js';
 import { isWflgError } from '../../src/lib/errors.js';
 import { KEYS, llmPair, recipe } from './recipes.js';
@@ -268,6 +268,41 @@ test('synthesis: every kind renders lines the proxy parser accepts; metrics keep
       }
     }
   }
+});
+
+test("synthesis: histogram lines write their means with one precision each, drawn from the recipe's meanDecimals (3 without it)", () => {
+  /** Per line, the set of digit counts after the point of its means. */
+  const precisions = (r: Recipe): number[][] => {
+    const syn = new FamilySynth(compileFamily(r), 0, 1);
+    syn.setUniverse(20);
+    const out = new Out(1 << 20);
+    syn.emit(out, 400, EPOCH, new Rng(3), 0, 0);
+    return out
+      .take()
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [
+        ...new Set([...l.matchAll(/#\d+ -?\d+(?:\.(\d+))?/g)].map((m) => m[1]?.length ?? 0)),
+      ]);
+  };
+  const r = recipe({
+    name: 'x.hist.dec',
+    kind: 'histogram_m',
+    rate: 10,
+    series: 20,
+    keys: KEYS_50,
+  });
+  for (const p of precisions(r)) assert.deepEqual(p, [3]);
+  r.histogram!.meanDecimals = [
+    { digits: 1, share: 0.5 },
+    { digits: 8, share: 0.5 },
+  ];
+  const lines = precisions(validateRecipe(r));
+  for (const p of lines) assert.equal(p.length, 1, `one precision per line: ${p.join(', ')}`);
+  const eight = lines.filter((p) => p[0] === 8).length / lines.length;
+  assert.ok(lines.every((p) => p[0] === 1 || p[0] === 8));
+  assert.ok(Math.abs(eight - 0.5) < 0.1, `share of 8-digit lines ${eight}`);
 });
 
 test('synthesis: one point per series per second holds for the second a point is filed under, lag included', () => {

@@ -25,6 +25,7 @@ import {
 import { deleteRaw } from '../../src/profiler/delete.js';
 import { Rng } from '../../src/lib/rng.js';
 import { profile } from '../../src/profiler/run.js';
+import { centroidMeanDecimals } from '../../src/profiler/scan.js';
 import { openStore } from '../../src/lib/store/index.js';
 import { StrictGcs } from '../fakes/gcs-strict.js';
 import { CORPUS } from '../helpers.js';
@@ -263,6 +264,45 @@ test('decimals: as the sender printed them, trailing zeros included; other forms
         { digits: 1, share: 3 / 8 },
         { digits: 2, share: 1 / 8 },
         { digits: 3, share: 2 / 8 },
+      ],
+    );
+  });
+});
+
+test('histogram mean decimals: each line by its means as written, averaged and rounded', async () => {
+  const at = (line: string): number => {
+    const b = Buffer.from(`xx ${line} yy`);
+    return centroidMeanDecimals(b, 3, 3 + Buffer.byteLength(line));
+  };
+  assert.equal(at('!M 1793643300 #2 91.0 #1 120.0 h.x source=a'), 1);
+  // 8, 8, 3 and 7 digits: 6.5 rounds to 7.
+  assert.equal(at('!M 1793643360 #7 27.71428571 #7 93.28571429 #8 141.125 #7 179.5714286 h.x'), 7);
+  // No timestamp; an integer mean and exponent forms have no digits after a point.
+  assert.equal(at('!H #3 12 #1 1e5 #2 2.5E1 h.x'), 0);
+  assert.equal(at('!D\t#1\t0.25 h.x'), 2);
+  // A tag after the name may hold `#`: never read.
+  assert.equal(at('!M 1 #1 1.5 h.x source=a "t"="#9 1.123456"'), 1);
+  // Hostile and truncated: no mean, a count with nothing after it, an empty span.
+  assert.equal(at('!M 1793643300 h.x source=a'), -1);
+  assert.equal(at('!M 1793643300 #2'), -1);
+  assert.equal(centroidMeanDecimals(Buffer.from('!M 1 #1 2.5 h'), 4, 4), -1);
+  await inTmp(async (root) => {
+    const lines: string[] = [];
+    for (let i = 0; i < 40; i++)
+      lines.push(
+        i % 4 === 0
+          ? `!M ${1_795_000_000 + 60 * i} #7 ${(Math.PI * (i + 1)).toFixed(9)} #1 3.0 h.dec source=a`
+          : `!M ${1_795_000_000 + 60 * i} #1 ${i}.0 #2 ${i + 1}.0 h.dec source=a`,
+      );
+    writeFileSync(join(root, 'h.wf'), lines.join('\n') + '\n');
+    const o = await profile(base(join(root, 'h.wf'), join(root, 'o')));
+    const got = o.recipes.find((r) => r.family.name === 'h.dec')!.histogram!.meanDecimals!;
+    // A quarter of the lines: a mean of 9 digits and one of 1 → 5; the rest 1.
+    assert.deepEqual(
+      [...got].sort((a, b) => a.digits - b.digits),
+      [
+        { digits: 1, share: 0.75 },
+        { digits: 5, share: 0.25 },
       ],
     );
   });
