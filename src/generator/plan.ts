@@ -1,6 +1,6 @@
 // The plan: per family, how many lines each slot of SLOT_MS holds. An NHPP whose rate is the
 // recipe's intensity curve (time-warped by timeScale, scaled by the multiplier or normalised to an
-// absolute rate, split evenly across every shard), with Hawkes self-excitation discretised per
+// absolute rate, split across the shards by the series each holds), with Hawkes self-excitation discretised per
 // slot; μ is scaled by (1 − n) so bursts add variance, not volume; families whose counts are
 // more regular than Poisson (scrapes) have that share of their rate laid out evenly. Drawn from a
 // seeded generator that depends only on (seed, shard, slot sequence): the plan never looks at the
@@ -13,6 +13,17 @@ import { familyMatcher, type Scenario } from './scenario.js';
 export const SLOT_MS = 10;
 const MAX_BRANCHING = 0.95;
 
+/** Series in a family's universe at `seriesScale` (the multiplier in series mode, else 1). */
+export function universeOf(m: FamilyModel, seriesScale: number): number {
+  return Math.max(1, Math.round(m.seriesCount * seriesScale));
+}
+
+/** Series of a universe of `total` that shard `shard` of `shards` holds (slots j ≡ shard mod
+ * shards): 0 when the universe is smaller than the shard count and this shard is past it. */
+export function shardSeries(total: number, shard: number, shards: number): number {
+  return Math.max(0, Math.ceil((total - shard) / shards));
+}
+
 interface Ramp {
   from: Scenario;
   to: Scenario;
@@ -23,6 +34,8 @@ interface Ramp {
 export class Planner {
   readonly counts: Int32Array;
   readonly rates: Float64Array;
+  /** Per family, its whole intensity at 1× (all shards; 0 when disabled) for the current slot. */
+  readonly levels: Float64Array;
   private excitation: Float64Array;
   /** Fraction of a line carried to the next slot by each family's regular share. */
   private carry: Float64Array;
@@ -46,6 +59,7 @@ export class Planner {
     const n = families.length;
     this.counts = new Int32Array(n);
     this.rates = new Float64Array(n);
+    this.levels = new Float64Array(n);
     this.excitation = new Float64Array(n);
     this.carry = new Float64Array(n);
     this.enabledOld = this.enabled(scenario);
@@ -78,9 +92,15 @@ export class Planner {
     };
   }
 
-  /** Rates (lines/s, this shard) of scenario `s` at plan time `tMs` into `out`; returns the
-   * effective multiplier (for the series universe). */
-  private ratesOf(s: Scenario, enabled: Uint8Array, tMs: number, out: Float64Array): number {
+  /** Rates (lines/s, this shard) of scenario `s` at plan time `tMs` into `out` and the whole
+   * intensities at 1× into `base`; returns the effective multiplier (for the series universe). */
+  private ratesOf(
+    s: Scenario,
+    enabled: Uint8Array,
+    tMs: number,
+    out: Float64Array,
+    base: Float64Array,
+  ): number {
     const speed = s.mode === 'speed' ? s.multiplier : 1;
     // Plan time maps onto capture time from the recipes' start, warped, looping past their end.
     const warped = (tMs - this.epochMs) * s.timeScale * speed;
@@ -89,28 +109,38 @@ export class Planner {
     let total = 0;
     for (let i = 0; i < this.families.length; i++) {
       const r = enabled[i] ? intensityAt(this.families[i]!, rMs) : 0;
-      out[i] = r;
+      base[i] = r;
       total += r;
     }
     const mult = s.rate !== null ? (total > 0 ? s.rate / total : 0) : s.multiplier;
-    const k = mult / this.shards;
-    for (let i = 0; i < out.length; i++) out[i] = out[i]! * k;
+    // Each shard sends its series' share: an even split gave a shard with no series of a small
+    // family (2 series, 4 workers) lines it could only send from series that do not exist.
+    const seriesScale = s.mode === 'series' ? mult : 1;
+    for (let i = 0; i < out.length; i++) {
+      const total = universeOf(this.families[i]!, seriesScale);
+      out[i] = (base[i]! * mult * shardSeries(total, this.shard, this.shards)) / total;
+    }
     return mult;
   }
 
   private scratch = new Float64Array(0);
+  private scratchLevels = new Float64Array(0);
 
   /** Effective multiplier at `tMs` after fills `rates` for the slot starting there. */
   private currentRates(tMs: number): number {
     const r = this.ramp;
-    const m = this.ratesOf(r.to, this.enabledNew, tMs, this.rates);
+    const m = this.ratesOf(r.to, this.enabledNew, tMs, this.rates, this.levels);
     if (tMs >= r.endMs) return m;
-    if (this.scratch.length !== this.rates.length)
+    if (this.scratch.length !== this.rates.length) {
       this.scratch = new Float64Array(this.rates.length);
-    const m0 = this.ratesOf(r.from, this.enabledOld, tMs, this.scratch);
+      this.scratchLevels = new Float64Array(this.rates.length);
+    }
+    const m0 = this.ratesOf(r.from, this.enabledOld, tMs, this.scratch, this.scratchLevels);
     const w = (tMs - r.startMs) / (r.endMs - r.startMs);
-    for (let i = 0; i < this.rates.length; i++)
+    for (let i = 0; i < this.rates.length; i++) {
       this.rates[i] = (1 - w) * this.scratch[i]! + w * this.rates[i]!;
+      this.levels[i] = (1 - w) * this.scratchLevels[i]! + w * this.levels[i]!;
+    }
     return (1 - w) * m0 + w * m;
   }
 

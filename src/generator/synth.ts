@@ -8,7 +8,7 @@
 import { SOURCE, type FamilyModel } from './model.js';
 import { normalCdf, hash32, sub, Rng } from '../lib/rng.js';
 import type { Out } from './out.js';
-import { SLOT_MS } from './plan.js';
+import { shardSeries, SLOT_MS } from './plan.js';
 import { TagCache } from './tag-cache.js';
 import { rake, WeightedPicker, type Margin } from './weights.js';
 
@@ -214,9 +214,10 @@ export class FamilySynth {
     this.reweigh = true;
   }
 
-  /** Active series in this shard for a universe of `total` series. */
+  /** Active series in this shard for a universe of `total` series (none when the universe is
+   * smaller than the shard count and this shard is past it: the plan then gives it no lines). */
   setUniverse(total: number): void {
-    const local = Math.max(1, Math.ceil((total - this.shard) / this.shards));
+    const local = shardSeries(total, this.shard, this.shards);
     if (local > this.assigned) {
       this.ensure(local);
       for (let j = this.assigned; j < local; j++) this.assign(j);
@@ -303,6 +304,7 @@ export class FamilySynth {
 
   /** Retires `n` random series of this shard; their slots are reborn with new identities. */
   churn(n: number, rng: Rng): void {
+    if (this.active === 0) return;
     for (let i = 0; i < n; i++) {
       const j = rng.u32() % this.active;
       this.gen[j]!++;
@@ -336,6 +338,8 @@ export class FamilySynth {
     // are: all stamped with the slot's start, a body repeats its timestamp line after line and
     // gzips far better than a captured one (seconds are unaffected; the slot lies in one second).
     const spread = m.tsUnit === 'ms' || m.kind === 'span';
+    // A shard past a small universe holds no series, and its plan no lines (plan.ts).
+    if (this.active === 0) return 0;
     let written = 0;
     for (let k = 0; k < n; k++) {
       // Before a series is picked: one picked and then not written would lose its point.

@@ -8,7 +8,7 @@ import type { GlobalRecipe, Recipe } from '../lib/recipe.js';
 import { Batch } from './batch.js';
 import { samplerOf } from './dist.js';
 import { compileFamily, type FamilyModel } from './model.js';
-import { Planner, SLOT_MS } from './plan.js';
+import { Planner, SLOT_MS, universeOf } from './plan.js';
 import { Rng } from '../lib/rng.js';
 import type { Scenario } from './scenario.js';
 import type { ToWorker, WorkerInit, WorkerStats } from './messages.js';
@@ -95,9 +95,7 @@ class GeneratorWorker {
     // N× universe would make the start late).
     const mult = this.planner.multiplierAt(this.nextSlot);
     const scale = this.scenario.mode === 'series' ? mult : 1;
-    this.synths.forEach((s, i) =>
-      s.setUniverse(Math.max(1, Math.round(this.models[i]!.seriesCount * scale))),
-    );
+    this.synths.forEach((s, i) => s.setUniverse(universeOf(this.models[i]!, scale)));
     const req = global?.requests;
     const all = req && req.linesPerRequest.n > 0 ? samplerOf(req.linesPerRequest, 1000) : undefined;
     // Each format's own lines per request where the recipe has them: a client batches each
@@ -173,15 +171,15 @@ class GeneratorWorker {
     const mult = p.draw(t);
     const counts = p.counts;
     let total = 0;
-    for (const b of this.outs.values()) b.rate = b.slotPlanned = 0;
+    for (const b of this.outs.values()) b.rate = b.slotPlanned = b.level = 0;
     for (let i = 0; i < counts.length; i++) {
       total += counts[i]!;
       this.plannedBy[i]! += counts[i]!;
       const b = this.batchOf[i]!;
       b.rate += p.rates[i]!;
+      b.level += p.levels[i]!;
       b.slotPlanned += counts[i]!;
     }
-    for (const b of this.outs.values()) b.level = mult > 0 ? (b.rate * this.init.shards) / mult : 0;
     const s = this.scenario;
     const seriesScale = s.mode === 'series' ? mult : 1;
     const lateBy = this.init.pace === 'real' ? now - slotEnd : 0;
@@ -193,10 +191,11 @@ class GeneratorWorker {
     for (let i = 0; i < counts.length; i++) {
       const syn = this.synths[i]!;
       const m = this.models[i]!;
-      syn.setUniverse(Math.max(1, Math.round(m.seriesCount * seriesScale)));
-      if (m.churnPerSecond > 0) {
+      const universe = universeOf(m, seriesScale);
+      syn.setUniverse(universe);
+      if (m.churnPerSecond > 0 && syn.activeSeries > 0) {
         const deaths = this.synthRng.poisson(
-          (m.churnPerSecond * seriesScale * SLOT_MS) / 1000 / this.init.shards,
+          (m.churnPerSecond * seriesScale * SLOT_MS * syn.activeSeries) / 1000 / universe,
         );
         if (deaths > 0) syn.churn(deaths, this.synthRng);
       }

@@ -143,7 +143,15 @@ test('plan: absolute rate, multiplier, shards, family globs and pause', () => {
   };
   assert.ok(Math.abs(total(updateScenario(DEFAULT_SCENARIO, { rate: 1000 })) - 10_000) < 1e-6);
   assert.ok(Math.abs(total(updateScenario(DEFAULT_SCENARIO, { multiplier: 3 })) - 4500) < 1e-6);
-  assert.ok(Math.abs(total(DEFAULT_SCENARIO, 4) - 375) < 1e-6);
+  // Four shards of the 50-series families hold 13, 13, 12 and 12 series: each plans its share.
+  const shards = [0, 1, 2, 3].map((shard) => {
+    const p = new Planner(fams(), DEFAULT_SCENARIO, 3, shard, 4, EPOCH);
+    run(p, 1000);
+    return p.expected;
+  });
+  assert.ok(Math.abs(shards[0]! - (1500 * 13) / 50) < 1e-6, `${shards[0]}`);
+  assert.ok(Math.abs(shards[3]! - (1500 * 12) / 50) < 1e-6, `${shards[3]}`);
+  assert.ok(Math.abs(shards.reduce((a, b) => a + b, 0) - 1500) < 1e-6);
   assert.ok(Math.abs(total(updateScenario(DEFAULT_SCENARIO, { families: ['a.*'] })) - 1000) < 1e-6);
   const paused = new Planner(
     fams(),
@@ -154,6 +162,34 @@ test('plan: absolute rate, multiplier, shards, family globs and pause', () => {
     EPOCH,
   );
   assert.ok(run(paused, 1000).every((n) => n === 0));
+});
+
+test('plan and synthesis: a universe smaller than the shard count is sent by the shards that hold its series, at the whole rate (regression: each of 4 shards made up a series of a 2-series family)', () => {
+  // Ten identities (5 sources × 2 envs), enough for each shard to find one in its residue class.
+  const m = compileFamily(recipe({ name: '∆small', kind: 'delta', rate: 100, series: 2 }));
+  const seen = new Set<string>();
+  let expected = 0;
+  let lines = 0;
+  for (let shard = 0; shard < 4; shard++) {
+    const p = new Planner([m], DEFAULT_SCENARIO, 3, shard, 4, EPOCH);
+    const syn = new FamilySynth(m, shard, 4);
+    syn.setUniverse(2);
+    assert.equal(syn.activeSeries, shard < 2 ? 1 : 0);
+    assert.equal(syn.collisions, 0);
+    const out = new Out(4 << 20);
+    for (let s = 0; s < 1000; s++) {
+      p.draw(EPOCH + s * SLOT_MS);
+      if (shard >= 2) assert.equal(p.counts[0], 0, `shard ${shard} plans no lines`);
+      lines += syn.emit(out, p.counts[0]!, EPOCH + s * SLOT_MS, new Rng(s), 0, 0);
+    }
+    expected += p.expected;
+    const b = new WavefrontParser().parse(out.take());
+    for (let i = 0; i < b.length; i++) if (b.kind(i) !== 'blank') seen.add(b.seriesId(i));
+  }
+  // 100 lines/s for 10 s over all shards, from the recipe's two series only.
+  assert.ok(Math.abs(expected - 1000) < 1e-6, `${expected}`);
+  assert.ok(Math.abs(lines - 1000) < 4 * Math.sqrt(1000), `${lines}`);
+  assert.equal(seen.size, 2);
 });
 
 test('plan: a change ramps linearly over rampSeconds from what was in force', () => {
