@@ -1,7 +1,7 @@
 // The plan: per family, how many lines each slot of SLOT_MS holds. An NHPP whose rate is the
 // recipe's intensity curve (time-warped by timeScale, scaled by the multiplier or normalised to an
-// absolute rate, split across the shards by the series each holds), with Hawkes self-excitation discretised per
-// slot; μ is scaled by (1 − n) so bursts add variance, not volume; families whose counts are
+// absolute rate, split across the shards by the series, or the series' weights, each holds), with
+// Hawkes self-excitation discretised per slot; μ is scaled by (1 − n) so bursts add variance, not volume; families whose counts are
 // more regular than Poisson (scrapes) have that share of their rate laid out evenly. Drawn from a
 // seeded generator that depends only on (seed, shard, slot sequence): the plan never looks at the
 // wall clock, so the same inputs give the same plan however fast it is sent.
@@ -55,6 +55,10 @@ export class Planner {
     readonly shard: number,
     readonly shards: number,
     readonly epochMs: number,
+    /** Family `i`'s share of its lines in this shard for a universe of `total` series: by default
+     * its share of the series; the worker passes its synths' line weights (synth.ts). */
+    private readonly shareOf: (i: number, total: number) => number = (_i, total) =>
+      shardSeries(total, shard, shards) / total,
   ) {
     const n = families.length;
     this.counts = new Int32Array(n);
@@ -114,11 +118,11 @@ export class Planner {
     }
     const mult = s.rate !== null ? (total > 0 ? s.rate / total : 0) : s.multiplier;
     // Each shard sends its series' share: an even split gave a shard with no series of a small
-    // family (2 series, 4 workers) lines it could only send from series that do not exist.
+    // family (2 series, 4 workers) lines it could only send from series that do not exist, and
+    // a 69/31 pair of series over two shards 50/50.
     const seriesScale = s.mode === 'series' ? mult : 1;
     for (let i = 0; i < out.length; i++) {
-      const total = universeOf(this.families[i]!, seriesScale);
-      out[i] = (base[i]! * mult * shardSeries(total, this.shard, this.shards)) / total;
+      out[i] = base[i]! * mult * this.shareOf(i, universeOf(this.families[i]!, seriesScale));
     }
     return mult;
   }

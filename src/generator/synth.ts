@@ -40,6 +40,11 @@ const MALFORMED_CODES = [300, 406, 414, 400] as const;
  * round-robin, where independent draws from the line-weighted tables already give each value its
  * line share. Raking costs O(series × keys) per change of the universe (~1 ms at the bound). */
 export const WEIGHTED_MAX = 4096;
+/** Universes up to this many series have their identities drawn whole by every shard (see
+ * setUniverse); past it each shard draws its own slots' in its residue class of identity keys.
+ * Costs each shard up to this many identity draws per family beyond its own. At least
+ * WEIGHTED_MAX: weights are raked over the whole universe. */
+export const SHARED_MAX = WEIGHTED_MAX;
 
 export interface SynthCounters {
   lines: number;
@@ -61,6 +66,7 @@ export class FamilySynth {
   private cursor = 0;
   /** Line weights of the active slots (events kinds, small universes); see weights.ts. */
   private weights = new Float64Array(0);
+  private weightsAll = new Float64Array(0);
   private readonly picker = new WeightedPicker();
   private weighted = false;
   /** The universe or an identity changed since the weights were raked. */
@@ -123,6 +129,9 @@ export class FamilySynth {
     this.ids = prev.ids;
     this.idCount = prev.idCount;
     this.assigned = prev.assigned;
+    this.shared = prev.shared;
+    this.sharedHs = prev.sharedHs;
+    this.total = prev.total;
     // Lags come from the new recipe's model.
     this.lagOf = new Float32Array(prev.lagOf.length);
     for (let j = 0; j < this.assigned; j++) this.lagOf[j] = this.lagFor(this.hs[j]!);
@@ -194,38 +203,77 @@ export class FamilySynth {
 
   /**
    * Gives slot j an identity no other slot holds, here or in another shard: a candidate is taken
-   * only when its key falls in this shard's residue class and is unused, else the generation
-   * moves on. Retired identities stay claimed (a series that died does not come straight back).
+   * only when it is unused (and, past SHARED_MAX, when its key falls in this shard's residue
+   * class), else the generation moves on. Retired identities stay claimed (a series that died
+   * does not come straight back). A churned identity below SHARED_MAX is unused as far as this
+   * shard knows; another shard's churn, which it does not see, may rarely pick the same.
    */
   private assign(j: number): void {
     const slot = j * this.shards + this.shard;
-    const tries = 16 * this.shards;
     this.tagCache.drop(j);
     for (const col of this.vix) col[j] = 0;
-    for (let t = 0; t < tries; t++) {
-      const h = hash32(this.m.seed, slot, this.gen[j]);
-      const key = this.identityKey(h, slot);
-      if (key % this.shards === this.shard % this.shards && this.claim(key)) break;
-      this.gen[j]!++;
-      if (t === tries - 1) this.collisions++;
-    }
+    this.gen[j] = this.draw(slot, this.gen[j]!, slot >= SHARED_MAX, true);
     this.hs[j] = hash32(this.m.seed, slot, this.gen[j]);
+    if (slot < this.sharedHs.length) this.sharedHs[slot] = this.hs[j];
     this.lagOf[j] = this.lagFor(this.hs[j]);
     this.reweigh = true;
+  }
+
+  /** The first generation from `gen` on whose identity for `slot` is unclaimed (with `residue`,
+   * also in this shard's residue class), now claimed; past the tries, the last one tried, and a
+   * collision counted when the slot is this shard's. */
+  private draw(slot: number, gen: number, residue: boolean, own: boolean): number {
+    const tries = 16 * this.shards;
+    for (let t = 0; t < tries; t++) {
+      const key = this.identityKey(hash32(this.m.seed, slot, gen), slot);
+      if ((!residue || key % this.shards === this.shard % this.shards) && this.claim(key))
+        return gen;
+      gen++;
+    }
+    if (own) this.collisions++;
+    return gen;
   }
 
   /** Active series in this shard for a universe of `total` series (none when the universe is
    * smaller than the shard count and this shard is past it: the plan then gives it no lines). */
   setUniverse(total: number): void {
     const local = shardSeries(total, this.shard, this.shards);
+    if (local > this.assigned) this.ensure(local);
+    // Up to SHARED_MAX every shard draws every slot's identity, in slot order, so each knows what
+    // the others hold: it keeps its own distinct from them, and weighs its series against all
+    // (byWeight). Residue classes (below) cannot do the first in a family of few identities: 3 of
+    // them over 8 shards leave most classes empty, and shards then sent the same series.
+    const upTo = Math.min(total, SHARED_MAX);
+    if (upTo > this.shared) {
+      if (this.sharedHs.length < upTo) {
+        const grown = new Uint32Array(
+          Math.min(SHARED_MAX, Math.max(upTo, 2 * this.sharedHs.length)),
+        );
+        grown.set(this.sharedHs);
+        this.sharedHs = grown;
+      }
+      for (let s = this.shared; s < upTo; s++)
+        if (s % this.shards === this.shard) this.assign((s - this.shard) / this.shards);
+        else this.sharedHs[s] = hash32(this.m.seed, s, this.draw(s, 0, false, false));
+      this.shared = upTo;
+    }
     if (local > this.assigned) {
-      this.ensure(local);
-      for (let j = this.assigned; j < local; j++) this.assign(j);
+      for (let j = this.assigned; j < local; j++)
+        if (j * this.shards + this.shard >= SHARED_MAX) this.assign(j);
       this.assigned = local;
     }
-    if (local !== this.active) this.reweigh = true;
+    if (local !== this.active || total !== this.total) this.reweigh = true;
     this.active = local;
+    this.total = total;
     if (this.cursor >= local) this.cursor = 0;
+  }
+
+  /** This shard's share of the family's lines in a universe of `total`: its series' weight over
+   * all series' (byWeight), or its share of the series. The plan sizes its rate by it. */
+  lineShare(total: number): number {
+    if (total !== this.total) return shardSeries(total, this.shard, this.shards) / total;
+    this.byWeight();
+    return this.share;
   }
 
   /**
@@ -236,17 +284,22 @@ export class FamilySynth {
   private byWeight(): boolean {
     if (!this.reweigh) return this.weighted;
     this.reweigh = false;
-    const n = this.active;
     this.weighted = false;
-    if (this.m.kind === 'metric' || n < 2 || n > WEIGHTED_MAX) return false;
+    const all = this.total;
+    const n = this.active;
+    this.share = all > 0 ? n / all : 0;
+    if (this.m.kind === 'metric' || all < 2 || all > WEIGHTED_MAX || n === 0) return false;
+    // Raked over the whole universe (every shard drew it, WEIGHTED_MAX ≤ SHARED_MAX), so the
+    // shards' weights agree and each sends its own series' share of the lines.
+    if (this.weightsAll.length < all) this.weightsAll = new Float64Array(WEIGHTED_MAX);
     if (this.weights.length < n) this.weights = new Float64Array(this.lastSec.length);
     const margins: Margin[] = [];
     const keys = this.m.keys;
     for (let k = 0; k <= keys.length; k++) {
-      const cats = new Int32Array(n);
-      for (let j = 0; j < n; j++) {
-        const h = this.hs[j]!;
-        cats[j] =
+      const cats = new Int32Array(all);
+      for (let s = 0; s < all; s++) {
+        const h = this.sharedHs[s]!;
+        cats[s] =
           k === keys.length ? this.sourceIndex(h) : this.valueIndex(h, k, this.pairIndex(h)) + 1;
       }
       if (k === keys.length) margins.push({ cats, target: this.m.sources.shares });
@@ -258,8 +311,13 @@ export class FamilySynth {
         margins.push({ cats, target });
       }
     }
-    rake(margins, n, this.weights);
+    rake(margins, all, this.weightsAll);
     const w = this.weights;
+    let own = 0;
+    let sum = 0;
+    for (let s = 0; s < all; s++) sum += this.weightsAll[s]!;
+    for (let j = 0; j < n; j++) own += w[j] = this.weightsAll[j * this.shards + this.shard]!;
+    this.share = own / sum;
     for (let j = 1; j < n && !this.weighted; j++)
       this.weighted = Math.abs(w[j]! - w[0]!) > 1e-9 * w[0]!;
     if (this.weighted) this.picker.set(w, n);
@@ -267,6 +325,13 @@ export class FamilySynth {
   }
 
   private assigned = 0;
+  /** Global slots whose identities this shard has drawn (all shards', up to SHARED_MAX), and
+   * their identity hashes (another shard's churn after the draw is not seen here). */
+  private shared = 0;
+  private sharedHs = new Uint32Array(0);
+  /** The universe's size, and this shard's share of the family's lines in it (lineShare). */
+  private total = 0;
+  private share = 0;
 
   private ensure(local: number): void {
     if (local > this.lastSec.length) {

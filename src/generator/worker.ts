@@ -125,7 +125,9 @@ class GeneratorWorker {
 
   private newPlanner(): Planner {
     const i = this.init;
-    return new Planner(this.models, this.scenario, i.seed, i.shard, i.shards, i.epochMs);
+    return new Planner(this.models, this.scenario, i.seed, i.shard, i.shards, i.epochMs, (f, n) =>
+      this.synths[f]!.lineShare(n),
+    );
   }
 
   private outFor(format: string): Batch {

@@ -192,6 +192,55 @@ test('plan and synthesis: a universe smaller than the shard count is sent by the
   assert.equal(seen.size, 2);
 });
 
+test('synthesis: shards of a family with few identities send distinct series (regression: residue classes of 2 identities over 4 shards made both shards send one)', () => {
+  for (const shards of [2, 3, 8]) {
+    const m = compileFamily(llmPair('delta', '∆llm.shards'));
+    const seen: string[] = [];
+    for (let shard = 0; shard < shards; shard++) {
+      const syn = new FamilySynth(m, shard, shards);
+      syn.setUniverse(2);
+      assert.equal(syn.collisions, 0, `${shards} shards, shard ${shard}`);
+      if (syn.activeSeries === 0) continue;
+      const out = new Out(1 << 16);
+      syn.emit(out, 1, EPOCH, new Rng(1), 0, 0);
+      const b = new WavefrontParser().parse(out.take());
+      seen.push(b.seriesId(0));
+    }
+    assert.equal(new Set(seen).size, 2, `${shards} shards: ${seen.join(' ')}`);
+  }
+});
+
+test("plan and synthesis: shards split a small events family's lines by its series' weights, as one worker sends them", () => {
+  for (const shards of [1, 2, 4]) {
+    const m = compileFamily(llmPair('delta', '∆llm.split'));
+    let conv = 0;
+    let lines = 0;
+    let expected = 0;
+    for (let shard = 0; shard < shards; shard++) {
+      const syn = new FamilySynth(m, shard, shards);
+      const p = new Planner([m], DEFAULT_SCENARIO, 3, shard, shards, EPOCH, (_i, n) =>
+        syn.lineShare(n),
+      );
+      syn.setUniverse(2);
+      const out = new Out(4 << 20);
+      for (let s = 0; s < 2000; s++) {
+        p.draw(EPOCH + s * SLOT_MS);
+        syn.emit(out, p.counts[0]!, EPOCH + s * SLOT_MS, new Rng(s), 0, 0);
+      }
+      expected += p.expected;
+      const b = new WavefrontParser().parse(out.take());
+      for (let i = 0; i < b.length; i++) {
+        if (b.kind(i) === 'blank') continue;
+        lines++;
+        if (new Map(b.tags(i)).get('workload') === 'conversation') conv++;
+      }
+    }
+    assert.ok(Math.abs(expected - 2000) < 1e-6, `${shards} shards: expected ${expected}`);
+    // ~2,000 Poisson lines: the share within 4 standard errors of 69 %.
+    assert.ok(Math.abs(conv / lines - 0.6871) < 0.045, `${shards} shards: ${conv}/${lines}`);
+  }
+});
+
 test('plan: a change ramps linearly over rampSeconds from what was in force', () => {
   const p = new Planner(fams(), updateScenario(DEFAULT_SCENARIO, { rate: 1000 }), 3, 0, 1, EPOCH);
   p.setScenario(updateScenario(DEFAULT_SCENARIO, { rate: 3000, rampSeconds: 10 }), EPOCH);
