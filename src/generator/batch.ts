@@ -13,6 +13,20 @@ import type { Rng } from '../lib/rng.js';
 
 /** Plan-time age at which an open batch is sent whatever it holds: bounds a line's latency. */
 export const LINGER_MS = 1000;
+/** The longest a worker's share of a stream stretches that age bound to (lingerFor). */
+export const MAX_LINGER_MS = 8000;
+
+/**
+ * The age bound of a worker that holds `own` lines/s of a stream of `whole`: LINGER_MS for all
+ * of it, and as much longer as its share is smaller (up to MAX_LINGER_MS). Workers split a
+ * stream by series, so each is a slice of the capture's client: under one bound, four workers
+ * fill a quarter of what one did within it, and the recipe's large requests give way to cuts
+ * (the demo at --workers 4 sent wire-bytes p50 840 against the capture's 1,274).
+ */
+export function lingerFor(own: number, whole: number): number {
+  if (!(own > 0) || !(whole > own)) return LINGER_MS;
+  return Math.min(MAX_LINGER_MS, (LINGER_MS * whole) / own);
+}
 /** Deferred sizes held at most: a quiet spell longer than this many requests' worth forgets its
  * further large draws (the realised quantiles, on /v1/status, then show the shortfall). */
 export const DEFERRED = 64;
@@ -47,6 +61,8 @@ export class Batch {
   /** The format's whole intensity at 1× (all shards, divided by the multiplier): picks the
    * load bin sizes are drawn from. */
   level = 0;
+  /** This worker's age bound for the stream (lingerFor), set per slot. */
+  linger = LINGER_MS;
   /** Lines the plan drew for this format this slot, and those written (capped ones are not). */
   slotPlanned = 0;
   slotLines = 0;
@@ -101,7 +117,7 @@ export class Batch {
 
   /**
    * Before the first line goes in at plan time `tMs`: picks the size to close at. What the
-   * stream fills within LINGER_MS is the plan's current rate (a burst's first slot already
+   * stream fills within the age bound is the plan's current rate (a burst's first slot already
    * counts) times the share of planned lines recently written (series capped at one point a
    * second are planned, not written).
    * The oldest deferred size that fits goes first; else fresh draws, deferring those that do not
@@ -112,7 +128,7 @@ export class Batch {
     this.opened = true;
     if (!this.http) return;
     const kept = this.keptPlanned > 0 ? Math.min(1, this.keptLines / this.keptPlanned) : 1;
-    const reach = (this.rate * kept * LINGER_MS) / 1000;
+    const reach = (this.rate * kept * this.linger) / 1000;
     const q = this.deferred;
     for (let k = 0; k < q.length; k++)
       if (q[k]! <= reach) {
@@ -143,7 +159,7 @@ export class Batch {
     return (
       this.http &&
       this.out.lines > 0 &&
-      (this.out.lines >= this.target || slotEndMs - this.since >= LINGER_MS)
+      (this.out.lines >= this.target || slotEndMs - this.since >= this.linger)
     );
   }
 

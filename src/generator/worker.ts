@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import type { GlobalRecipe, Recipe } from '../lib/recipe.js';
-import { Batch } from './batch.js';
+import { Batch, lingerFor } from './batch.js';
 import { samplerOf } from './dist.js';
 import { compileFamily, type FamilyModel } from './model.js';
 import { Planner, SLOT_MS, universeOf } from './plan.js';
@@ -182,6 +182,7 @@ class GeneratorWorker {
       b.level += p.levels[i]!;
       b.slotPlanned += counts[i]!;
     }
+    for (const b of this.outs.values()) b.linger = lingerFor(b.rate, b.level * mult);
     const s = this.scenario;
     const seriesScale = s.mode === 'series' ? mult : 1;
     const lateBy = this.init.pace === 'real' ? now - slotEnd : 0;

@@ -52,12 +52,16 @@ function bursty(r: Recipe, quiet: number, burst: number): Recipe {
   });
 }
 
-/** `wflg generate` of the bursty stream under global recipe `g` (paced 'none'), into a teeing
- * sink: every request's lines, in order. */
-async function sentSizes(name: string, g: GlobalRecipe): Promise<number[]> {
+/** `wflg generate` of the bursty stream (or another, `quiet`/`burst` lines/s) under global recipe
+ * `g` (paced 'none') with `workers` workers, into a teeing sink: every request's lines, in order. */
+async function sentSizes(
+  name: string,
+  g: GlobalRecipe,
+  { quiet = QUIET, burst = BURST, workers = 1 } = {},
+): Promise<number[]> {
   const dir = writeRoot(
     join(tmp, name),
-    [bursty(recipe({ name: 'batch.bursty', rate: 1, series: 20000, keys: KEYS }), QUIET, BURST)],
+    [bursty(recipe({ name: 'batch.bursty', rate: 1, series: 20000, keys: KEYS }), quiet, burst)],
     g,
   );
   const tee = join(tmp, `${name}.wf.zst`);
@@ -74,6 +78,8 @@ async function sentSizes(name: string, g: GlobalRecipe): Promise<number[]> {
       `${SECONDS}s`,
       '--seed',
       '7',
+      '--workers',
+      String(workers),
     ]);
     assert.equal(r.code, 0, r.stderr);
     const { totals } = JSON.parse(r.stdout.toString().trim().split('\n').at(-1)!) as {
@@ -153,4 +159,25 @@ test("http: with sizes by load, quiet spells send the small requests and bursts 
   assert.ok(gap.length <= BURSTS + 1, `${gap.length} in the gap: ${gap.join(',')}`);
   const burstLines = got.filter((n) => n >= CAP - 10).reduce((a, b) => a + b, 0);
   assert.ok(burstLines >= 0.9 * BURSTS * 2 * BURST, `${burstLines} lines in cap-sized requests`);
+});
+
+test("http: workers keep the recipe's request sizes, each lingering by its share of the stream (regression: four workers each filled a quarter of what one did in the age bound, and large requests gave way to cuts)", async () => {
+  const g = globalRecipe([[0, 1]]);
+  const lpr = sizes();
+  g.requests!.linesPerRequest = lpr;
+  g.requests!.formats = [{ format: 'wavefront', share: 1, linesPerRequest: lpr }];
+  // 1,600 lines/s fill a 500-line request in 0.31 s; a quarter of it, in 1.25 s: past the 1 s bound.
+  const steady = { quiet: 1600, burst: 1600 };
+  for (const workers of [1, 4]) {
+    const got = await sentSizes(`steady-${workers}`, g, { ...steady, workers });
+    const capShare = got.filter((n) => n >= CAP - 10).length / got.length;
+    assert.ok(
+      Math.abs(capShare - CAP_SHARE) <= 0.04,
+      `${workers} workers: share at the cap ${capShare.toFixed(3)} of ${got.length} requests`,
+    );
+    const sent = new DDSketch();
+    for (const n of got) sent.add(n);
+    const d = compareDistributions(lpr, quantilesOf(sent, true))!;
+    assert.ok(d.ks <= 0.05, `${workers} workers: KS ${d.ks}`);
+  }
 });
