@@ -168,7 +168,10 @@ export interface FamilyModel {
 /** Centroid means' digits for recipes written before `histogram.meanDecimals`. */
 const MEAN_DECIMALS = [{ digits: 3, share: 1 }];
 
-/** An alias over digit counts and the counts themselves (capped at `max`). */
+/** An alias over digit counts and the counts themselves, capped where the fixed-point writer's
+ * range ends (`Out.fixed`; past it a value prints in JS's shortest form). A cap of 9 made the
+ * CloudWatch sums' binary residues (`92.85799999999999`, a quarter of some families' lines) five
+ * digits short. */
 function digitsOf(
   d: readonly { digits: number; share: number }[],
   max = 15,
@@ -273,7 +276,7 @@ export function compileFamily(r: Recipe): FamilyModel {
     marginal: v ? samplerOf(v.marginal, 1, true) : new QuantileSampler(r.lineBytes, 1),
     steps: new QuantileSampler(v?.steps ?? r.lineBytes, 1),
     rho: Math.max(-0.999, Math.min(0.999, v?.lag1Autocorrelation ?? 0)),
-    ...digitsOf(decimals, 9),
+    ...digitsOf(decimals),
     tsUnit: unit === 'ms' || unit === 'us' || unit === 'ns' ? 'ms' : unit === 'none' ? 'none' : 's',
     tsPresent: r.timestamps.presentShare,
     alignSeconds: r.timestamps.alignedShare >= 0.5 ? r.timestamps.alignmentSeconds : 0,

@@ -661,7 +661,11 @@ export class FamilySynth {
     this.sample(v);
     out.piece(m.namePiece);
     out.byte(SPACE);
-    out.fixed(v, m.decimalDigits[m.decimals.pick(sub(h, 3) * U)]!);
+    // Precision per line, not per series: the recipe's shares are of lines, and a series mixes
+    // them (a CloudWatch average prints `92.858` or its binary residue `92.85799999999999`); one
+    // precision per identity left a family of one or two series all short or all long.
+    const dd = m.decimalDigits;
+    out.fixed(v, dd.length > 1 ? dd[m.decimals.pick(rng.next())]! : dd[0]!);
     this.timestamp(out, ts);
     this.tags(out, h, drift);
     out.byte(NL);

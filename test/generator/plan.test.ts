@@ -390,6 +390,29 @@ test("synthesis: histogram lines write their means with one precision each, draw
   assert.ok(Math.abs(eight - 0.5) < 0.1, `share of 8-digit lines ${eight}`);
 });
 
+test('synthesis: value precision is drawn per line, so a family of one series shows its mix (regression: one precision per series)', () => {
+  const r = recipe({ name: 'x.one.series', rate: 10, series: 1 });
+  r.values!.decimals = [
+    { digits: 2, share: 0.75 },
+    { digits: 14, share: 0.25 },
+  ];
+  const syn = new FamilySynth(compileFamily(validateRecipe(r)), 0, 1);
+  syn.setUniverse(1);
+  const out = new Out(1 << 20);
+  for (let s = 0; s < 400; s++) syn.emit(out, 1, EPOCH + s * 1000, new Rng(s), 0, 0);
+  const digits = out
+    .take()
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => /^"?x\.one\.series"? -?\d+(?:\.(\d+))?/.exec(l)![1]?.length ?? 0);
+  assert.equal(digits.length, 400);
+  // 14 digits past 10 overflow the fixed-point range and print as JS's shortest form (≥ 10 here).
+  assert.ok(digits.every((d) => d === 2 || d >= 10));
+  const long = digits.filter((d) => d >= 10).length / digits.length;
+  assert.ok(Math.abs(long - 0.25) < 0.07, `share of 14-digit values ${long}`);
+});
+
 test('synthesis: one point per series per second holds for the second a point is filed under, lag included', () => {
   // Series lag 0–500 ms behind their planned time: planned at x.990 s and (x+1).000 s, a series'
   // two points would both be stamped in second x.
