@@ -216,7 +216,6 @@ export class FamilySynth {
     this.hs[j] = hash32(this.m.seed, slot, this.gen[j]);
     if (slot < this.sharedHs.length) this.sharedHs[slot] = this.hs[j];
     this.lagOf[j] = this.lagFor(this.hs[j]);
-    this.reweigh = true;
   }
 
   /** The first generation from `gen` on whose identity for `slot` is unclaimed (with `residue`,
@@ -377,7 +376,18 @@ export class FamilySynth {
       this.state[j] = NaN;
       this.lastSec[j] = 0;
     }
+    // Weights are raked again once 1/64 of the universe is new, not on every death: a
+    // fast-churning family of thousands of series would otherwise rake every slot. Until then a
+    // reborn series sends at the weight of the one it replaced.
+    this.churned += n;
+    if (this.churned * 64 >= this.total) {
+      this.churned = 0;
+      this.reweigh = true;
+    }
   }
+
+  /** Series reborn since the weights were last raked. */
+  private churned = 0;
 
   /** Renders up to `n` lines planned at `tMs`; returns how many were written. A slot's lines may
    * come in several calls (a batch fills): `first` of `total` places this call's within the slot. */

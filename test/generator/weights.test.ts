@@ -174,3 +174,72 @@ test('synth: a universe past WEIGHTED_MAX round-robins as before', () => {
   assert.equal(written, 2 * (WEIGHTED_MAX + 1));
   assert.deepEqual(new Set(perSeries.values()), new Set([2]));
 });
+
+test('synth: after churn the weights are raked again for the reborn identities', () => {
+  // 20 series over 50 sources × 2 envs (env 80/20 by lines). Raking weighs each series by its
+  // source and env; churn gives a quarter of the slots new identities each time. The oracle: the
+  // same raking over the identities seen in what was sent, against the lines each of them sent.
+  const sources = Array.from({ length: 50 }, (_, i) => [`h${i}`, 1] as [string, number]);
+  const r = recipe({
+    name: '∆churned',
+    kind: 'delta',
+    rate: 100,
+    series: 20,
+    sources,
+    keys: {
+      env: [
+        ['prod', 4],
+        ['dev', 1],
+      ],
+    },
+  });
+  const syn = new FamilySynth(compileFamily(r), 0, 1);
+  syn.setUniverse(20);
+  const check = (when: string): void => {
+    const out = new Out(8 << 20);
+    syn.emit(out, 20_000, EPOCH, new Rng(1), 0, 0);
+    const b = new WavefrontParser().parse(out.take());
+    const sent = new Map<string, { source: number; env: number; lines: number }>();
+    for (let i = 0; i < b.length; i++) {
+      if (b.kind(i) === 'blank') continue;
+      const id = b.seriesId(i);
+      const e = sent.get(id);
+      if (e) e.lines++;
+      else
+        sent.set(id, {
+          source: Number(b.source(i)!.slice(1)),
+          env: new Map(b.tags(i)).get('env') === 'prod' ? 1 : 2,
+          lines: 1,
+        });
+    }
+    const ids = [...sent.values()];
+    const w = new Float64Array(ids.length);
+    rake(
+      [
+        margin(
+          ids.map((x) => x.env),
+          [0, 0.8, 0.2],
+        ),
+        margin(
+          ids.map((x) => x.source),
+          sources.map(() => 1 / 50),
+        ),
+      ],
+      ids.length,
+      w,
+    );
+    const total = w.reduce((a, x) => a + x, 0);
+    ids.forEach((x, k) => {
+      const want = (20_000 * w[k]!) / total;
+      assert.ok(
+        Math.abs(x.lines - want) <= 1 + 0.01 * want,
+        `${when}: ${x.lines} lines, raked ${want}`,
+      );
+    });
+  };
+  check('before churn');
+  for (let seed = 0; seed < 8; seed++) {
+    syn.churn(5, new Rng(100 + seed));
+    check(`after churn ${seed}`);
+  }
+});
