@@ -1,6 +1,5 @@
 // `wflg lint`: parses Wavefront input exactly as the proxy would and reports what it would
 // accept or reject. Exit 0 when every line parsed, 1 when some were rejected, 2 on usage error.
-import { parseArgs } from 'node:util';
 import { lineBatches, openInput } from '../lib/input.js';
 import {
   FORMATS,
@@ -11,27 +10,65 @@ import {
   type WavefrontFormat,
 } from '../lib/wavefront.js';
 import { framedLength, mistakenForHttp } from '../lib/tcp-framing.js';
-import { usageError, type Io } from './io.js';
+import { loadConfig, optionsHelp, type Env, type Spec } from '../lib/config.js';
+import type { Io } from './io.js';
 
 const HTTP_MISTAKE = { error: 'connection taken for HTTP', stage: 'frame', code: 'n/a' };
+
+const SPEC = {
+  format: {
+    type: 'enum',
+    values: FORMATS,
+    default: 'auto',
+    help: "the proxy's format; auto: its per-line detection on port 2878",
+  },
+  limits: {
+    type: 'enum',
+    values: LIMIT_SETS,
+    default: 'proxy-defaults',
+    help: 'validation limits',
+  },
+  nowMs: {
+    type: 'string',
+    pattern: /^(?:\d+|now)$/,
+    help: "apply the proxy's time window (WF-402) at this clock (ms), or 'now'",
+  },
+  listener: {
+    type: 'enum',
+    values: ['2878', 'trace-port'],
+    default: '2878',
+    help: "2878: spans naming no source fail as the proxy's host annotator makes them",
+  },
+  customSourceTags: {
+    type: 'list',
+    default: ['fqdn'],
+    help: "tag keys tried for a metric's source, comma-separated",
+  },
+  transport: {
+    type: 'enum',
+    values: ['http', 'tcp'],
+    default: 'http',
+    help: 'tcp: a stream starting like an HTTP method is lost whole, and bytes after the last newline are dropped',
+  },
+  json: {
+    type: 'bool',
+    default: false,
+    help: "print one JSON object per input line (the shared vectors' form)",
+  },
+  examples: {
+    type: 'int',
+    min: 0,
+    default: 5,
+    help: 'line numbers listed per reject code in the summary',
+  },
+} as const satisfies Spec;
 
 export const LINT_HELP = `Usage: wflg lint [options] [FILE|-]
 
 Parses Wavefront lines (plain or zstd-compressed) as the Wavefront proxy does.
 
 Options:
-  --format F      auto|wavefront|histogram|trace|spanLogs|event (default auto:
-                  the proxy's per-line detection on port 2878)
-  --limits L      proxy-defaults|saas-defaults (default proxy-defaults)
-  --now-ms N      apply the proxy's time window (WF-402) at clock N (ms), or 'now'
-  --listener L    2878|trace-port (default 2878: spans naming no source fail as the
-                  proxy's host annotator makes them)
-  --custom-source-tags K,K  tag keys tried for a metric's source (default fqdn)
-  --transport T   http|tcp (default http). tcp: a stream starting like an HTTP
-                  method is lost whole, and bytes after the last newline are dropped
-  --json          print one JSON object per input line (the shared vectors' form)
-  --examples N    line numbers listed per reject code in the summary (default 5)
-  -h, --help      this help
+${optionsHelp(SPEC)}
 
 Exit status: 0 every line parsed, 1 some lines rejected, 2 usage error.`;
 
@@ -41,52 +78,32 @@ interface CodeStat {
   example: string;
 }
 
-export async function lint(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      format: { type: 'string', default: 'auto' },
-      limits: { type: 'string', default: 'proxy-defaults' },
-      'now-ms': { type: 'string' },
-      listener: { type: 'string', default: '2878' },
-      'custom-source-tags': { type: 'string', default: 'fqdn' },
-      transport: { type: 'string', default: 'http' },
-      json: { type: 'boolean', default: false },
-      examples: { type: 'string', default: '5' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+export async function lint(argv: string[], io: Io, env: Env = {}): Promise<number> {
+  const {
+    config: values,
+    positionals,
+    help,
+  } = loadConfig(SPEC, argv, env, (c, problems, pos) => {
+    if (c.nowMs !== undefined && c.nowMs !== 'now' && !Number.isSafeInteger(Number(c.nowMs)))
+      problems.push('--now-ms must be an integer or "now"');
+    if (pos.length > 1) problems.push('at most one input file');
   });
-  if (values.help) {
+  if (help) {
     io.out(LINT_HELP + '\n');
     return 0;
   }
-  const problems: string[] = [];
   const format = values.format as WavefrontFormat;
-  if (!FORMATS.includes(format)) problems.push(`--format must be one of ${FORMATS.join('|')}`);
   const limits = values.limits as LimitSet;
-  if (!LIMIT_SETS.includes(limits))
-    problems.push(`--limits must be one of ${LIMIT_SETS.join('|')}`);
-  let nowMs: number | undefined;
-  const nowArg = values['now-ms'];
-  if (nowArg === 'now') nowMs = Date.now();
-  else if (nowArg !== undefined) {
-    nowMs = Number(nowArg);
-    if (!/^\d+$/.test(nowArg) || !Number.isSafeInteger(nowMs))
-      problems.push('--now-ms must be an integer or "now"');
-  }
-  const examples = Number(values.examples);
-  if (!Number.isInteger(examples) || examples < 0)
-    problems.push('--examples must be a whole number');
-  if (positionals.length > 1) problems.push('at most one input file');
   const listener = values.listener as '2878' | 'trace-port';
-  if (listener !== '2878' && listener !== 'trace-port')
-    problems.push('--listener must be 2878 or trace-port');
   const transport = values.transport;
-  if (transport !== 'http' && transport !== 'tcp') problems.push('--transport must be http or tcp');
-  const customSourceTags = values['custom-source-tags'].split(',').filter((t) => t.length > 0);
-  if (problems.length) throw usageError(problems);
+  const examples = values.examples;
+  const customSourceTags = [...values.customSourceTags];
+  const nowMs =
+    values.nowMs === undefined
+      ? undefined
+      : values.nowMs === 'now'
+        ? Date.now()
+        : Number(values.nowMs);
 
   const file = positionals[0] ?? '-';
   const parser = new WavefrontParser({

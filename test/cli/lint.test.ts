@@ -42,6 +42,23 @@ test('usage errors exit 2 and report every problem at once', async () => {
   assert.equal((await runCli([])).code, 2);
 });
 
+test('options from --config FILE like every command: applied, flags win, unknown keys refused', async () => {
+  const cfg = join(dir, 'lint.json');
+  // A span line: rejected under the default auto format, accepted with format trace.
+  const span = 'op source=s spanId=1 traceId=2 1700000000000 5\n';
+  writeFileSync(cfg, JSON.stringify({ format: 'trace', listener: 'trace-port' }));
+  assert.equal((await runCli(['lint', '-'], span)).code, 1);
+  const viaFile = await runCli(['lint', '--config', cfg, '-'], span);
+  assert.equal(viaFile.code, 0, viaFile.stdout.toString() + viaFile.stderr);
+  // The flag wins over the file.
+  assert.equal((await runCli(['lint', '--config', cfg, '--format', 'auto', '-'], span)).code, 1);
+  writeFileSync(cfg, JSON.stringify({ format: 'trace', colour: 'always', examples: -1 }));
+  const bad = await runCli(['lint', '--config', cfg, '-'], span);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /WFLG_E_CONFIG_INVALID/);
+  for (const p of ["unknown key 'colour'", 'examples']) assert.ok(bad.stderr.includes(p), p);
+});
+
 test('exit 0 when every line parses, 1 when some are rejected; summary by kind and code', async () => {
   const good = await runCli(['lint', '-'], 'a.b 1 source=h\n\n!M #1 2 h.x source=s\n');
   assert.equal(good.code, 0, good.stderr);
