@@ -4,7 +4,7 @@
 // samplers' O(1)/O(log n) draws.
 import { SOURCE_PAIR_KEY, type FreqTable, type Recipe } from '../lib/recipe.js';
 import { Alias, QuantileSampler, samplerOf, type Sampler } from './dist.js';
-import { hash32, hashString } from '../lib/rng.js';
+import { hash32, hashString, type Rng } from '../lib/rng.js';
 
 /** Cap on values minted from a freqTable's tail model per key (vocabulary memory stays flat). */
 const MAX_TAIL_VALUES = 4096;
@@ -142,8 +142,8 @@ export interface FamilyModel {
   readonly marginal: Sampler;
   readonly steps: QuantileSampler;
   readonly rho: number;
-  readonly decimals: Alias;
-  readonly decimalDigits: Int32Array;
+  /** Digits after the point of a line's value. */
+  readonly precision: Precision;
   readonly tsUnit: 's' | 'ms' | 'none';
   readonly tsPresent: number;
   readonly alignSeconds: number;
@@ -154,8 +154,7 @@ export interface FamilyModel {
     mean: QuantileSampler;
     binSeconds: number;
     /** Digits after the point a line's means are written with; drawn once per line. */
-    decimals: Alias;
-    decimalDigits: Int32Array;
+    precision: Precision;
   } | null;
   readonly span: {
     duration: QuantileSampler;
@@ -168,18 +167,24 @@ export interface FamilyModel {
 /** Centroid means' digits for recipes written before `histogram.meanDecimals`. */
 const MEAN_DECIMALS = [{ digits: 3, share: 1 }];
 
-/** An alias over digit counts and the counts themselves, capped where the fixed-point writer's
- * range ends (`Out.fixed`; past it a value prints in JS's shortest form). A cap of 9 made the
- * CloudWatch sums' binary residues (`92.85799999999999`, a quarter of some families' lines) five
- * digits short. */
-function digitsOf(
-  d: readonly { digits: number; share: number }[],
-  max = 15,
-): { decimals: Alias; decimalDigits: Int32Array } {
-  return {
-    decimals: new Alias(d.map((x) => x.share)),
-    decimalDigits: Int32Array.from(d.map((x) => Math.min(max, x.digits))),
-  };
+/**
+ * Digits after the point, drawn per line from a recipe's shares (no draw when there is one).
+ * Capped where the fixed-point writer's range ends (`Out.fixed`; past it a value prints in JS's
+ * shortest form): a cap of 9 made the CloudWatch sums' binary residues (`92.85799999999999`, a
+ * quarter of some families' lines) five digits short.
+ */
+export class Precision {
+  private readonly alias: Alias;
+  private readonly digits: Int32Array;
+
+  constructor(shares: readonly { digits: number; share: number }[], max = 15) {
+    this.alias = new Alias(shares.map((x) => x.share));
+    this.digits = Int32Array.from(shares.map((x) => Math.min(max, x.digits)));
+  }
+
+  draw(rng: Rng): number {
+    return this.digits.length > 1 ? this.digits[this.alias.pick(rng.next())]! : this.digits[0]!;
+  }
 }
 
 export function compileFamily(r: Recipe): FamilyModel {
@@ -276,7 +281,7 @@ export function compileFamily(r: Recipe): FamilyModel {
     marginal: v ? samplerOf(v.marginal, 1, true) : new QuantileSampler(r.lineBytes, 1),
     steps: new QuantileSampler(v?.steps ?? r.lineBytes, 1),
     rho: Math.max(-0.999, Math.min(0.999, v?.lag1Autocorrelation ?? 0)),
-    ...digitsOf(decimals),
+    precision: new Precision(decimals),
     tsUnit: unit === 'ms' || unit === 'us' || unit === 'ns' ? 'ms' : unit === 'none' ? 'none' : 's',
     tsPresent: r.timestamps.presentShare,
     alignSeconds: r.timestamps.alignedShare >= 0.5 ? r.timestamps.alignmentSeconds : 0,
@@ -286,7 +291,7 @@ export function compileFamily(r: Recipe): FamilyModel {
       count: new QuantileSampler(hist.centroidCount, 1),
       mean: new QuantileSampler(hist.centroidMean, 0),
       binSeconds: hist.granularity === 'minute' ? 60 : hist.granularity === 'hour' ? 3600 : 86400,
-      ...digitsOf(hist.meanDecimals?.length ? hist.meanDecimals : MEAN_DECIMALS),
+      precision: new Precision(hist.meanDecimals?.length ? hist.meanDecimals : MEAN_DECIMALS),
     },
     span: span && {
       duration: new QuantileSampler(span.durationMs, 1),

@@ -1,10 +1,11 @@
 // The plan: per family, how many lines each slot of SLOT_MS holds. An NHPP whose rate is the
 // recipe's intensity curve (time-warped by timeScale, scaled by the multiplier or normalised to an
 // absolute rate, split across the shards by the series, or the series' weights, each holds), with
-// Hawkes self-excitation discretised per slot; μ is scaled by (1 − n) so bursts add variance, not volume; families whose counts are
-// more regular than Poisson (scrapes) have that share of their rate laid out evenly. Drawn from a
-// seeded generator that depends only on (seed, shard, slot sequence): the plan never looks at the
-// wall clock, so the same inputs give the same plan however fast it is sent.
+// Hawkes self-excitation discretised per slot; μ is scaled by (1 − n) so bursts add variance, not
+// volume; families whose counts are more regular than Poisson (scrapes) have that share of their
+// rate laid out evenly. Drawn from a seeded generator that depends only on (seed, shard, slot
+// sequence): the plan never looks at the wall clock, so the same inputs give the same plan however
+// fast it is sent.
 import type { FamilyModel } from './model.js';
 import { intensityAt, recipeSpan } from './model.js';
 import { Rng } from '../lib/rng.js';

@@ -36,7 +36,7 @@ const MALFORMED = {
   400: Buffer.from('"bad name!" 1 source="s"'),
 };
 const MALFORMED_CODES = [300, 406, 414, 400] as const;
-/** Universes (per shard) up to this many series send by line weights (weights.ts); larger ones
+/** Universes up to this many series (all shards') send by line weights (weights.ts); larger ones
  * round-robin, where independent draws from the line-weighted tables already give each value its
  * line share. Raking costs O(series × keys) per change of the universe (~1 ms at the bound). */
 export const WEIGHTED_MAX = 4096;
@@ -290,7 +290,7 @@ export class FamilySynth {
     if (this.m.kind === 'metric' || all < 2 || all > WEIGHTED_MAX || n === 0) return false;
     // Raked over the whole universe (every shard drew it, WEIGHTED_MAX ≤ SHARED_MAX), so the
     // shards' weights agree and each sends its own series' share of the lines.
-    if (this.weightsAll.length < all) this.weightsAll = new Float64Array(WEIGHTED_MAX);
+    if (this.weightsAll.length < all) this.weightsAll = new Float64Array(all);
     if (this.weights.length < n) this.weights = new Float64Array(this.lastSec.length);
     const margins: Margin[] = [];
     const keys = this.m.keys;
@@ -674,8 +674,7 @@ export class FamilySynth {
     // Precision per line, not per series: the recipe's shares are of lines, and a series mixes
     // them (a CloudWatch average prints `92.858` or its binary residue `92.85799999999999`); one
     // precision per identity left a family of one or two series all short or all long.
-    const dd = m.decimalDigits;
-    out.fixed(v, dd.length > 1 ? dd[m.decimals.pick(rng.next())]! : dd[0]!);
+    out.fixed(v, m.precision.draw(rng));
     this.timestamp(out, ts);
     this.tags(out, h, drift);
     out.byte(NL);
@@ -700,10 +699,7 @@ export class FamilySynth {
     }
     // One precision per line: a sender writes a line's means alike (`#1 91.0` or `#7 27.71428571`
     // throughout), and drawn per centroid every line would come out near the average length.
-    const digits =
-      hm.decimalDigits.length > 1
-        ? hm.decimalDigits[hm.decimals.pick(rng.next())]!
-        : hm.decimalDigits[0]!;
+    const digits = hm.precision.draw(rng);
     for (let i = 0; i < k; i++) {
       out.byte(SPACE);
       out.byte(35);

@@ -196,7 +196,7 @@ class GeneratorWorker {
       const m = this.models[i]!;
       const universe = universeOf(m, seriesScale);
       syn.setUniverse(universe);
-      if (m.churnPerSecond > 0 && syn.activeSeries > 0) {
+      if (m.churnPerSecond > 0) {
         const deaths = this.synthRng.poisson(
           (m.churnPerSecond * seriesScale * SLOT_MS * syn.activeSeries) / 1000 / universe,
         );

@@ -91,6 +91,8 @@ export class FamilyAcc {
   inf = 0;
   neg = 0;
   zero = 0;
+  /** Lines by digits after the point: of their value (metrics, deltas), or of their centroid
+   * means (histograms, a sample of lines; scan.ts). */
   readonly decimals = new Array<number>(MAX_DECIMALS + 2).fill(0);
   readonly rejects = new Map<string, number>();
   readonly hll = new HyperLogLog();
