@@ -71,15 +71,47 @@ export function streamsOf(parts: readonly PartRef[]): PartRef[][] {
 }
 
 /**
+ * A decode buffer reused from part to part by one reader that finishes each part's records
+ * before it asks for the next part's: a fresh buffer per part costs a page fault per 4 KiB
+ * on first touch (a third of decoding's time on 40 MB parts).
+ */
+export class DecodeScratch {
+  buf: Buffer = Buffer.alloc(0);
+}
+
+/** Reused buffers grow only this far past the part's own size; a part whose frames claim more
+ * is decoded into a fresh buffer, as without scratch (which bounds what lying headers cost). */
+const SCRATCH_PER_PART_BYTE = 32;
+const SCRATCH_MIN_CAP = 64 << 20;
+
+function decode(part: Uint8Array, maxContentLen: number, scratch?: DecodeScratch) {
+  const n = native();
+  if (scratch) {
+    const cap = Math.max(SCRATCH_MIN_CAP, SCRATCH_PER_PART_BYTE * part.length);
+    for (;;) {
+      const d = n.decodeFramesInto(part, scratch.buf, maxContentLen);
+      if (d.need === 0) return { ...d, data: scratch.buf };
+      if (d.need > cap) break;
+      scratch.buf = Buffer.allocUnsafe(
+        Math.min(cap, Math.max(d.need, Math.ceil(scratch.buf.length * 1.5))),
+      );
+    }
+  }
+  return n.decodeFrames(part, maxContentLen);
+}
+
+/**
  * The verified request records of one part (its whole bytes). Bodies are views into one decoded
- * buffer: a caller keeping a body beyond the next part must copy it.
+ * buffer: a caller keeping a body beyond the next part must copy it. With `scratch`, that
+ * buffer is the scratch's, overwritten by the next part decoded with it.
  */
 export function* partRecords(
   part: Uint8Array,
   stats: ReadStats,
   maxContentLen = 256 * 1024 * 1024,
+  scratch?: DecodeScratch,
 ): Generator<CaptureRecord> {
-  const d = native().decodeFrames(part, maxContentLen);
+  const d = decode(part, maxContentLen, scratch);
   stats.parts++;
   stats.corruptFrames += d.corrupt.length;
   for (const c of d.corrupt) stats.corruptBytes += c.len;

@@ -70,6 +70,12 @@ export interface FrameDecode {
   validEnd: number;
 }
 
+/** `decodeFramesInto`: the contents are in the caller's buffer; `need` > 0 when it was too small
+ * (nothing usable then: grow it to at least `need` bytes and call again). */
+export interface FrameDecodeInto extends Omit<FrameDecode, 'data'> {
+  need: number;
+}
+
 export interface NativeFrameEncoder {
   /** Compresses `payload` into one checksummed frame at `target[offset..]`; returns its length. */
   encodeInto(payload: Uint8Array, target: Buffer, offset: number): number;
@@ -84,6 +90,7 @@ export interface NativeModule {
   maxFrameContentLen(): number;
   scanFrames(buf: Uint8Array, verifyMaxContentLen?: number): FrameScan;
   decodeFrames(buf: Uint8Array, maxContentLen: number): FrameDecode;
+  decodeFramesInto(buf: Uint8Array, out: Uint8Array, maxContentLen: number): FrameDecodeInto;
   WavefrontParser: new (options?: NativeParseOptions) => NativeWavefrontParser;
   ZstdStreamDecoder: new () => NativeZstdStreamDecoder;
   noop(buf: Uint8Array): number;

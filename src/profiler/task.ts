@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { partRecords } from '../lib/capture-reader.js';
+import { DecodeScratch, partRecords } from '../lib/capture-reader.js';
 import { WflgError } from '../lib/errors.js';
 import { lineBatches } from '../lib/input.js';
 import { native } from '../lib/native.js';
@@ -74,6 +74,10 @@ function formatOf(query: string, fallback: WavefrontFormat): WavefrontFormat {
   return f === 'auto' ? fallback : f;
 }
 
+/** One decode buffer per thread, reused by every part it reads: each part's records are consumed
+ * in one synchronous loop (no await inside), so no two parts ever hold it at once. */
+const scratch = new DecodeScratch();
+
 export async function runTask(task: Task): Promise<PartialState> {
   const acc = new PartialAcc(task.input, task.seriesCap, task.instantCap);
   const parsers = new ParserSet();
@@ -90,7 +94,7 @@ export async function runTask(task: Task): Promise<PartialState> {
     g.captured = true;
     g.read.inputBytes += data.length;
     let prevArrival = NaN;
-    for (const rec of partRecords(data, g.read, MAX_FRAME)) {
+    for (const rec of partRecords(data, g.read, MAX_FRAME, scratch)) {
       const h = rec.header;
       const fmt = formatOf(h.query, 'wavefront');
       g.stored.add(h.storedBytes);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { encodeHeader, type RequestHeader } from '../../src/lib/capture-format.js';
 import {
+  DecodeScratch,
   emptyReadStats,
   partRecords,
   streamsOf,
@@ -72,6 +73,49 @@ test('garbage and empty input give no records and no crash', () => {
   assert.equal([...partRecords(Buffer.from('not zstd at all\n'.repeat(100)), stats)].length, 0);
   assert.ok(stats.tailBytes > 0 || stats.corruptBytes > 0);
   assert.equal([...partRecords(Buffer.alloc(0), emptyReadStats())].length, 0);
+});
+
+test('a reused decode buffer yields the same records and damage counts, part after part', () => {
+  const f = (n: number): Buffer => frame(Array.from({ length: n }, (_, i) => n * 100 + i));
+  const torn = f(3);
+  const corrupt = f(2);
+  corrupt[Math.floor(corrupt.length / 2)]! ^= 0xff;
+  const parts = [
+    Buffer.concat([f(40), f(5)]),
+    Buffer.concat([f(2), corrupt, f(7), torn.subarray(0, torn.length - 4)]),
+    Buffer.concat([f(90)]),
+    Buffer.alloc(0),
+    Buffer.from('not zstd\n'.repeat(50)),
+    Buffer.concat([f(1)]),
+  ];
+  const scratch = new DecodeScratch();
+  const sizes: number[] = [];
+  for (const p of parts) {
+    const plain = emptyReadStats();
+    const reused = emptyReadStats();
+    const want = [...partRecords(p, plain)].map((r) => [r.header, r.body.toString()]);
+    const got = [...partRecords(p, reused, undefined, scratch)].map((r) => [
+      r.header,
+      r.body.toString(),
+    ]);
+    assert.deepEqual(got, want);
+    assert.deepEqual(reused, plain);
+    sizes.push(scratch.buf.length);
+  }
+  // Grown for the largest part, then kept: smaller parts decode into the same memory.
+  assert.ok(sizes[2]! > sizes[0]! && sizes[0]! > 0);
+  assert.deepEqual(sizes.slice(3), [sizes[2], sizes[2], sizes[2]]);
+});
+
+test('a part whose frames claim more than the scratch may grow to is decoded fresh', () => {
+  // 70 MiB of one byte compresses to a few KiB: past both the 64 MiB floor and 32 × its size.
+  const huge = frame([], Buffer.alloc(70 << 20, 0x20));
+  const scratch = new DecodeScratch();
+  const stats = emptyReadStats();
+  assert.equal([...partRecords(huge, stats, 256 << 20, scratch)].length, 0);
+  assert.equal(stats.badRecordFrames, 1, 'decoded (and its content then refused as records)');
+  assert.equal(stats.frames, 1);
+  assert.equal(scratch.buf.length, 0, 'the scratch did not grow to the claim');
 });
 
 test('parts group into per-writer streams in sequence order', () => {

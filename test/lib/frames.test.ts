@@ -70,6 +70,43 @@ test('hostile parts: empty, random bytes and frames over the cap are refused, no
   assert.equal(small.data.length, 0, 'frames over the caller cap are refused, not decoded');
 });
 
+test('decodeFramesInto: asks for room, then decodes what decodeFrames does into the caller buffer', () => {
+  const { bytes, ends } = part(payloads);
+  const bad = Buffer.from(bytes);
+  bad[ends[0]! + 30] = bad[ends[0]! + 30]! ^ 0x40;
+  for (const input of [bytes, bad, bytes.subarray(0, ends[2]! + 20), Buffer.alloc(0)]) {
+    const want = addon.decodeFrames(input, 1 << 20);
+    let out = Buffer.alloc(0);
+    let d = addon.decodeFramesInto(input, out, 1 << 20);
+    if (want.data.length > 0) {
+      assert.ok(d.need >= want.data.length, 'too small: asks for at least what verifies');
+      assert.equal(d.contentOffsets.length, 1);
+      out = Buffer.alloc(d.need, 0xee);
+      d = addon.decodeFramesInto(input, out, 1 << 20);
+    }
+    assert.equal(d.need, 0);
+    assert.deepEqual([...d.contentOffsets], [...want.contentOffsets]);
+    assert.deepEqual([...d.frameOffsets], [...want.frameOffsets]);
+    assert.deepEqual(d.corrupt, want.corrupt);
+    assert.deepEqual(d.tail ?? null, want.tail ?? null);
+    assert.equal(d.validEnd, want.validEnd);
+    assert.deepEqual(out.subarray(0, want.data.length), want.data);
+  }
+  const small = addon.decodeFramesInto(bytes, Buffer.alloc(1 << 16), 16);
+  assert.equal(small.need, 0);
+  assert.equal(
+    small.contentOffsets.length,
+    1,
+    'frames over the caller cap are refused, not decoded',
+  );
+  const shared = Buffer.alloc(bytes.length * 4);
+  bytes.copy(shared);
+  assert.throws(
+    () => addon.decodeFramesInto(shared.subarray(0, bytes.length), shared, 1 << 20),
+    /overlap/,
+  );
+});
+
 test('encodeIntoAsync writes the same frame as encode, off the event loop', async () => {
   const enc = new addon.FrameEncoder(3);
   const target = Buffer.alloc(addon.frameBound(payloads[1]!.length) + 8);

@@ -119,6 +119,46 @@ fn iterate(buf: &[u8], cap: u64) -> (Vec<(FrameInfo, Vec<u8>)>, Vec<FrameError>)
     (frames, errors)
 }
 
+/// A report with corrupt reasons blanked: a frame whose content overruns its claim stops the
+/// exact-size decode at the overrun, where the growable one may first meet other damage.
+fn without_reasons(r: &ScanReport) -> ScanReport {
+    let mut r = r.clone();
+    for p in r.corrupt.iter_mut().chain(r.tail.iter_mut()) {
+        if let ProblemKind::Corrupt(_) = p.kind {
+            p.kind = ProblemKind::Corrupt(CorruptReason::ContentSizeMismatch);
+        }
+    }
+    r
+}
+
+/// `decode_all_into` (into a reused buffer, dirty from `dirt`, grown as it asks) agrees with
+/// `decode_all`: same frames and damage, same verified bytes. Returns `decode_all`'s report.
+fn decode_into_agrees(buf: &[u8], cap: u64, dirt: u8) -> ScanReport {
+    let mut dec = FrameDecoder::new(cap).unwrap();
+    let mut want = Vec::new();
+    let report = dec.decode_all(buf, &mut want);
+    let mut dst = Vec::new();
+    let mut tries = 0;
+    let got = loop {
+        tries += 1;
+        match dec.decode_all_into(buf, &mut dst) {
+            Ok(r) => break r,
+            Err(n) => {
+                assert!(n > dst.len() as u64, "asks for more than it had");
+                // Exactly what is asked for, not more: the tightest fit must work.
+                dst = vec![dirt; n as usize];
+            }
+        }
+        assert!(
+            tries <= 1 + report.frames.len() + report.corrupt.len(),
+            "converges"
+        );
+    };
+    assert_eq!(without_reasons(&got), without_reasons(&report));
+    assert_eq!(&dst[..want.len()], &want[..]);
+    report
+}
+
 fn verify(buf: &[u8]) -> ScanReport {
     FrameDecoder::new(MAX_FRAME_CONTENT_LEN)
         .unwrap()
@@ -156,7 +196,8 @@ proptest! {
         prop_assert_eq!(&report.frames, &infos);
         prop_assert_eq!(report.valid_end, part.len() as u64);
         prop_assert!(report.tail.is_none() && report.corrupt.is_empty());
-        prop_assert_eq!(verify(&part), report);
+        prop_assert_eq!(&verify(&part), &report);
+        prop_assert_eq!(&decode_into_agrees(&part, MAX_FRAME_CONTENT_LEN, 0xAB), &report);
 
         let (frames, errors) = iterate(&part, MAX_FRAME_CONTENT_LEN);
         prop_assert!(errors.is_empty());
@@ -180,6 +221,7 @@ proptest! {
         prop_assert_eq!(report.valid_end, report.tail.map_or(bytes.len() as u64, |t| t.offset));
         let _ = verify(&bytes);
         let _ = iterate(&bytes, 1 << 20);
+        let _ = decode_into_agrees(&bytes, 1 << 20, 0);
     }
 
     #[test]
@@ -232,8 +274,28 @@ proptest! {
         for (_, content) in &frames {
             prop_assert!(payloads.contains(content));
         }
+        decode_into_agrees(&part, MAX_FRAME_CONTENT_LEN, 0x5C);
         let report = scan(&part);
         prop_assert_eq!(report.valid_end, report.tail.map_or(part.len() as u64, |t| t.offset));
+    }
+}
+
+#[test]
+fn one_destination_serves_parts_of_any_size_in_turn() {
+    let big: Vec<Vec<u8>> = (0..3).map(|i| wavefront_text(40 + i, 90_000)).collect();
+    let small = vec![
+        wavefront_text(50, 700),
+        Vec::new(),
+        wavefront_text(51, 1300),
+    ];
+    let mut dec = FrameDecoder::new(MAX_FRAME_CONTENT_LEN).unwrap();
+    let mut dst = vec![0u8; 300_000];
+    for payloads in [&big, &small, &big] {
+        let (part, infos) = build_part(payloads);
+        let report = dec.decode_all_into(&part, &mut dst).unwrap();
+        assert_eq!(report.frames, infos);
+        let n = payloads.iter().map(Vec::len).sum::<usize>();
+        assert_eq!(&dst[..n], &payloads.concat()[..]);
     }
 }
 
@@ -402,6 +464,11 @@ fn check_middle_damage(
     what: &str,
 ) {
     let report = verify(part);
+    assert_eq!(
+        without_reasons(&decode_into_agrees(part, MAX_FRAME_CONTENT_LEN, 0xFF)),
+        without_reasons(&report),
+        "{what}"
+    );
     let (frames, errors) = iterate(part, MAX_FRAME_CONTENT_LEN);
     assert_eq!(report.tail, None, "{what}");
     assert_eq!(report.valid_end, part.len() as u64, "{what}");

@@ -247,8 +247,12 @@ pub fn scan_frames(buf: &[u8], verify_max_content_len: Option<u32>) -> Result<Sc
 
 #[napi(object)]
 pub struct DecodeResult {
-    /// Verified contents of every good frame, concatenated.
-    pub data: Buffer,
+    /// Verified contents of every good frame, concatenated (`decodeFrames`; `decodeFramesInto`
+    /// leaves them in the caller's buffer and this unset).
+    pub data: Option<Buffer>,
+    /// `decodeFramesInto` only: 0 when decoded; otherwise the buffer was too small, nothing in
+    /// it is usable, it must hold at least this many bytes next time, and the rest is empty.
+    pub need: f64,
     /// Frame `i`'s content is `data.subarray(contentOffsets[i], contentOffsets[i + 1])`
     /// (one more entry than frames).
     pub content_offsets: Float64Array,
@@ -265,6 +269,42 @@ pub struct DecodeResult {
 pub fn decode_frames(buf: &[u8], max_content_len: u32) -> Result<DecodeResult> {
     let mut data = Vec::new();
     let report = decoder(max_content_len)?.decode_all(buf, &mut data);
+    if data.capacity() - data.len() > data.len() / 4 + (64 << 10) {
+        data.shrink_to_fit();
+    }
+    let len = data.len();
+    decode_result(&report, len, Some(data.into()))
+}
+
+/// `decodeFrames` into the front of a caller's reused buffer instead of a fresh one per part.
+#[napi]
+pub fn decode_frames_into(
+    buf: &[u8],
+    mut out: Uint8ArraySlice,
+    max_content_len: u32,
+) -> Result<DecodeResult> {
+    // SAFETY: JS is blocked in this call, so nothing else reads or writes `out`; an `out` that
+    // shares memory with `buf` is refused before it is written.
+    let dst = unsafe { out.as_mut() };
+    if overlaps(buf, dst) {
+        return Err(Error::new(
+            Status::InvalidArg,
+            "WFLG_E_INTERNAL: decodeFramesInto input and output overlap".to_owned(),
+        ));
+    }
+    let cap = dst.len();
+    match decoder(max_content_len)?.decode_all_into(buf, dst) {
+        Err(need) => {
+            let mut r = decode_result(&ScanReport::default(), 0, None)?;
+            r.need = need as f64;
+            Ok(r)
+        }
+        Ok(report) => decode_result(&report, cap, None),
+    }
+}
+
+/// The result for `report`, whose verified frames must fit in the `room` bytes decoded into.
+fn decode_result(report: &ScanReport, room: usize, data: Option<Buffer>) -> Result<DecodeResult> {
     let mut offsets = Vec::with_capacity(report.frames.len() + 1);
     let mut at = 0u64;
     offsets.push(0.0);
@@ -272,14 +312,17 @@ pub fn decode_frames(buf: &[u8], max_content_len: u32) -> Result<DecodeResult> {
         at += f.content_len;
         offsets.push(at as f64);
     }
-    if at != data.len() as u64 {
+    let fits = if data.is_some() {
+        at == room as u64
+    } else {
+        at <= room as u64
+    };
+    if !fits {
         return Err(internal("decoded length differs from the verified frames"));
     }
-    if data.capacity() - data.len() > data.len() / 4 + (64 << 10) {
-        data.shrink_to_fit();
-    }
     Ok(DecodeResult {
-        data: data.into(),
+        data,
+        need: 0.0,
         content_offsets: Float64Array::new(offsets),
         frame_offsets: to_f64(report.frames.iter().map(|f| f.offset)),
         corrupt: report.corrupt.iter().map(problem).collect(),
