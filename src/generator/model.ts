@@ -5,6 +5,7 @@
 import { SOURCE_PAIR_KEY, type FreqTable, type Recipe } from '../lib/recipe.js';
 import { Alias, QuantileSampler, samplerOf, type Sampler } from './dist.js';
 import { hash32, hashString, type Rng } from '../lib/rng.js';
+import { bucketNoise, type BucketNoise } from './noise.js';
 
 /** Cap on values minted from a freqTable's tail model per key (vocabulary memory stays flat). */
 const MAX_TAIL_VALUES = 4096;
@@ -131,6 +132,9 @@ export interface FamilyModel {
    * 0. Poisson arrivals alone give every family D = 1; the regular share keeps the mean and
    * leaves the variance D × the mean, at every bucket width. */
   readonly regularShare: number;
+  /** Bucket-to-bucket swings of the rate beyond Poisson (noise.ts); null with a Hawkes model,
+   * whose bursts are those swings. */
+  readonly noise: BucketNoise | null;
   readonly seriesCount: number;
   readonly churnPerSecond: number;
   readonly sources: Vocab;
@@ -194,6 +198,14 @@ export function compileFamily(r: Recipe): FamilyModel {
   for (const v of intensity) sum += v;
   const meanRate = sum / intensity.length;
   const h = a.hawkes;
+  // Bursts only from a fit the recipe itself trusts: a Hawkes model its time-rescaling test
+  // rejected (p < 0.01) would add variance the capture never showed — a near-critical branching
+  // ratio makes a short run's volume a lottery (Fano factor 1/(1−n)², 2,500 at n = 0.98). The
+  // intensity curve alone (an NHPP) then carries the shape, as docs/formats/recipe.md says.
+  const trustedHawkes =
+    h && h.branchingRatio > 0 && h.branchingRatio < 1 && h.beta > 0 && h.gof.pValue >= 0.01
+      ? { branching: h.branchingRatio, beta: h.beta }
+      : null;
   const keyIndex = new Map<string, number>();
   const quoting = r.quoting;
   const keys: KeyModel[] = r.series.keys.map((k, i) => {
@@ -261,15 +273,9 @@ export function compileFamily(r: Recipe): FamilyModel {
     startMs: a.startMs,
     endMs: a.startMs + intensity.length * a.resolutionSeconds * 1000,
     meanRate,
-    // Bursts only from a fit the recipe itself trusts: a Hawkes model its time-rescaling test
-    // rejected (p < 0.01) would add variance the capture never showed — a near-critical branching
-    // ratio makes a short run's volume a lottery (Fano factor 1/(1−n)², 2,500 at n = 0.98). The
-    // intensity curve alone (an NHPP) then carries the shape, as docs/formats/recipe.md says.
-    hawkes:
-      h && h.branchingRatio > 0 && h.branchingRatio < 1 && h.beta > 0 && h.gof.pValue >= 0.01
-        ? { branching: h.branchingRatio, beta: h.beta }
-        : null,
+    hawkes: trustedHawkes,
     regularShare: a.dispersionIndex >= 0 && a.dispersionIndex < 1 ? 1 - a.dispersionIndex : 0,
+    noise: trustedHawkes ? null : bucketNoise(a),
     seriesCount: Math.max(1, r.series.count),
     churnPerSecond: r.series.churn.deathsPerMinute / 60,
     sources,
