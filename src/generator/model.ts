@@ -5,7 +5,7 @@
 import { SOURCE_PAIR_KEY, type FreqTable, type Recipe } from '../lib/recipe.js';
 import { Alias, QuantileSampler, samplerOf, type Sampler } from './dist.js';
 import { hash32, hashString, type Rng } from '../lib/rng.js';
-import { bucketNoise, type BucketNoise } from './noise.js';
+import { branchingWithin, bucketNoise, type BucketNoise } from './noise.js';
 
 /** Cap on values minted from a freqTable's tail model per key (vocabulary memory stays flat). */
 const MAX_TAIL_VALUES = 4096;
@@ -201,11 +201,14 @@ export function compileFamily(r: Recipe): FamilyModel {
   // Bursts only from a fit the recipe itself trusts: a Hawkes model its time-rescaling test
   // rejected (p < 0.01) would add variance the capture never showed — a near-critical branching
   // ratio makes a short run's volume a lottery (Fano factor 1/(1−n)², 2,500 at n = 0.98). The
-  // intensity curve alone (an NHPP) then carries the shape, as docs/formats/recipe.md says.
-  const trustedHawkes =
+  // intensity curve alone (an NHPP) then carries the shape, as docs/formats/recipe.md says. Nor
+  // bursts the counts themselves do not show: the branching ratio is held to what the recipe's
+  // index of dispersion allows (noise.ts).
+  const fitted =
     h && h.branchingRatio > 0 && h.branchingRatio < 1 && h.beta > 0 && h.gof.pValue >= 0.01
-      ? { branching: h.branchingRatio, beta: h.beta }
-      : null;
+      ? branchingWithin(h.branchingRatio, h.beta, a.resolutionSeconds, a.dispersionIndex)
+      : 0;
+  const trustedHawkes = fitted > 0 ? { branching: fitted, beta: h!.beta } : null;
   const keyIndex = new Map<string, number>();
   const quoting = r.quoting;
   const keys: KeyModel[] = r.series.keys.map((k, i) => {

@@ -139,3 +139,36 @@ export class NoiseTrack {
     return 1 + Math.max(-1, Math.min(MAX_SWING, swing));
   }
 }
+
+/**
+ * The index of dispersion of counts in windows of `wSec` seconds of a stationary Hawkes process
+ * with branching ratio `n` and kernel decay `beta`: 1 + n(2 − n)/(1 − n)² · [1 − (1 − e^{−κw})/(κw)],
+ * κ = β(1 − n) (from its covariance density, λ̄·βn(2 − n)/(2(1 − n))·e^{−κ|τ|}); 1/(1 − n)² as
+ * w → ∞.
+ */
+export function hawkesDispersion(n: number, beta: number, wSec: number): number {
+  if (!(n > 0)) return 1;
+  const k = beta * (1 - n) * wSec;
+  const shape = k > 1e-9 ? 1 - (1 - Math.exp(-k)) / k : k / 2;
+  return 1 + ((n * (2 - n)) / (1 - n) ** 2) * shape;
+}
+
+/**
+ * The branching ratio to send with: the fitted `n`, lowered until the bursts alone disperse the
+ * recipe's buckets no more than its counts did (index `d`); 0 when the counts are not
+ * over-dispersed at all. A fit on a few dozen clock-driven arrivals can pass its goodness-of-fit
+ * test near-critical (n = 0.93 on a CloudWatch pair whose counts' index is 0.70), and bursts of
+ * that size make a short run's volume a lottery (a 40 s run sent 6 of its 66 lines).
+ */
+export function branchingWithin(n: number, beta: number, wSec: number, d: number): number {
+  if (!(d > 1) || !(n > 0)) return 0;
+  if (hawkesDispersion(n, beta, wSec) <= d) return n;
+  let lo = 0;
+  let hi = n;
+  for (let k = 0; k < 50; k++) {
+    const mid = (lo + hi) / 2;
+    if (hawkesDispersion(mid, beta, wSec) <= d) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}

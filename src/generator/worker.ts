@@ -202,7 +202,8 @@ class GeneratorWorker {
         );
         if (deaths > 0) syn.churn(deaths, this.synthRng);
       }
-      const total = counts[i]!;
+      // Lines owed from earlier slots (their series' second was taken) go out with this slot's.
+      const total = counts[i]! + syn.takeOwed();
       let n = total;
       if (n === 0) continue;
       const o = this.batchOf[i]!;
@@ -210,12 +211,12 @@ class GeneratorWorker {
         if (!o.opened) o.open(t);
         // No more than the batch still takes: a slot's lines added whole overshot the target.
         const want = Math.min(n, Math.max(1, o.target - o.out.lines));
-        const before = syn.counters.capped;
+        const before = syn.counters.capped + syn.owed;
         const w = syn.emit(o.out, want, t, this.synthRng, s.errorRate, s.drift, total - n, total);
         o.out.lines += w;
         o.slotLines += w;
         this.sent += w;
-        const used = w + (syn.counters.capped - before);
+        const used = w + (syn.counters.capped + syn.owed - before);
         n -= used;
         // At its target, or the buffer filled before `want` was rendered.
         if (o.out.lines >= o.target || used < want) this.flush(o);

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileFamily } from '../../src/generator/model.js';
-import { bucketNoise, NoiseTrack, type BucketNoise } from '../../src/generator/noise.js';
+import {
+  branchingWithin,
+  bucketNoise,
+  hawkesDispersion,
+  NoiseTrack,
+  type BucketNoise,
+} from '../../src/generator/noise.js';
 import { Planner, SLOT_MS } from '../../src/generator/plan.js';
 import { DEFAULT_SCENARIO, updateScenario } from '../../src/generator/scenario.js';
 import { smoothCounts } from '../../src/lib/stats/intensity.js';
+import { simulateHawkes } from '../../src/lib/stats/hawkes.js';
 import { Rng } from '../../src/lib/rng.js';
 import { recipe } from './recipes.js';
 
@@ -138,4 +145,36 @@ test('plan: a family whose capture swings gets those swings per bucket, the same
   const extra4 = Math.sqrt(Math.max(0, s4.sd ** 2 - s4.mean)) / s4.mean;
   assert.ok(Math.abs(extra4 - extra / 2) < 0.2 * (extra / 2), `at 4× ${extra4} vs ${extra / 2}`);
   assert.ok(Math.abs(s4.mean / s.mean - 4) < 0.05, 'the volume follows the multiplier');
+});
+
+test('Hawkes dispersion: the formula is what a simulated process shows, and fits are held to the counts', () => {
+  for (const [n, beta, w] of [
+    [0.5, 2, 1],
+    [0.6, 0.5, 10],
+    [0.3, 5, 60],
+  ] as const) {
+    const mu = 50 / w;
+    const T = 4000 * w;
+    const times = simulateHawkes({ mu, alpha: n * beta, beta }, T, new Rng(17));
+    const counts = new Array<number>(Math.floor(T / w)).fill(0);
+    for (const t of times) counts[Math.min(counts.length - 1, Math.floor(t / w))]!++;
+    const s = stats(counts);
+    const idc = s.sd ** 2 / s.mean;
+    const want = hawkesDispersion(n, beta, w);
+    assert.ok(Math.abs(idc / want - 1) < 0.15, `n ${n} β ${beta} w ${w}: ${idc} vs ${want}`);
+  }
+  assert.equal(hawkesDispersion(0, 2, 1), 1);
+  assert.ok(Math.abs(hawkesDispersion(0.5, 2, 1e6) - 4) < 0.01, '1/(1 − n)² for long windows');
+  // Counts no more dispersed than Poisson leave no room for bursts; a loose index, the fit.
+  assert.equal(branchingWithin(0.93, 0.2, 1, 0.7), 0);
+  assert.equal(branchingWithin(0.4, 2, 60, 100), 0.4);
+  const held = branchingWithin(0.93, 0.2, 1, 1.5);
+  assert.ok(held > 0 && held < 0.93);
+  assert.ok(Math.abs(hawkesDispersion(held, 0.2, 1) - 1.5) < 1e-6);
+  // The model sends what the recipe allows (the demo's CloudWatch pair: n 0.93 on an index 0.70).
+  const r = recipe({ name: 'pair', rate: 0.6, hawkes: { branching: 0.93, beta: 0.2 } });
+  r.arrivals = { ...r.arrivals, resolutionSeconds: 1, dispersionIndex: 0.7 };
+  assert.equal(compileFamily(r).hawkes, null);
+  r.arrivals = { ...r.arrivals, dispersionIndex: 1.5 };
+  assert.ok(Math.abs(compileFamily(r).hawkes!.branching - held) < 1e-12);
 });

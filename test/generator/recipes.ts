@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FamilyKind, GlobalRecipe, Quantiles, Recipe } from '../../src/lib/recipe.js';
 import { SOURCE_PAIR_KEY, validateGlobalRecipe, validateRecipe } from '../../src/lib/recipe.js';
 import { familyIdOfKey, familyKey } from '../../src/lib/wavefront.js';
+import { hawkesDispersion } from '../../src/generator/noise.js';
 
 export const q = (pairs: [number, number][], n = 1000): Quantiles => ({
   n,
@@ -101,7 +102,8 @@ export function recipe(s: RecipeSpec): Recipe {
         events: 1000,
         gof: { ks: 0.01, pValue: 0.5 },
       },
-      dispersionIndex: 1,
+      // What the bursts give 60 s buckets: a recipe's counts show its process's dispersion.
+      dispersionIndex: h ? hawkesDispersion(h.branching, h.beta, 60) : 1,
       lag1Autocorrelation: 0,
       fitMape: 0.01,
     },
