@@ -62,6 +62,9 @@ export class GlobalAcc {
   blank = 0;
   readonly byKind = new Array<number>(11).fill(0);
   readonly rejects = new Map<string, number>();
+  /** Sizes of the lines no family holds (rejects, kinds without one); the families' own are
+   * merged in when the global recipe is built (run.ts), which spares the scan a
+   * second sketch add for every line. */
   readonly lineBytes = new DDSketch();
   minMs = Infinity;
   maxMs = -Infinity;

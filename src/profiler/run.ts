@@ -176,6 +176,8 @@ export async function profile(
     accs.push(f);
     recipes.push(validateRecipe(fitFamily(f, priv, mirror, traces), `recipe ${id}`));
   }
+  // All lines' sizes: the scan kept only those outside families (partial.ts).
+  for (const f of accs) global.lineBytes.merge(f.sk.lineBytes);
   const g = validateGlobalRecipe(
     buildGlobal(global, {
       runId,

@@ -75,18 +75,21 @@ export function scanText(
     }
     g.lines++;
     g.byKind[kind]!++;
-    g.lineBytes.add(len);
     const famHi = L[o + FAM_HI]!;
     const famLo = L[o + FAM_LO]!;
     const fkey = famHi === 0 && famLo === 0 ? -1 : key53(famHi, famLo);
     if (stage !== 0) {
+      g.lineBytes.add(len);
       const rk = rejectKey(ksc >>> 8);
       g.rejects.set(rk, (g.rejects.get(rk) ?? 0) + 1);
       const f = fkey < 0 ? undefined : famCache.get(fkey);
       if (f) f.rejects.set(rk, (f.rejects.get(rk) ?? 0) + 1);
       continue;
     }
-    if (fkey < 0) continue;
+    if (fkey < 0) {
+      g.lineBytes.add(len);
+      continue;
+    }
     // Consecutive lines share a family more often than not (58 % in the public corpus): one
     // comparison saves the map lookup on a 53-bit key.
     let fam = famHi === lastHi && famLo === lastLo ? lastFam : famCache.get(fkey);

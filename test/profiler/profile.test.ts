@@ -225,6 +225,27 @@ test('bad input: empty directory, non-Wavefront bytes, a one-line family', async
   });
 });
 
+test('global line sizes count every non-blank line: families, rejects and kinds without a family', async () => {
+  await inTmp(async (root) => {
+    const lines = [
+      'a.metric 1 1795000000 source=h', // 30 bytes, a family
+      'b.longer.metric.name 2 1795000001 source=host-1 k=v', // 52
+      'bad metric line without a value source=h x'.repeat(3), // a reject, the longest
+      '',
+      '@SourceTag action=add source=h tag1', // no family
+      'c 3 1795000002 source=h', // 23, the shortest
+    ];
+    writeFileSync(join(root, 'mix.wf'), lines.join('\n') + '\n');
+    const r = await profile(base(join(root, 'mix.wf'), join(root, 'o')));
+    const sizes = lines.filter((l) => l !== '').map((l) => Buffer.byteLength(l));
+    const lb = r.global.lineBytes;
+    assert.equal(lb.n, sizes.length, 'one size per non-blank line');
+    assert.equal(lb.min, Math.min(...sizes));
+    assert.equal(lb.max, Math.max(...sizes));
+    assert.equal(lb.mean, sizes.reduce((a, b) => a + b, 0) / sizes.length);
+  });
+});
+
 test('quoting: each family publishes the shares of names, sources, keys and values it saw quoted', async () => {
   await inTmp(async (root) => {
     const lines: string[] = [];
