@@ -392,9 +392,11 @@ export class FamilySynth {
   /** Lines of plain metrics that found every series' second taken, to send in a later slot. */
   owed = 0;
 
-  /** The owed lines (at most one per series now active), handed to the caller to plan again. */
+  /** The owed lines (at most one per series now active), handed to the caller to plan again;
+   * those past that (the universe shrank since) are capped. */
   takeOwed(): number {
     const n = Math.min(this.owed, this.active);
+    this.counters.capped += this.owed - n;
     this.owed = 0;
     return n;
   }

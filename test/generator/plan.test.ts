@@ -460,6 +460,11 @@ test("synthesis: lines that find their series' second taken wait for a later slo
   for (let sec = 0; sec < 10; sec++) over.emit(out, 3, EPOCH + sec * 1000, rng, 0, 0);
   assert.equal(over.owed, 2);
   assert.equal(over.counters.capped, 10 - 2);
+  // A universe shrunk since: what one series cannot send is capped, not silently dropped.
+  over.setUniverse(1);
+  assert.equal(over.takeOwed(), 1);
+  assert.equal(over.counters.capped, 10 - 2 + 1);
+  assert.equal(over.owed, 0);
 });
 
 test('synthesis: alignment gives way, not the point, when a series is sent more often than its alignment', () => {
