@@ -5,7 +5,8 @@
 import { SOURCE_PAIR_KEY, type FreqTable, type Recipe } from '../lib/recipe.js';
 import { Alias, QuantileSampler, samplerOf, type Sampler } from './dist.js';
 import { hash32, hashString, type Rng } from '../lib/rng.js';
-import { branchingWithin, bucketNoise, type BucketNoise } from './noise.js';
+import { branchingWithin } from '../lib/stats/hawkes.js';
+import { bucketSwings, type BucketSwings } from './swings.js';
 
 /** Cap on values minted from a freqTable's tail model per key (vocabulary memory stays flat). */
 const MAX_TAIL_VALUES = 4096;
@@ -132,9 +133,9 @@ export interface FamilyModel {
    * 0. Poisson arrivals alone give every family D = 1; the regular share keeps the mean and
    * leaves the variance D × the mean, at every bucket width. */
   readonly regularShare: number;
-  /** Bucket-to-bucket swings of the rate beyond Poisson (noise.ts); null with a Hawkes model,
+  /** Bucket-to-bucket swings of the rate beyond Poisson (swings.ts); null with a Hawkes model,
    * whose bursts are those swings. */
-  readonly noise: BucketNoise | null;
+  readonly swings: BucketSwings | null;
   readonly seriesCount: number;
   readonly churnPerSecond: number;
   readonly sources: Vocab;
@@ -203,7 +204,7 @@ export function compileFamily(r: Recipe): FamilyModel {
   // ratio makes a short run's volume a lottery (Fano factor 1/(1−n)², 2,500 at n = 0.98). The
   // intensity curve alone (an NHPP) then carries the shape, as docs/formats/recipe.md says. Nor
   // bursts the counts themselves do not show: the branching ratio is held to what the recipe's
-  // index of dispersion allows (noise.ts).
+  // index of dispersion allows.
   const fitted =
     h && h.branchingRatio > 0 && h.branchingRatio < 1 && h.beta > 0 && h.gof.pValue >= 0.01
       ? branchingWithin(h.branchingRatio, h.beta, a.resolutionSeconds, a.dispersionIndex)
@@ -278,7 +279,7 @@ export function compileFamily(r: Recipe): FamilyModel {
     meanRate,
     hawkes: trustedHawkes,
     regularShare: a.dispersionIndex >= 0 && a.dispersionIndex < 1 ? 1 - a.dispersionIndex : 0,
-    noise: trustedHawkes ? null : bucketNoise(a),
+    swings: trustedHawkes ? null : bucketSwings(a),
     seriesCount: Math.max(1, r.series.count),
     churnPerSecond: r.series.churn.deathsPerMinute / 60,
     sources,

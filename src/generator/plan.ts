@@ -4,14 +4,14 @@
 // Hawkes self-excitation discretised per slot; μ is scaled by (1 − n) so bursts add variance, not
 // volume; families whose counts are more regular than Poisson (scrapes) have that share of their
 // rate laid out evenly; families whose counts swing around the curve beyond Poisson get those
-// swings back as a bucket-scale factor on the rate (noise.ts). Drawn from a seeded generator that
+// swings back as a bucket-scale factor on the rate (swings.ts). Drawn from a seeded generator that
 // depends only on (seed, shard, slot sequence): the plan never looks at the wall clock, so the
 // same inputs give the same plan however fast it is sent.
 import type { FamilyModel } from './model.js';
 import { intensityAt, recipeSpan } from './model.js';
 import { Rng } from '../lib/rng.js';
 import { familyMatcher, type Scenario } from './scenario.js';
-import { NoiseTrack } from './noise.js';
+import { SwingTrack } from './swings.js';
 
 export const SLOT_MS = 10;
 const MAX_BRANCHING = 0.95;
@@ -50,7 +50,7 @@ export class Planner {
   planned = 0;
   expected = 0;
   private readonly span: { originMs: number; spanMs: number };
-  private readonly noise: ReadonlyArray<NoiseTrack | null>;
+  private readonly swings: ReadonlyArray<SwingTrack | null>;
 
   constructor(
     readonly families: readonly FamilyModel[],
@@ -75,7 +75,7 @@ export class Planner {
     this.ramp = { from: scenario, to: scenario, startMs: 0, endMs: 0 };
     this.rng = new Rng(seed, 0x10000 + shard);
     this.span = recipeSpan(families);
-    this.noise = families.map((f) => (f.noise ? new NoiseTrack(f.noise, seed, f.seed) : null));
+    this.swings = families.map((f) => (f.swings ? new SwingTrack(f.swings, seed, f.seed) : null));
   }
 
   private enabled(s: Scenario): Uint8Array {
@@ -128,7 +128,7 @@ export class Planner {
     const seriesScale = s.mode === 'series' ? mult : 1;
     for (let i = 0; i < out.length; i++) {
       // After the multiplier: an absolute rate is met on average, not bucket by bucket.
-      const swing = this.noise[i]?.factor(tMs, s.timeScale * speed, mult) ?? 1;
+      const swing = this.swings[i]?.factor(tMs, s.timeScale * speed, mult) ?? 1;
       base[i] = base[i]! * swing;
       out[i] = base[i]! * mult * this.shareOf(i, universeOf(this.families[i]!, seriesScale));
     }

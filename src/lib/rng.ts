@@ -22,6 +22,11 @@ export function hash32(a: number, b = 0, c = 0, d = 0): number {
   return mix32(h ^ Math.imul(d | 0, 0x27d4eb2f));
 }
 
+/** A standard normal from two uniforms, `u` in (0, 1] and `v` in [0, 1) (Box–Muller). */
+export function boxMuller(u: number, v: number): number {
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
 /** The i-th sub-hash of an already mixed `h`: one mix, for the per-line identity draws. */
 export function sub(h: number, i: number): number {
   return mix32((h + Math.imul(i, 0x9e3779b9)) | 0);
@@ -79,7 +84,7 @@ export class Rng {
 
   /** Standard normal (Box–Muller, one of the pair kept: simpler state, determinism unaffected). */
   normal(): number {
-    return Math.sqrt(-2 * Math.log(this.open())) * Math.cos(2 * Math.PI * this.next());
+    return boxMuller(this.open(), this.next());
   }
 
   /** Poisson(mean): inversion for small means, a rounded normal beyond (error < 0.5 % at 50). */

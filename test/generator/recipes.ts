@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FamilyKind, GlobalRecipe, Quantiles, Recipe } from '../../src/lib/recipe.js';
 import { SOURCE_PAIR_KEY, validateGlobalRecipe, validateRecipe } from '../../src/lib/recipe.js';
 import { familyIdOfKey, familyKey } from '../../src/lib/wavefront.js';
-import { hawkesDispersion } from '../../src/generator/noise.js';
+import { hawkesDispersion } from '../../src/lib/stats/hawkes.js';
 
 export const q = (pairs: [number, number][], n = 1000): Quantiles => ({
   n,

@@ -103,7 +103,7 @@ interface PreparedSegment {
 interface Prepared {
   readonly segs: readonly PreparedSegment[];
   /** The distinct gaps when they are few against the events (arrivals on a millisecond clock
-   * repeat their gaps: 90 % of a capture's are repeats), else null; `exps` holds e^{−βg} for each,
+   * repeat their gaps: ~300 distinct among 7,000 in a capture's family), else null; `exps` holds e^{−βg} for each,
    * filled once per likelihood pass. The exps are the same doubles the per-event form computes,
    * so both forms give bit-identical likelihoods. */
   readonly distinct: Float64Array | null;
@@ -392,4 +392,37 @@ export function simulateNhpp(
     if (rng.next() * lambdaMax <= lambda(t)) out.push(t);
   }
   return Float64Array.from(out);
+}
+
+/**
+ * The index of dispersion of counts in windows of `wSec` seconds of a stationary Hawkes process
+ * with branching ratio `n` and kernel decay `beta`: 1 + n(2 − n)/(1 − n)² · [1 − (1 − e^{−κw})/(κw)],
+ * κ = β(1 − n) (from its covariance density, λ̄·βn(2 − n)/(2(1 − n))·e^{−κ|τ|}); 1/(1 − n)² as
+ * w → ∞.
+ */
+export function hawkesDispersion(n: number, beta: number, wSec: number): number {
+  if (!(n > 0)) return 1;
+  const k = beta * (1 - n) * wSec;
+  const shape = k > 1e-9 ? 1 - (1 - Math.exp(-k)) / k : k / 2;
+  return 1 + ((n * (2 - n)) / (1 - n) ** 2) * shape;
+}
+
+/**
+ * The largest branching ratio up to `n` whose bursts alone disperse windows of `wSec` no more than
+ * index `d` (kernel decay `beta` kept); 0 when `d` ≤ 1, which no self-excitation can give. The
+ * generator holds fits to their counts with it: a fit on a few dozen clock-driven arrivals can pass
+ * its goodness-of-fit test near-critical (n = 0.93 on a CloudWatch pair whose counts' index is
+ * 0.70), and bursts that size make a short run's volume a lottery (a 40 s run sent 6 of 66 lines).
+ */
+export function branchingWithin(n: number, beta: number, wSec: number, d: number): number {
+  if (!(d > 1) || !(n > 0)) return 0;
+  if (hawkesDispersion(n, beta, wSec) <= d) return n;
+  let lo = 0;
+  let hi = n;
+  for (let k = 0; k < 50; k++) {
+    const mid = (lo + hi) / 2;
+    if (hawkesDispersion(mid, beta, wSec) <= d) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -1,32 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileFamily } from '../../src/generator/model.js';
-import {
-  branchingWithin,
-  bucketNoise,
-  hawkesDispersion,
-  NoiseTrack,
-  type BucketNoise,
-} from '../../src/generator/noise.js';
+import { bucketSwings, SwingTrack, type BucketSwings } from '../../src/generator/swings.js';
 import { Planner, SLOT_MS } from '../../src/generator/plan.js';
 import { DEFAULT_SCENARIO, updateScenario } from '../../src/generator/scenario.js';
 import { smoothCounts } from '../../src/lib/stats/intensity.js';
-import { simulateHawkes } from '../../src/lib/stats/hawkes.js';
+import { branchingWithin, hawkesDispersion, simulateHawkes } from '../../src/lib/stats/hawkes.js';
+import { autocorrelation, Moments } from '../../src/lib/stats/dispersion.js';
 import { Rng } from '../../src/lib/rng.js';
 import { recipe } from './recipes.js';
 
 const EPOCH = 1732233600000;
 
 function stats(x: readonly number[]): { mean: number; sd: number; lag1: number } {
-  const n = x.length;
-  const mean = x.reduce((a, b) => a + b, 0) / n;
-  let ss = 0;
-  let sp = 0;
-  for (let i = 0; i < n; i++) {
-    ss += (x[i]! - mean) ** 2;
-    if (i > 0) sp += (x[i]! - mean) * (x[i - 1]! - mean);
-  }
-  return { mean, sd: Math.sqrt(ss / (n - 1)), lag1: sp / ss };
+  const m = new Moments();
+  for (const v of x) m.add(v);
+  return { mean: m.mean, sd: Math.sqrt(m.variance()), lag1: autocorrelation(x, 1) };
 }
 
 /** Bucket counts of a rate `perBucket` swinging by an AR(1) of `sd` and `lag1`, drawn Poisson,
@@ -48,12 +37,12 @@ function capture(perBucket: number, sd: number, lag1: number, buckets: number, s
   };
 }
 
-test('bucket noise: the swings of captured counts around their curve are recovered, Poisson left out', () => {
+test('bucket swings: the swings of captured counts around their curve are recovered, Poisson left out', () => {
   for (const [sd, lag1] of [
     [0.2, -0.5],
     [0.15, 0],
   ] as const) {
-    const n = bucketNoise(capture(800, sd, lag1, 600))!;
+    const n = bucketSwings(capture(800, sd, lag1, 600))!;
     assert.ok(n, `sd ${sd}: an estimate`);
     assert.ok(Math.abs(n.sd - sd) < 0.15 * sd, `sd ${sd}: got ${n.sd}`);
     assert.ok(Math.abs(n.lag1 - lag1) < 0.12, `lag-1 ${lag1}: got ${n.lag1}`);
@@ -63,7 +52,7 @@ test('bucket noise: the swings of captured counts around their curve are recover
     // Slow, positively correlated swings are partly the curve's: the smoother follows them.
     // What the curve carries and what is left to the swings add up to the capture's variance.
     const a = capture(800, 0.3, 0.6, 600);
-    const n = bucketNoise(a)!;
+    const n = bucketSwings(a)!;
     const curve = stats(a.intensity.slice(1, -1));
     const carried = (curve.sd / curve.mean) ** 2;
     const total = carried + n.sd ** 2;
@@ -72,24 +61,24 @@ test('bucket noise: the swings of captured counts around their curve are recover
   }
   // Poisson alone has nothing beyond Poisson; a sparse family's counts are its clock; a handful
   // of buckets estimate nothing.
-  const poisson = bucketNoise(capture(800, 0, 0, 600));
+  const poisson = bucketSwings(capture(800, 0, 0, 600));
   assert.ok(poisson === null || poisson.sd < 0.02, `poisson: ${poisson?.sd}`);
-  assert.equal(bucketNoise(capture(5, 0.5, 0, 600)), null);
-  assert.equal(bucketNoise(capture(800, 0.3, 0, 6)), null);
-  // Flat counts (every other generator test's recipes) carry no noise.
-  assert.equal(compileFamily(recipe({ name: 'flat', rate: 50 })).noise, null);
+  assert.equal(bucketSwings(capture(5, 0.5, 0, 600)), null);
+  assert.equal(bucketSwings(capture(800, 0.3, 0, 6)), null);
+  // Flat counts (every other generator test's recipes) carry no swings.
+  assert.equal(compileFamily(recipe({ name: 'flat', rate: 50 })).swings, null);
 });
 
-test('noise track: one swing per bucket whatever the order asked, of the set sd and lag-1, shrunk by √m', () => {
-  const noise: BucketNoise = { sd: 0.25, lag1: -0.45, widthMs: 1000 };
-  const a = new NoiseTrack(noise, 7, 123);
-  const b = new NoiseTrack(noise, 7, 123);
+test('swing track: one swing per bucket whatever the order asked, of the set sd and lag-1, shrunk by √m', () => {
+  const shape: BucketSwings = { sd: 0.25, lag1: -0.45, widthMs: 1000 };
+  const a = new SwingTrack(shape, 7, 123);
+  const b = new SwingTrack(shape, 7, 123);
   const gs = Array.from({ length: 20_000 }, (_, i) => 1_700_000_000 + i);
   const swings = gs.map((g) => a.at(g));
   // Asked backwards, by another instance (another shard or process): the same swings.
   for (let i = gs.length - 1; i >= 0; i -= 7) assert.equal(b.at(gs[i]!), swings[i]);
-  assert.notEqual(new NoiseTrack(noise, 8, 123).at(gs[0]!), swings[0]);
-  assert.notEqual(new NoiseTrack(noise, 7, 124).at(gs[0]!), swings[0]);
+  assert.notEqual(new SwingTrack(shape, 8, 123).at(gs[0]!), swings[0]);
+  assert.notEqual(new SwingTrack(shape, 7, 124).at(gs[0]!), swings[0]);
   const s = stats(swings);
   assert.ok(Math.abs(s.sd - 0.25) < 0.01, `sd ${s.sd}`);
   assert.ok(Math.abs(s.lag1 + 0.45) < 0.03, `lag-1 ${s.lag1}`);
@@ -106,7 +95,7 @@ test('plan: a family whose capture swings gets those swings per bucket, the same
   const r = recipe({ name: 'swinging', rate: 400 });
   r.arrivals = capture(400, 0.2, -0.5, 600, 3);
   const model = compileFamily(r);
-  assert.ok(model.noise, 'the recipe carries swings');
+  assert.ok(model.swings, 'the recipe carries swings');
   const buckets = 400;
   const slotsPerBucket = 1000 / SLOT_MS;
   const perBucket = (shard: number, shards: number, scenario = DEFAULT_SCENARIO): number[] => {
@@ -126,7 +115,7 @@ test('plan: a family whose capture swings gets those swings per bucket, the same
   const s = stats(one);
   // Relative swings beyond Poisson: ~0.2 (the plan's rate is the curve times 1 + ε).
   const extra = Math.sqrt(Math.max(0, s.sd ** 2 - s.mean)) / s.mean;
-  assert.ok(Math.abs(extra - model.noise.sd) < 0.15 * model.noise.sd, `swing ${extra}`);
+  assert.ok(Math.abs(extra - model.swings.sd) < 0.15 * model.swings.sd, `swing ${extra}`);
   assert.ok(s.lag1 < -0.25, `lag-1 ${s.lag1}: the capture's alternation, not the curve's drift`);
   // Two shards: each sends half, and both swing together, so their sum swings like one sender.
   const [x, y] = [perBucket(0, 2), perBucket(1, 2)];

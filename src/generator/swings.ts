@@ -1,5 +1,6 @@
-// Bucket-scale rate noise: how much a family's captured counts swing around its smoothed curve
-// from one bucket to the next, beyond Poisson, and how those swings follow each other.
+// Bucket-scale rate swings: how much a family's captured counts swing around its smoothed curve
+// from one bucket to the next, beyond Poisson, and how those swings follow each other. (Not
+// compare's noise.ts, which is the sampling noise of a comparison.)
 //
 // The plan draws each slot from the smoothed curve, so without this its counts vary only as the
 // curve and Poisson arrivals do: smoother than the capture, whose senders batch, flush and clump.
@@ -19,9 +20,10 @@
 // not their amplitudes (the rule compare applies to the capture's dispersion at B's multiplier).
 
 import type { Recipe } from '../lib/recipe.js';
-import { autocorrelation } from '../lib/stats/dispersion.js';
+import { boxMuller, hash32, sub } from '../lib/rng.js';
+import { autocorrelation, Moments } from '../lib/stats/dispersion.js';
 
-export interface BucketNoise {
+export interface BucketSwings {
   /** Relative standard deviation of the swings at 1×. */
   readonly sd: number;
   /** Lag-1 autocorrelation of the swings. */
@@ -39,8 +41,8 @@ const MAX_LAG1 = 0.9;
 /** Swings are capped so a bucket never goes negative or more than triples. */
 const MAX_SWING = 2;
 
-/** The recipe's bucket noise, or null when its counts show none beyond Poisson. */
-export function bucketNoise(a: Recipe['arrivals']): BucketNoise | null {
+/** The recipe's bucket swings, or null when its counts show none beyond Poisson. */
+export function bucketSwings(a: Recipe['arrivals']): BucketSwings | null {
   const c = a.counts;
   const lam = a.intensity;
   // The first and last buckets are partly outside the capture.
@@ -66,12 +68,9 @@ export function bucketNoise(a: Recipe['arrivals']): BucketNoise | null {
   }
   const n = r.length;
   if (n < MIN_BUCKETS || sc / n < MIN_PER_BUCKET) return null;
-  let mean = 0;
-  for (const x of r) mean += x;
-  mean /= n;
-  let ss = 0;
-  for (const x of r) ss += (x - mean) ** 2;
-  const total = ss / (n - 1);
+  const moments = new Moments();
+  for (const x of r) moments.add(x);
+  const total = moments.variance();
   const extra = total - poisson / n;
   const rho = autocorrelation(r, 1);
   if (!(extra > 0) || !Number.isFinite(rho)) return null;
@@ -80,26 +79,14 @@ export function bucketNoise(a: Recipe['arrivals']): BucketNoise | null {
   return { sd: Math.sqrt(extra), lag1, widthMs: a.resolutionSeconds * 1000 };
 }
 
-/** 32-bit mix (Murmur3's finaliser). */
-function mix(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** A standard normal from (key, g), by Box–Muller on two hashed uniforms. */
+/** A standard normal from (key, g), g any integer below 2⁵³. */
 function normalAt(key: number, g: number): number {
-  const lo = g | 0;
-  const hi = Math.floor(g / 4294967296) | 0;
-  const a = mix(key ^ mix(lo ^ mix(hi + 0x9e3779b9)));
-  const b = mix(a ^ 0x6a09e667);
-  const u = (a + 0.5) / 4294967296;
-  const v = (b + 0.5) / 4294967296;
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  const h = hash32(key, g | 0, Math.floor(g / 4294967296));
+  return boxMuller((h + 0.5) / 4294967296, sub(h, 1) / 4294967296);
 }
 
 /** ε_g for one family: AR(1) swings on its grid, the same in every shard. */
-export class NoiseTrack {
+export class SwingTrack {
   private readonly key: number;
   private readonly terms: number;
   private readonly innov: number;
@@ -107,14 +94,14 @@ export class NoiseTrack {
   private lastEps = 0;
 
   constructor(
-    readonly noise: BucketNoise,
+    readonly swings: BucketSwings,
     seed: number,
     familySeed: number,
   ) {
-    this.key = mix(mix(seed >>> 0) ^ familySeed);
-    const phi = Math.abs(noise.lag1);
+    this.key = hash32(seed, familySeed);
+    const phi = Math.abs(swings.lag1);
     this.terms = phi < 1e-3 ? 1 : Math.min(64, Math.ceil(Math.log(1e-3) / Math.log(phi)) + 1);
-    this.innov = noise.sd * Math.sqrt(1 - noise.lag1 * noise.lag1);
+    this.innov = swings.sd * Math.sqrt(1 - swings.lag1 * swings.lag1);
   }
 
   /** The swing of grid bucket `g` (unscaled). */
@@ -124,7 +111,7 @@ export class NoiseTrack {
     let w = 1;
     for (let j = 0; j < this.terms; j++) {
       e += w * normalAt(this.key, g - j);
-      w *= this.noise.lag1;
+      w *= this.swings.lag1;
     }
     this.lastG = g;
     this.lastEps = this.innov * e;
@@ -134,41 +121,8 @@ export class NoiseTrack {
   /** The rate factor at plan time `tMs` for a clock running `speed` × capture time, at
    * multiplier `m`. */
   factor(tMs: number, speed: number, m: number): number {
-    const g = Math.floor((tMs * speed) / this.noise.widthMs);
+    const g = Math.floor((tMs * speed) / this.swings.widthMs);
     const swing = this.at(g) / Math.sqrt(Math.max(1, m));
     return 1 + Math.max(-1, Math.min(MAX_SWING, swing));
   }
-}
-
-/**
- * The index of dispersion of counts in windows of `wSec` seconds of a stationary Hawkes process
- * with branching ratio `n` and kernel decay `beta`: 1 + n(2 − n)/(1 − n)² · [1 − (1 − e^{−κw})/(κw)],
- * κ = β(1 − n) (from its covariance density, λ̄·βn(2 − n)/(2(1 − n))·e^{−κ|τ|}); 1/(1 − n)² as
- * w → ∞.
- */
-export function hawkesDispersion(n: number, beta: number, wSec: number): number {
-  if (!(n > 0)) return 1;
-  const k = beta * (1 - n) * wSec;
-  const shape = k > 1e-9 ? 1 - (1 - Math.exp(-k)) / k : k / 2;
-  return 1 + ((n * (2 - n)) / (1 - n) ** 2) * shape;
-}
-
-/**
- * The branching ratio to send with: the fitted `n`, lowered until the bursts alone disperse the
- * recipe's buckets no more than its counts did (index `d`); 0 when the counts are not
- * over-dispersed at all. A fit on a few dozen clock-driven arrivals can pass its goodness-of-fit
- * test near-critical (n = 0.93 on a CloudWatch pair whose counts' index is 0.70), and bursts of
- * that size make a short run's volume a lottery (a 40 s run sent 6 of its 66 lines).
- */
-export function branchingWithin(n: number, beta: number, wSec: number, d: number): number {
-  if (!(d > 1) || !(n > 0)) return 0;
-  if (hawkesDispersion(n, beta, wSec) <= d) return n;
-  let lo = 0;
-  let hi = n;
-  for (let k = 0; k < 50; k++) {
-    const mid = (lo + hi) / 2;
-    if (hawkesDispersion(mid, beta, wSec) <= d) lo = mid;
-    else hi = mid;
-  }
-  return lo;
 }
